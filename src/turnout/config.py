@@ -1,0 +1,109 @@
+"""Settings, read from TURNOUT_* environment variables and passed in.
+
+This is the only module that reads the environment. Everything else receives a `Settings` value, so a
+test can build as many differently configured apps as it likes in one process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    """A setting has a value turnout cannot use; the message says which and what to do."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/turnout.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""  # empty: http://{host}:{port}
+    secret: str = ""  # empty: read (or create) secret_file
+    secret_file: str = "var/turnout.secret"  # noqa: S105 (a path, not a secret)
+    page_size: int = 50
+    max_body_bytes: int = 64 * 1024
+    access_log: bool = True
+    sqlite_synchronous: str = "FULL"
+    # Test-only: check seats outside the write transaction, to prove the concurrency tests can see an
+    # oversell (the negative control). Never set this in production.
+    debug_unsafe_seats: bool = False
+    debug_race_window_ms: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get("TURNOUT_" + field.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[field.name] = _convert(field.name, field.type, raw)
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not (self.is_postgres or self.database_url.startswith("sqlite:///")):
+            raise ConfigError(
+                f"TURNOUT_DATABASE_URL={self.database_url!r} is not understood: use "
+                "sqlite:///relative/path.db, sqlite:////absolute/path.db or "
+                "postgresql://user@host:port/database"
+            )
+        if not 1 <= self.page_size <= 1000:
+            raise ConfigError("TURNOUT_PAGE_SIZE must be between 1 and 1000")
+        if self.sqlite_synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
+            raise ConfigError("TURNOUT_SQLITE_SYNCHRONOUS must be FULL, EXTRA or NORMAL")
+        if self.secret and len(self.secret) < 32:
+            raise ConfigError(
+                "TURNOUT_SECRET must be at least 32 characters (try: openssl rand -hex 32)"
+            )
+
+    def with_(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def server_secret(self) -> bytes:
+        """The key for API-key hashes and page tokens: TURNOUT_SECRET, or a file made on first use."""
+        if self.secret:
+            return self.secret.encode()
+        path = Path(self.secret_file)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+        value = path.read_text().strip()
+        if len(value) < 32:
+            raise ConfigError(
+                f"{path} holds a secret shorter than 32 characters; delete it or fix it"
+            )
+        return value.encode()
+
+
+def _convert(name: str, kind: object, raw: str) -> object:
+    env_name = "TURNOUT_" + name.upper()
+    if kind in (int, "int"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{env_name} must be a whole number, not {raw!r}") from None
+    if kind in (bool, "bool"):
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{env_name} must be on or off, not {raw!r}")
+    return raw

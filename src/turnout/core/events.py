@@ -1,0 +1,77 @@
+"""Event commands: create or change an event's own fields, and find events a caller may see."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from turnout.core import times
+from turnout.core.changes import KEEP, Keep
+from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.model import Event, EventStatus
+from turnout.store.base import EventFields, Store
+
+
+@dataclasses.dataclass(frozen=True)
+class EventChanges:
+    """Fields to set; KEEP leaves a field as it is (or at its default on create)."""
+
+    start_at: int | Keep = KEEP
+    end_at: int | Keep = KEEP
+    timezone: str | Keep = KEEP
+    status: EventStatus | Keep = KEEP
+    capacity: int | Keep | None = KEEP
+    title: str | Keep | None = KEEP
+    description: str | Keep | None = KEEP
+    location: str | Keep | None = KEEP
+    cost_cents: int | Keep | None = KEEP
+
+
+_DEFAULTS: dict[str, Any] = {
+    "timezone": "UTC",
+    "status": "draft",
+    "capacity": None,
+    "title": None,
+    "description": None,
+    "location": None,
+    "cost_cents": None,
+}
+
+
+def apply_event_changes(old: Event | None, changes: EventChanges) -> EventFields | None:
+    """The event's fields after `changes`, or None when nothing would change."""
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(EventFields):
+        given = getattr(changes, field.name)
+        if given is not KEEP:
+            values[field.name] = given
+        elif old is not None:
+            values[field.name] = getattr(old, field.name)
+        elif field.name in _DEFAULTS:
+            values[field.name] = _DEFAULTS[field.name]
+        else:
+            raise ValidationFailed(
+                [FieldError(field.name, "required", f"{field.name} is required")]
+            )
+    if values["end_at"] <= values["start_at"]:
+        raise ValidationFailed([FieldError("end", "invalid", "end must be after start")])
+    fields = EventFields(**values)
+    if old is not None and all(getattr(old, k) == v for k, v in values.items()):
+        return None
+    return fields
+
+
+async def put_event(
+    store: Store, tenant_id: int, event_id: str, changes: EventChanges
+) -> tuple[Event, bool]:
+    """Create the event, or change the fields given. Returns (event, created)."""
+    return await store.write_event(
+        tenant_id, event_id, lambda old: apply_event_changes(old, changes), times.now()
+    )
+
+
+async def find_event(store: Store, tenant_id: int, event_id: str, include_drafts: bool) -> Event:
+    event = await store.get_event(tenant_id, event_id)
+    if event is None or (event.status == "draft" and not include_drafts):
+        raise NotFound(event_id)
+    return event

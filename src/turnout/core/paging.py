@@ -1,0 +1,84 @@
+"""Page tokens: opaque, unpadded base64url, HMAC-tagged so a client can neither forge nor move them.
+
+A token carries its kind, tenant, event, the page number it points to, the page size and the keyset
+position (the last sequence value of the previous page). Pages seek from that position; no OFFSET.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import enum
+import hashlib
+import hmac
+import struct
+
+_LAYOUT = struct.Struct(">BBQQIHQ")
+_VERSION = 1
+_TAG_BYTES = 16  # 128 bits
+
+
+class PageKind(enum.IntEnum):
+    EVENT_REGISTRATIONS = 1  # E3: event + a page of its registrations
+    REGISTRATION_LIST = 2  # E6: the registration list
+    EVENT_LIST = 3  # E8: the event list
+
+
+@dataclasses.dataclass(frozen=True)
+class PageToken:
+    kind: PageKind
+    tenant_id: int
+    event_pk: int  # 0 for event lists
+    page: int  # the page this token points to, from 1
+    size: int
+    after: int  # keyset position: the last sequence (or event pk) of the previous page
+
+
+class PageTokens:
+    def __init__(self, secret: bytes) -> None:
+        self._key = hashlib.sha256(b"turnout page tokens\x00" + secret).digest()
+
+    def encode(self, token: PageToken) -> str:
+        body = _LAYOUT.pack(
+            _VERSION,
+            token.kind,
+            token.tenant_id,
+            token.event_pk,
+            token.page,
+            token.size,
+            token.after,
+        )
+        tag = hmac.new(self._key, body, hashlib.sha256).digest()[:_TAG_BYTES]
+        return base64.urlsafe_b64encode(body + tag).rstrip(b"=").decode()
+
+    def decode(
+        self, text: str, kind: PageKind, tenant_id: int, event_pk: int = 0
+    ) -> PageToken | None:
+        """The token, if it is genuine and was issued for exactly this kind, tenant and event."""
+        if len(text) > 128 or not text.isascii():
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except (binascii.Error, ValueError):
+            return None
+        if len(raw) != _LAYOUT.size + _TAG_BYTES or "=" in text:
+            return None
+        body, tag = raw[: _LAYOUT.size], raw[_LAYOUT.size :]
+        expected = hmac.new(self._key, body, hashlib.sha256).digest()[:_TAG_BYTES]
+        if not hmac.compare_digest(tag, expected):
+            return None
+        version, *fields = _LAYOUT.unpack(body)
+        if version != _VERSION:
+            return None
+        token = PageToken(PageKind(fields[0]), *fields[1:])
+        if (token.kind, token.tenant_id, token.event_pk) != (kind, tenant_id, event_pk):
+            return None
+        return token
+
+
+def page_total(current: int, has_more: bool, count: int, size: int) -> int:
+    """Pages in all, as promised to clients: `current < total` exactly when there is a next page."""
+    if not has_more:
+        return current
+    return max(current + 1, -(-count // size))

@@ -1,0 +1,123 @@
+"""Registration commands. Every write is a pure decision the store applies under the event's lock."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from turnout.core import times
+from turnout.core.changes import KEEP, Keep
+from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.metadata import email_key
+from turnout.core.model import Event, Metadata, Registration, RegistrationStatus
+from turnout.core.seats import seats_held
+from turnout.store.base import RegistrationWrite, Store, WriteResult
+
+
+@dataclasses.dataclass(frozen=True)
+class RegistrationChanges:
+    status: RegistrationStatus | Keep = KEEP
+    guest_count: int | Keep = KEEP
+    metadata: Metadata | Keep | None = KEEP
+    notes: str | Keep | None = KEEP
+    checked_in_count: int | Keep = KEEP
+
+
+# Whether a write may go ahead on a cancelled event, given the registration before and after.
+CancelRule = Callable[[Registration | None, Registration], bool]
+
+
+def takes_no_more_seats(old: Registration | None, new: Registration) -> bool:
+    """/v1's rule: anything that does not take more seats, so organizers can wind an event down."""
+    return seats_held(new) <= seats_held(old)
+
+
+def releases_or_holds_none(old: Registration | None, new: Registration) -> bool:
+    """/api/v1's stricter rule: only writes that release seats or leave none held."""
+    return seats_held(new) < seats_held(old) or seats_held(new) == 0
+
+
+def apply_changes(
+    registration_id: str, old: Registration | None, changes: RegistrationChanges, now: int
+) -> Registration:
+    """The registration after `changes`. A new one starts pending, with no guests and `{}` metadata."""
+    base = old or Registration(
+        id=registration_id,
+        status="pending",
+        guest_count=0,
+        metadata={},
+        notes=None,
+        checked_in_count=0,
+        checked_in_at=None,
+        created_at=now,
+        updated_at=now,
+    )
+    given = {k: v for k, v in dataclasses.asdict(changes).items() if v is not KEEP}
+    new = dataclasses.replace(base, **given, updated_at=now)
+    if new.checked_in_count > base.checked_in_count:
+        new = dataclasses.replace(new, checked_in_at=now)
+    elif new.checked_in_count == 0:
+        new = dataclasses.replace(new, checked_in_at=None)
+    if new.checked_in_count > new.party_size:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "guest_count",
+                    "out_of_range",
+                    f"{new.checked_in_count} people are checked in; the party cannot be smaller",
+                )
+            ]
+        )
+    return new
+
+
+async def write_registration(
+    store: Store,
+    tenant_id: int,
+    event_id: str,
+    registration_id: str,
+    changes: RegistrationChanges | Callable[[Registration | None], RegistrationChanges],
+    *,
+    include_drafts: bool,
+    cancel_rule: CancelRule,
+    must_exist: bool = False,
+    unique_email: bool = False,
+) -> WriteResult:
+    """Create or change one registration, holding the seat, cancelled-event and email rules.
+
+    `changes` may be a function of the current registration, for commands whose meaning depends on
+    it (a status that keeps `tentative` when asked for "pending", say). It is called under the lock.
+    """
+    now = times.now()
+
+    def decide(event: Event, old: Registration | None) -> RegistrationWrite | None:
+        if event.status == "draft" and not include_drafts:
+            raise NotFound(event_id)
+        if old is None and must_exist:
+            raise NotFound(registration_id)
+        wanted = changes(old) if callable(changes) else changes
+        new = apply_changes(registration_id, old, wanted, now)
+        if old is not None and new.same_content(old):
+            return None
+        check_email = unique_email and seats_held(new) > 0 and _email_matters(old, new)
+        return RegistrationWrite(
+            registration=new,
+            cancel_ok=cancel_rule(old, new),
+            unique_email=email_key(new.metadata) if check_email else None,
+        )
+
+    return await store.write_registration(tenant_id, event_id, registration_id, decide)
+
+
+def _email_matters(old: Registration | None, new: Registration) -> bool:
+    """A new active registration, a reactivated one, or a changed email must be unique."""
+    if old is None or seats_held(old) == 0:
+        return True
+    return email_key(old.metadata) != email_key(new.metadata)
+
+
+async def find_registration(store: Store, event: Event, registration_id: str) -> Registration:
+    registration = await store.get_registration(event.pk, registration_id)
+    if registration is None:
+        raise NotFound(registration_id)
+    return registration

@@ -1,0 +1,43 @@
+"""Instants are whole UTC seconds since the epoch; on the wire they are `YYYY-MM-DDTHH:MM:SSZ`."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta, timezone
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})\Z"
+)
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def parse_rfc3339(text: str) -> int:
+    """Parse an RFC 3339 date-time with `Z` or `±HH:MM`; fractional seconds must be all zeros.
+
+    Raises ValueError for anything else: no offset, a date alone, a space separator, a non-date.
+    """
+    m = _RFC3339.match(text)
+    if m is None:
+        raise ValueError("not an RFC 3339 date-time with Z or a ±HH:MM offset")
+    year, month, day, hour, minute, second, fraction, offset = m.groups()
+    if fraction is not None and fraction.strip("0"):
+        raise ValueError("fractional seconds are not supported")
+    tz = UTC
+    if offset != "Z":
+        sign = -1 if offset[0] == "-" else 1
+        hours, minutes = int(offset[1:3]), int(offset[4:6])
+        if hours > 23 or minutes > 59:
+            raise ValueError("offset out of range")
+        tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    moment = datetime(
+        int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=tz
+    )
+    return int(moment.timestamp())
+
+
+def format_utc(instant: int) -> str:
+    return datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
