@@ -1,0 +1,101 @@
+"""What every store offers the core. A store owns its transactions; the core never commits.
+
+Registration writes follow one pattern on both databases: the store reads the event and the old
+registration, asks the core's `decide` for the new state, and applies it with guards — the seat rule,
+the cancelled-event rule, the duplicate-email rule and the registration's version — that the database
+checks under the event's lock. A refused guard raises the core error; nothing is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from turnout.core.model import Event, EventStatus, Registration, Tenant
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EventFields:
+    """An event's own fields: everything but its counters and bookkeeping."""
+
+    start_at: int
+    end_at: int
+    timezone: str
+    status: EventStatus
+    capacity: int | None
+    title: str | None = None
+    description: str | None = None
+    location: str | None = None
+    cost_cents: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RegistrationWrite:
+    """The core's decision for one registration write."""
+
+    registration: Registration  # the new state; the store assigns version and seq
+    cancel_ok: bool  # may this write go ahead if the event is cancelled?
+    unique_email: str | None = None  # refuse if another active registration has this email key
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WriteResult:
+    event: Event  # as it is after the write
+    registration: Registration
+    created: bool
+    changed: bool
+
+
+# decide(event, old) -> the write, or None when nothing would change. It may raise core errors; it is
+# pure, so a store may call it again after a lost optimistic race.
+DecideRegistration = Callable[[Event, Registration | None], RegistrationWrite | None]
+DecideEvent = Callable[[Event | None], EventFields | None]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    tenant_id: int
+    tenant_name: str
+    key_hash: bytes
+    scopes: frozenset[str]
+    revoked: bool
+
+
+class Store(Protocol):
+    dialect: str
+
+    async def migrate(self) -> list[int]: ...
+    async def close(self) -> None: ...
+    async def ping(self) -> None: ...
+
+    async def create_tenant(self, name: str, now: int) -> Tenant: ...
+    async def find_tenant(self, name: str) -> Tenant | None: ...
+    async def count_tenants(self) -> int: ...
+    async def add_api_key(
+        self, tenant_id: int, prefix: str, key_hash: bytes, scopes: str, name: str | None, now: int
+    ) -> None: ...
+    async def find_api_key(self, prefix: str) -> ApiKeyRecord | None: ...
+
+    async def get_event(self, tenant_id: int, event_id: str) -> Event | None: ...
+    async def get_events(self, tenant_id: int, event_ids: Sequence[str]) -> list[Event]: ...
+    async def list_events(
+        self, tenant_id: int, after_pk: int, limit: int, include_drafts: bool
+    ) -> list[Event]: ...
+    async def write_event(
+        self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
+    ) -> tuple[Event, bool]: ...
+
+    async def get_registration(
+        self, event_pk: int, registration_id: str
+    ) -> Registration | None: ...
+    async def list_registrations(
+        self, event_pk: int, after_seq: int, limit: int
+    ) -> list[Registration]: ...
+    async def write_registration(
+        self, tenant_id: int, event_id: str, registration_id: str, decide: DecideRegistration
+    ) -> WriteResult: ...
+
+
+class TenantExists(Exception):
+    pass

@@ -1,0 +1,321 @@
+"""The PostgreSQL store: asyncpg, a connection pool, one round trip per write.
+
+Registration writes read the event and the old registration without locks, let the core decide, and
+send the decision to `turnout_write_registration` (functions.sql), which applies it under the event's
+row lock only if nothing it was decided from has changed; otherwise the store decides again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Sequence
+from importlib import resources
+from typing import Any
+
+import asyncpg
+
+from turnout.core.errors import DuplicateRegistration, NotFound, Unavailable
+from turnout.core.metadata import email_key
+from turnout.core.model import Event, Registration, Tenant
+from turnout.core.seats import counter_delta, refusal
+from turnout.store import migrate as migrations
+from turnout.store.base import (
+    ApiKeyRecord,
+    DecideEvent,
+    DecideRegistration,
+    TenantExists,
+    WriteResult,
+)
+from turnout.store.rows import (
+    EVENT_COLUMNS,
+    REGISTRATION_COLUMNS,
+    event_from_row,
+    metadata_text,
+    registration_from_row,
+)
+
+_EVENT_NAMES = [c.strip() for c in EVENT_COLUMNS.split(",")]
+_MIGRATION_LOCK = 0x7475726E  # any constant: serialises migrations across processes
+_MAX_ATTEMPTS = 20  # optimistic retries of one write before answering 503
+
+_READ_FOR_WRITE = (
+    f"SELECT {', '.join('e.' + c for c in _EVENT_NAMES)}, "
+    + ", ".join("r." + c.strip() for c in REGISTRATION_COLUMNS.split(","))
+    + " FROM events e LEFT JOIN registrations r ON r.event_pk = e.pk AND r.id = $3"
+    " WHERE e.tenant_id = $1 AND e.id = $2"
+)
+_WRITE = (
+    "SELECT o_outcome, o_event, o_seq FROM turnout_write_registration("
+    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+)
+
+
+class PostgresStore:
+    dialect = "postgres"
+
+    def __init__(self, pool: asyncpg.Pool, unsafe_race_window: float | None) -> None:
+        self.pool = pool
+        # Test-only negative control: decide seats on a stale read and skip the guard.
+        self.unsafe_race_window = unsafe_race_window
+
+    @classmethod
+    async def open(cls, url: str, unsafe_race_window: float | None = None) -> PostgresStore:
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise Unavailable(f"cannot reach PostgreSQL: {exc}") from exc
+        return cls(pool, unsafe_race_window)
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        try:
+            async with self.pool.acquire() as conn:
+                yield conn
+        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
+            raise Unavailable(f"PostgreSQL is unreachable: {exc}") from exc
+        except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
+            raise Unavailable(str(exc)) from exc
+
+    async def _fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        async with self._connection() as conn:
+            return await conn.fetchrow(query, *args)
+
+    async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        async with self._connection() as conn:
+            return list(await conn.fetch(query, *args))
+
+    async def migrate(self) -> list[int]:
+        applied = []
+        async with self._connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+            await conn.execute(migrations.CREATE_LEDGER)
+            done = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            for version, statements in migrations.migrations("postgres"):
+                if version in done:
+                    continue
+                for statement in statements:
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations VALUES ($1, $2)", version, int(time.time())
+                )
+                applied.append(version)
+            functions = resources.files("turnout.store.postgres").joinpath("functions.sql")
+            await conn.execute(functions.read_text())
+        return applied
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def ping(self) -> None:
+        await self._fetchrow("SELECT 1")
+
+    # Tenants and keys
+
+    async def create_tenant(self, name: str, now: int) -> Tenant:
+        try:
+            row = await self._fetchrow(
+                "INSERT INTO tenants (name, created_at) VALUES ($1, $2) RETURNING id", name, now
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise TenantExists(name) from exc
+        assert row is not None
+        return Tenant(row[0], name)
+
+    async def find_tenant(self, name: str) -> Tenant | None:
+        row = await self._fetchrow("SELECT id, name FROM tenants WHERE name = $1", name)
+        return Tenant(row[0], row[1]) if row else None
+
+    async def count_tenants(self) -> int:
+        row = await self._fetchrow("SELECT count(*) FROM tenants")
+        assert row is not None
+        return int(row[0])
+
+    async def add_api_key(
+        self, tenant_id: int, prefix: str, key_hash: bytes, scopes: str, name: str | None, now: int
+    ) -> None:
+        async with self._connection() as conn:
+            await conn.execute(
+                "INSERT INTO api_keys (tenant_id, prefix, key_hash, scopes, name, created_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6)",
+                tenant_id,
+                prefix,
+                key_hash,
+                scopes,
+                name,
+                now,
+            )
+
+    async def find_api_key(self, prefix: str) -> ApiKeyRecord | None:
+        row = await self._fetchrow(
+            "SELECT k.tenant_id, t.name, k.key_hash, k.scopes, k.revoked_at"
+            " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = $1",
+            prefix,
+        )
+        if row is None:
+            return None
+        return ApiKeyRecord(
+            row[0], row[1], bytes(row[2]), frozenset(row[3].split()), row[4] is not None
+        )
+
+    # Events
+
+    async def get_event(self, tenant_id: int, event_id: str) -> Event | None:
+        row = await self._fetchrow(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2",
+            tenant_id,
+            event_id,
+        )
+        return event_from_row(row) if row else None
+
+    async def get_events(self, tenant_id: int, event_ids: Sequence[str]) -> list[Event]:
+        rows = await self._fetch(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])",
+            tenant_id,
+            list(event_ids),
+        )
+        return [event_from_row(r) for r in rows]
+
+    async def list_events(
+        self, tenant_id: int, after_pk: int, limit: int, include_drafts: bool
+    ) -> list[Event]:
+        drafts = "" if include_drafts else " AND status <> 'draft'"
+        rows = await self._fetch(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND pk > $2{drafts}"
+            " ORDER BY pk LIMIT $3",
+            tenant_id,
+            after_pk,
+            limit,
+        )
+        return [event_from_row(r) for r in rows]
+
+    async def write_event(
+        self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
+    ) -> tuple[Event, bool]:
+        for _ in range(_MAX_ATTEMPTS):
+            old = await self.get_event(tenant_id, event_id)
+            fields = decide(old)
+            if fields is None:
+                assert old is not None
+                return old, False
+            v = dataclasses.asdict(fields)
+            values = [
+                v["start_at"],
+                v["end_at"],
+                v["timezone"],
+                v["status"],
+                v["capacity"],
+                v["title"],
+                v["description"],
+                v["location"],
+                v["cost_cents"],
+                now,
+                tenant_id,
+                event_id,
+            ]
+            if old is None:
+                row = await self._fetchrow(
+                    "INSERT INTO events (start_at, end_at, timezone, status, capacity, title,"
+                    " description, location, cost_cents, created_at, updated_at, tenant_id, id)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)"
+                    f" ON CONFLICT (tenant_id, id) DO NOTHING RETURNING {EVENT_COLUMNS}",
+                    *values,
+                )
+            else:
+                row = await self._fetchrow(
+                    "UPDATE events SET start_at = $1, end_at = $2, timezone = $3, status = $4,"
+                    " capacity = $5, title = $6, description = $7, location = $8, cost_cents = $9,"
+                    " version = version + 1, updated_at = $10"
+                    f" WHERE tenant_id = $11 AND id = $12 AND version = $13 RETURNING {EVENT_COLUMNS}",
+                    *values,
+                    old.version,
+                )
+            if row is not None:
+                return event_from_row(row), old is None
+        raise Unavailable("the event is changing too fast; retry")
+
+    # Registrations
+
+    async def get_registration(self, event_pk: int, registration_id: str) -> Registration | None:
+        row = await self._fetchrow(
+            f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = $1 AND id = $2",
+            event_pk,
+            registration_id,
+        )
+        return registration_from_row(row) if row else None
+
+    async def list_registrations(
+        self, event_pk: int, after_seq: int, limit: int
+    ) -> list[Registration]:
+        rows = await self._fetch(
+            f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = $1 AND seq > $2"
+            " ORDER BY seq LIMIT $3",
+            event_pk,
+            after_seq,
+            limit,
+        )
+        return [registration_from_row(r) for r in rows]
+
+    async def write_registration(
+        self, tenant_id: int, event_id: str, registration_id: str, decide: DecideRegistration
+    ) -> WriteResult:
+        for _ in range(_MAX_ATTEMPTS):
+            row = await self._fetchrow(_READ_FOR_WRITE, tenant_id, event_id, registration_id)
+            if row is None:
+                raise NotFound(event_id)
+            event = event_from_row(row[: len(_EVENT_NAMES)])
+            old_row = row[len(_EVENT_NAMES) :]
+            old = registration_from_row(old_row) if old_row[0] is not None else None
+            if self.unsafe_race_window is not None:
+                await asyncio.sleep(self.unsafe_race_window)
+            write = decide(event, old)
+            if write is None:
+                assert old is not None
+                return WriteResult(event, old, created=False, changed=False)
+            new = write.registration
+            delta = counter_delta(old, new)
+            guarded = self.unsafe_race_window is None
+            if not guarded and (problem := refusal(event, delta.seats, write.cancel_ok)):
+                raise problem
+            history = old is None or (old.status, old.checked_in_count) != (
+                new.status,
+                new.checked_in_count,
+            )
+            result = await self._fetchrow(
+                _WRITE,
+                event.pk,
+                registration_id,
+                old.version if old else 0,
+                new.status,
+                new.guest_count,
+                metadata_text(new.metadata),
+                email_key(new.metadata),
+                new.notes,
+                new.checked_in_count,
+                new.checked_in_at,
+                new.created_at,
+                new.updated_at,
+                list(dataclasses.astuple(delta)),
+                write.cancel_ok,
+                write.unique_email,
+                guarded,
+                history,
+            )
+            assert result is not None
+            outcome = result["o_outcome"]
+            if outcome == "stale":
+                continue
+            if outcome == "no_event":
+                raise NotFound(event_id)
+            locked = event_from_row([result["o_event"][name] for name in _EVENT_NAMES])
+            if outcome == "refused":
+                raise refusal(locked, delta.seats, write.cancel_ok) or Unavailable("refused")
+            if outcome == "duplicate":
+                raise DuplicateRegistration(write.unique_email or "")
+            stored = dataclasses.replace(
+                new, version=(old.version if old else 0) + 1, seq=result["o_seq"]
+            )
+            return WriteResult(locked, stored, created=old is None, changed=True)
+        raise Unavailable("the registration is changing too fast; retry")

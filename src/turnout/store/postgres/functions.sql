@@ -1,0 +1,87 @@
+-- Server-side write functions, (re)installed by every migrate run. They are the PostgreSQL half of
+-- the store contract in store/base.py: a registration write is one call, so one round trip.
+--
+-- turnout_write_registration applies a write the core has already decided, under the event's row
+-- lock, if and only if the guards hold:
+--   * the registration is still at the version the decision was made from (else 'stale': retry);
+--   * the cancelled-event and seat rules, in the order of turnout.core.seats.refusal (else 'refused');
+--   * no other active registration holds the email, when asked (else 'duplicate').
+-- p_deltas: pending, tentative, accepted, declined, removed, attended, seats, checked_in.
+
+DROP FUNCTION IF EXISTS turnout_write_registration;
+
+CREATE FUNCTION turnout_write_registration(
+    p_event_pk bigint, p_id text, p_expect_version bigint, p_status text, p_guest_count bigint,
+    p_metadata text, p_email_key text, p_notes text, p_checked_in_count bigint,
+    p_checked_in_at bigint, p_created_at bigint, p_updated_at bigint, p_deltas bigint[],
+    p_cancel_ok boolean, p_unique_email text, p_guard boolean, p_history boolean
+) RETURNS TABLE (o_outcome text, o_event events, o_seq bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_event events;
+    v_version bigint;
+    v_pk bigint;
+    v_seq bigint;
+BEGIN
+    SELECT * INTO v_event FROM events e WHERE e.pk = p_event_pk FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'no_event'::text, NULL::events, NULL::bigint;
+        RETURN;
+    END IF;
+    SELECT r.version INTO v_version FROM registrations r WHERE r.event_pk = p_event_pk AND r.id = p_id;
+    IF coalesce(v_version, 0) <> p_expect_version THEN
+        RETURN QUERY SELECT 'stale'::text, v_event, NULL::bigint;
+        RETURN;
+    END IF;
+    IF p_guard AND (
+        (v_event.status = 'cancelled' AND NOT p_cancel_ok)
+        OR (p_deltas[7] > 0 AND v_event.capacity IS NOT NULL
+            AND v_event.seats_taken + p_deltas[7] > v_event.capacity)
+    ) THEN
+        RETURN QUERY SELECT 'refused'::text, v_event, NULL::bigint;
+        RETURN;
+    END IF;
+    IF p_unique_email IS NOT NULL AND EXISTS (
+        SELECT 1 FROM registrations r
+        WHERE r.event_pk = p_event_pk AND r.email_key = p_unique_email AND r.id <> p_id
+          AND r.status IN ('pending', 'tentative', 'accepted')
+    ) THEN
+        RETURN QUERY SELECT 'duplicate'::text, v_event, NULL::bigint;
+        RETURN;
+    END IF;
+
+    IF p_expect_version = 0 THEN
+        INSERT INTO registrations (event_pk, id, seq, status, guest_count, metadata, email_key, notes,
+                                   checked_in_count, checked_in_at, version, created_at, updated_at)
+        VALUES (p_event_pk, p_id, v_event.next_seq, p_status, p_guest_count, p_metadata, p_email_key,
+                p_notes, p_checked_in_count, p_checked_in_at, 1, p_created_at, p_updated_at)
+        RETURNING pk, seq INTO v_pk, v_seq;
+    ELSE
+        UPDATE registrations r
+        SET status = p_status, guest_count = p_guest_count, metadata = p_metadata,
+            email_key = p_email_key, notes = p_notes, checked_in_count = p_checked_in_count,
+            checked_in_at = p_checked_in_at, version = p_expect_version + 1, updated_at = p_updated_at
+        WHERE r.event_pk = p_event_pk AND r.id = p_id
+        RETURNING r.pk, r.seq INTO v_pk, v_seq;
+    END IF;
+
+    UPDATE events e
+    SET count_pending = e.count_pending + p_deltas[1],
+        count_tentative = e.count_tentative + p_deltas[2],
+        count_accepted = e.count_accepted + p_deltas[3],
+        count_declined = e.count_declined + p_deltas[4],
+        count_removed = e.count_removed + p_deltas[5],
+        count_attended = e.count_attended + p_deltas[6],
+        seats_taken = e.seats_taken + p_deltas[7],
+        checked_in = e.checked_in + p_deltas[8],
+        next_seq = e.next_seq + (p_expect_version = 0)::int
+    WHERE e.pk = p_event_pk
+    RETURNING e.* INTO v_event;
+
+    IF p_history THEN
+        INSERT INTO registration_history (registration_pk, status, checked_in_count, at)
+        VALUES (v_pk, p_status, p_checked_in_count, p_updated_at);
+    END IF;
+    RETURN QUERY SELECT 'ok'::text, v_event, v_seq;
+END
+$$;

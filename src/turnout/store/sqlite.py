@@ -1,0 +1,346 @@
+"""The SQLite store: one connection, called directly on the event loop, WAL, BEGIN IMMEDIATE.
+
+Every method runs to completion without awaiting, so on the single-threaded event loop a transaction
+is never interleaved with another; BEGIN IMMEDIATE still takes the database's write lock so that a
+second process (say, `turnout migrate`) cannot slip in. synchronous=FULL by default: a commit is on
+disk before the response is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from turnout.core.errors import DuplicateRegistration, NotFound, Unavailable
+from turnout.core.metadata import email_key
+from turnout.core.model import Event, Registration, Tenant
+from turnout.core.seats import counter_delta, refusal
+from turnout.store import migrate as migrations
+from turnout.store.base import (
+    ApiKeyRecord,
+    DecideEvent,
+    DecideRegistration,
+    TenantExists,
+    WriteResult,
+)
+from turnout.store.rows import (
+    EVENT_COLUMNS,
+    REGISTRATION_COLUMNS,
+    event_from_row,
+    metadata_text,
+    registration_from_row,
+)
+
+T = TypeVar("T")
+
+_SEAT_GUARD = (
+    " AND (status <> 'cancelled' OR :cancel_ok)"
+    " AND (:seats <= 0 OR capacity IS NULL OR seats_taken + :seats <= capacity)"
+)
+_APPLY_COUNTERS = (
+    "UPDATE events SET count_pending = count_pending + :pending,"
+    " count_tentative = count_tentative + :tentative, count_accepted = count_accepted + :accepted,"
+    " count_declined = count_declined + :declined, count_removed = count_removed + :removed,"
+    " count_attended = count_attended + :attended, seats_taken = seats_taken + :seats,"
+    " checked_in = checked_in + :checked_in, next_seq = next_seq + :inserted WHERE pk = :pk"
+)
+
+
+class SqliteStore:
+    dialect = "sqlite"
+
+    def __init__(
+        self,
+        path: str,
+        synchronous: str = "FULL",
+        unsafe_race_window: float | None = None,
+    ) -> None:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in (
+            "journal_mode = WAL",
+            f"synchronous = {synchronous}",
+            "foreign_keys = ON",
+            "busy_timeout = 5000",
+        ):
+            self.db.execute("PRAGMA " + pragma)
+        # Test-only negative control: check seats against a stale read, without the guard.
+        self.unsafe_race_window = unsafe_race_window
+
+    def _transaction(self, work: Callable[[], T]) -> T:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:  # locked by another process past busy_timeout
+            raise Unavailable(str(exc)) from exc
+        try:
+            result = work()
+            self.db.execute("COMMIT")
+            return result
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    async def migrate(self) -> list[int]:
+        self.db.execute(migrations.CREATE_LEDGER)
+        done = {row[0] for row in self.db.execute("SELECT version FROM schema_migrations")}
+        applied = []
+        for version, statements in migrations.migrations("sqlite"):
+            if version in done:
+                continue
+
+            def apply(version: int = version, statements: list[str] = statements) -> None:
+                for statement in statements:
+                    self.db.execute(statement)
+                self.db.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?)", (version, int(time.time()))
+                )
+
+            self._transaction(apply)
+            applied.append(version)
+        return applied
+
+    async def close(self) -> None:
+        self.db.close()
+
+    async def ping(self) -> None:
+        self.db.execute("SELECT 1").fetchone()
+
+    # Tenants and keys
+
+    async def create_tenant(self, name: str, now: int) -> Tenant:
+        try:
+            cur = self.db.execute(
+                "INSERT INTO tenants (name, created_at) VALUES (?, ?) RETURNING id", (name, now)
+            )
+            return Tenant(cur.fetchone()[0], name)
+        except sqlite3.IntegrityError as exc:
+            raise TenantExists(name) from exc
+
+    async def find_tenant(self, name: str) -> Tenant | None:
+        row = self.db.execute("SELECT id, name FROM tenants WHERE name = ?", (name,)).fetchone()
+        return Tenant(*row) if row else None
+
+    async def count_tenants(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM tenants").fetchone()[0])
+
+    async def add_api_key(
+        self, tenant_id: int, prefix: str, key_hash: bytes, scopes: str, name: str | None, now: int
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO api_keys (tenant_id, prefix, key_hash, scopes, name, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (tenant_id, prefix, key_hash, scopes, name, now),
+        )
+
+    async def find_api_key(self, prefix: str) -> ApiKeyRecord | None:
+        row = self.db.execute(
+            "SELECT k.tenant_id, t.name, k.key_hash, k.scopes, k.revoked_at"
+            " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = ?",
+            (prefix,),
+        ).fetchone()
+        if row is None:
+            return None
+        return ApiKeyRecord(
+            row[0], row[1], bytes(row[2]), frozenset(row[3].split()), row[4] is not None
+        )
+
+    # Events
+
+    def _event(self, tenant_id: int, event_id: str) -> Event | None:
+        row = self.db.execute(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND id = ?",
+            (tenant_id, event_id),
+        ).fetchone()
+        return event_from_row(row) if row else None
+
+    async def get_event(self, tenant_id: int, event_id: str) -> Event | None:
+        return self._event(tenant_id, event_id)
+
+    async def get_events(self, tenant_id: int, event_ids: Sequence[str]) -> list[Event]:
+        marks = ", ".join("?" * len(event_ids))
+        rows = self.db.execute(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND id IN ({marks})",
+            (tenant_id, *event_ids),
+        )
+        return [event_from_row(r) for r in rows]
+
+    async def list_events(
+        self, tenant_id: int, after_pk: int, limit: int, include_drafts: bool
+    ) -> list[Event]:
+        drafts = "" if include_drafts else " AND status <> 'draft'"
+        rows = self.db.execute(
+            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND pk > ?{drafts}"
+            " ORDER BY pk LIMIT ?",
+            (tenant_id, after_pk, limit),
+        )
+        return [event_from_row(r) for r in rows]
+
+    async def write_event(
+        self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
+    ) -> tuple[Event, bool]:
+        def work() -> tuple[Event, bool]:
+            old = self._event(tenant_id, event_id)
+            fields = decide(old)
+            if fields is None:
+                assert old is not None
+                return old, False
+            values = {
+                **dataclasses.asdict(fields),
+                "now": now,
+                "tenant_id": tenant_id,
+                "id": event_id,
+            }
+            if old is None:
+                self.db.execute(
+                    "INSERT INTO events (tenant_id, id, start_at, end_at, timezone, status, capacity,"
+                    " title, description, location, cost_cents, created_at, updated_at) VALUES"
+                    " (:tenant_id, :id, :start_at, :end_at, :timezone, :status, :capacity, :title,"
+                    " :description, :location, :cost_cents, :now, :now)",
+                    values,
+                )
+            else:
+                self.db.execute(
+                    "UPDATE events SET start_at = :start_at, end_at = :end_at, timezone = :timezone,"
+                    " status = :status, capacity = :capacity, title = :title,"
+                    " description = :description, location = :location, cost_cents = :cost_cents,"
+                    " version = version + 1, updated_at = :now WHERE tenant_id = :tenant_id AND id = :id",
+                    values,
+                )
+            event = self._event(tenant_id, event_id)
+            assert event is not None
+            return event, old is None
+
+        return self._transaction(work)
+
+    # Registrations
+
+    def _registration(self, event_pk: int, registration_id: str) -> Registration | None:
+        row = self.db.execute(
+            f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = ? AND id = ?",
+            (event_pk, registration_id),
+        ).fetchone()
+        return registration_from_row(row) if row else None
+
+    async def get_registration(self, event_pk: int, registration_id: str) -> Registration | None:
+        return self._registration(event_pk, registration_id)
+
+    async def list_registrations(
+        self, event_pk: int, after_seq: int, limit: int
+    ) -> list[Registration]:
+        rows = self.db.execute(
+            f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = ? AND seq > ?"
+            " ORDER BY seq LIMIT ?",
+            (event_pk, after_seq, limit),
+        )
+        return [registration_from_row(r) for r in rows]
+
+    async def write_registration(
+        self, tenant_id: int, event_id: str, registration_id: str, decide: DecideRegistration
+    ) -> WriteResult:
+        if self.unsafe_race_window is None:
+            return self._transaction(
+                lambda: self._write_registration(tenant_id, event_id, registration_id, decide, None)
+            )
+        stale = self._event(tenant_id, event_id)
+        await asyncio.sleep(self.unsafe_race_window)
+        return self._transaction(
+            lambda: self._write_registration(tenant_id, event_id, registration_id, decide, stale)
+        )
+
+    def _write_registration(
+        self,
+        tenant_id: int,
+        event_id: str,
+        registration_id: str,
+        decide: DecideRegistration,
+        unsafe_stale_event: Event | None,
+    ) -> WriteResult:
+        event = self._event(tenant_id, event_id)
+        if event is None:
+            raise NotFound(event_id)
+        old = self._registration(event.pk, registration_id)
+        write = decide(event, old)
+        if write is None:
+            assert old is not None
+            return WriteResult(event, old, created=False, changed=False)
+        new = write.registration
+        delta = counter_delta(old, new)
+        guarded = unsafe_stale_event is None
+        problem = refusal(unsafe_stale_event or event, delta.seats, write.cancel_ok)
+        if problem:
+            raise problem
+        if write.unique_email and self._email_taken(event.pk, write.unique_email, registration_id):
+            raise DuplicateRegistration(write.unique_email)
+
+        version = (old.version if old else 0) + 1
+        values: dict[str, Any] = {
+            "event_pk": event.pk,
+            "id": registration_id,
+            "status": new.status,
+            "guest_count": new.guest_count,
+            "metadata": metadata_text(new.metadata),
+            "email_key": email_key(new.metadata),
+            "notes": new.notes,
+            "checked_in_count": new.checked_in_count,
+            "checked_in_at": new.checked_in_at,
+            "version": version,
+            "created_at": new.created_at,
+            "updated_at": new.updated_at,
+            "seq": 0,
+        }
+        counters = {**dataclasses.asdict(delta), "pk": event.pk, "inserted": int(old is None)}
+        counters["cancel_ok"] = write.cancel_ok
+        cur = self.db.execute(
+            _APPLY_COUNTERS
+            + (_SEAT_GUARD if guarded else "")
+            + f" RETURNING {EVENT_COLUMNS}, next_seq",
+            counters,
+        )
+        row = cur.fetchone()
+        if row is None:  # the guard refused: refusal() above should have said so first
+            raise refusal(event, delta.seats, write.cancel_ok) or Unavailable(
+                "seat guard refused the write"
+            )
+        after = event_from_row(row)
+        if old is None:
+            values["seq"] = row[-1] - 1
+            reg_pk = self.db.execute(
+                "INSERT INTO registrations (event_pk, id, seq, status, guest_count, metadata,"
+                " email_key, notes, checked_in_count, checked_in_at, version, created_at, updated_at)"
+                " VALUES (:event_pk, :id, :seq, :status, :guest_count, :metadata, :email_key, :notes,"
+                " :checked_in_count, :checked_in_at, :version, :created_at, :updated_at) RETURNING pk",
+                values,
+            ).fetchone()[0]
+        else:
+            values["seq"] = old.seq
+            values["old_version"] = old.version
+            reg_pk = self.db.execute(
+                "UPDATE registrations SET status = :status, guest_count = :guest_count,"
+                " metadata = :metadata, email_key = :email_key, notes = :notes,"
+                " checked_in_count = :checked_in_count, checked_in_at = :checked_in_at,"
+                " version = :version, updated_at = :updated_at"
+                " WHERE event_pk = :event_pk AND id = :id AND version = :old_version RETURNING pk",
+                values,
+            ).fetchone()[0]
+        if old is None or (old.status, old.checked_in_count) != (new.status, new.checked_in_count):
+            self.db.execute(
+                "INSERT INTO registration_history (registration_pk, status, checked_in_count, at)"
+                " VALUES (?, ?, ?, ?)",
+                (reg_pk, new.status, new.checked_in_count, new.updated_at),
+            )
+        stored = dataclasses.replace(new, version=version, seq=values["seq"])
+        return WriteResult(after, stored, created=old is None, changed=True)
+
+    def _email_taken(self, event_pk: int, key: str, registration_id: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM registrations WHERE event_pk = ? AND email_key = ? AND id <> ?"
+            " AND status IN ('pending', 'tentative', 'accepted') LIMIT 1",
+            (event_pk, key, registration_id),
+        ).fetchone()
+        return row is not None
