@@ -1,0 +1,69 @@
+"""Builds the ASGI app from Settings: the surfaces, operability endpoints, and the store's lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
+
+from turnout import accesslog, openapi
+from turnout.config import Settings
+from turnout.services import Services
+from turnout.store import open_store
+from turnout.surfaces.cronofy import routes as cronofy
+from turnout.surfaces.http import json_response
+
+
+def build_app(settings: Settings) -> ASGIApp:
+    services = Services.create(settings)
+    document = openapi.document(settings)
+    docs_page = openapi.html(document)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        store = await open_store(settings)
+        try:
+            await store.migrate()
+            services.attach(store)
+            yield
+        finally:
+            await store.close()
+
+    async def healthz(_: Request) -> Response:
+        return json_response({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            await services.store.ping()
+        except Exception:
+            return json_response({"status": "unavailable", "database": "unreachable"}, 503)
+        return json_response({"status": "ok", "database": services.store.dialect})
+
+    async def openapi_json(_: Request) -> Response:
+        return json_response(document)
+
+    async def docs(_: Request) -> Response:
+        return HTMLResponse(docs_page)
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/openapi.json", openapi_json),
+            Route("/docs", docs),
+            Mount("/v1", cronofy.build(services)),
+        ],
+        lifespan=lifespan,
+    )
+    accesslog.configure(settings.access_log)
+    return accesslog.AccessLog(app)
+
+
+def app_from_env() -> ASGIApp:
+    """The factory `turnout serve --workers N` gives uvicorn: each worker reads the same settings."""
+    return build_app(Settings.from_env())

@@ -1,0 +1,294 @@
+"""The Cronofy-compatible /v1 surface: parse, call the core, render. No rules live here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from turnout.auth.keys import Principal
+from turnout.core import events, registrations, times
+from turnout.core.errors import NotFound, TurnoutError, ValidationFailed
+from turnout.core.model import Event
+from turnout.core.paging import PageKind, PageToken, page_total
+from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
+from turnout.services import Services
+from turnout.surfaces.cronofy import parse, render
+from turnout.surfaces.cronofy.errors import HANDLERS, core_error
+from turnout.surfaces.http import bearer_token, decode_object, json_response, read_body
+
+
+def build(services: Services) -> ASGIApp:
+    handlers = Handlers(services)
+    routes = [
+        Route("/bookable_events", handlers.upsert_event, methods=["POST"]),
+        Route("/bookable_events", handlers.list_events, methods=["GET"]),
+        Route("/bookable_events/{event_id}", handlers.read_event, methods=["GET"]),
+        Route(
+            "/bookable_events/{event_id}/registrations/pages/{token}",
+            handlers.read_event_page,
+            methods=["GET"],
+        ),
+        Route(
+            "/bookable_events/{event_id}/registrations",
+            handlers.upsert_registration,
+            methods=["POST"],
+        ),
+        Route(
+            "/bookable_events/{event_id}/registrations",
+            handlers.list_registrations,
+            methods=["GET"],
+        ),
+        Route(
+            "/bookable_events/{event_id}/registrations/{registration_id}",
+            handlers.read_registration,
+            methods=["GET"],
+        ),
+        Route(
+            "/bookable_events/{event_id}/registrations/{registration_id}",
+            handlers.delete_registration,
+            methods=["DELETE"],
+        ),
+        Route("/availability", handlers.availability, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers=HANDLERS)
+    return Authenticate(app, services)
+
+
+class Authenticate:
+    """Credential first, then route: an unknown path without a key is a 401, not a 404."""
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        try:
+            principal = await self.services.auth.authenticate(bearer_token(request))
+        except TurnoutError as exc:
+            await core_error(request, exc)(scope, receive, send)
+            return
+        scope.setdefault("state", {})
+        scope["state"]["principal"] = principal
+        scope["state"]["tenant"] = principal.tenant_name
+        await self.app(scope, receive, send)
+
+
+class Handlers:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @property
+    def page_size(self) -> int:
+        return self.services.settings.page_size
+
+    def _principal(self, request: Request, needs: str) -> Principal:
+        principal: Principal = request.state.principal
+        principal.require(needs)
+        return principal
+
+    async def _body(self, request: Request) -> dict[str, Any]:
+        raw = await read_body(request, self.services.settings.max_body_bytes)
+        return decode_object(raw, empty_is={})
+
+    # E1
+    async def upsert_event(self, request: Request) -> Response:
+        principal = self._principal(request, "write")
+        event_id, changes = parse.event_upsert(await self._body(request))
+        event, _ = await events.put_event(
+            self.services.store, principal.tenant_id, event_id, changes
+        )
+        return json_response(await self._event_page(event, page=1, after=0, size=self.page_size))
+
+    # E2
+    async def read_event(self, request: Request) -> Response:
+        principal = self._principal(request, "read")
+        event = await self._find_event(principal, request.path_params["event_id"])
+        return json_response(await self._event_page(event, page=1, after=0, size=self.page_size))
+
+    # E3
+    async def read_event_page(self, request: Request) -> Response:
+        principal = self._principal(request, "read")
+        event = await self._find_event(principal, request.path_params["event_id"])
+        token = self._token(
+            request.path_params["token"], PageKind.EVENT_REGISTRATIONS, principal, event
+        )
+        return json_response(await self._event_page(event, token.page, token.after, token.size))
+
+    # E4
+    async def upsert_registration(self, request: Request) -> Response:
+        principal = self._principal(request, "write")
+        event_id = request.path_params["event_id"]
+        try:
+            registration_id, changes = parse.registration_upsert(await self._body(request))
+        except ValidationFailed:
+            await self._find_event(principal, event_id)  # an unknown event is a 404 first
+            raise
+        result = await registrations.write_registration(
+            self.services.store,
+            principal.tenant_id,
+            event_id,
+            registration_id,
+            changes,
+            include_drafts=False,
+            cancel_rule=takes_no_more_seats,
+        )
+        return json_response(await self._event_page(result.event, 1, 0, self.page_size))
+
+    # E5
+    async def delete_registration(self, request: Request) -> Response:
+        principal = self._principal(request, "write")
+        result = await registrations.write_registration(
+            self.services.store,
+            principal.tenant_id,
+            request.path_params["event_id"],
+            request.path_params["registration_id"],
+            RegistrationChanges(status="removed", metadata=None),
+            include_drafts=False,
+            cancel_rule=takes_no_more_seats,
+            must_exist=True,
+        )
+        return json_response(await self._event_page(result.event, 1, 0, self.page_size))
+
+    # E6
+    async def list_registrations(self, request: Request) -> Response:
+        principal = self._principal(request, "read")
+        event = await self._find_event(principal, request.path_params["event_id"])
+        page, after, size = 1, 0, self.page_size
+        if "page_token" in request.query_params:
+            token = self._token(
+                request.query_params["page_token"], PageKind.REGISTRATION_LIST, principal, event
+            )
+            page, after, size = token.page, token.after, token.size
+        rows = await self.services.store.list_registrations(event.pk, after, size + 1)
+        has_more = len(rows) > size
+        rows = rows[:size]
+        next_page = None
+        if has_more:
+            next_token = PageToken(
+                PageKind.REGISTRATION_LIST,
+                principal.tenant_id,
+                event.pk,
+                page + 1,
+                size,
+                rows[-1].seq,
+            )
+            next_page = self._url(
+                f"/v1/bookable_events/{event.id}/registrations?page_token="
+                + self.services.tokens.encode(next_token)
+            )
+        total = page_total(page, has_more, event.counts.total, size)
+        return json_response(
+            {
+                "registrations": [render.registration(r) for r in rows],
+                "pages": render.pages(page, total, next_page),
+            }
+        )
+
+    # E7
+    async def availability(self, request: Request) -> Response:
+        principal = self._principal(request, "read")
+        ids = parse.availability_ids(await self._body(request))
+        found = {e.id: e for e in await self.services.store.get_events(principal.tenant_id, ids)}
+        now = times.now()
+        available = [
+            render.availability(e)
+            for e in (found.get(i) for i in ids)
+            if e is not None
+            and e.status == "confirmed"
+            and e.end_at > now
+            and (e.capacity is None or e.seats_taken < e.capacity)
+        ]
+        return json_response({"available_bookable_events": available})
+
+    # E8
+    async def list_events(self, request: Request) -> Response:
+        principal = self._principal(request, "read")
+        page, after, size = 1, 0, self.page_size
+        if "page_token" in request.query_params:
+            token = self._token(request.query_params["page_token"], PageKind.EVENT_LIST, principal)
+            page, after, size = token.page, token.after, token.size
+        rows = await self.services.store.list_events(
+            principal.tenant_id, after, size + 1, include_drafts=False
+        )
+        has_more = len(rows) > size
+        rows = rows[:size]
+        next_page = None
+        if has_more:
+            next_token = PageToken(
+                PageKind.EVENT_LIST, principal.tenant_id, 0, page + 1, size, rows[-1].pk
+            )
+            next_page = self._url(
+                "/v1/bookable_events?page_token=" + self.services.tokens.encode(next_token)
+            )
+        # Event lists have no kept counter; `total` is what paging has shown so far, plus one.
+        total = page + 1 if has_more else page
+        return json_response(
+            {
+                "bookable_events": [render.event(e) for e in rows],
+                "pages": render.pages(page, total, next_page),
+            }
+        )
+
+    # E9
+    async def read_registration(self, request: Request) -> Response:
+        principal = self._principal(request, "read")
+        event = await self._find_event(principal, request.path_params["event_id"])
+        registration = await registrations.find_registration(
+            self.services.store, event, request.path_params["registration_id"]
+        )
+        return json_response({"registration": render.registration(registration)})
+
+    # Shared
+
+    async def _find_event(self, principal: Principal, event_id: str) -> Event:
+        return await events.find_event(
+            self.services.store, principal.tenant_id, event_id, include_drafts=False
+        )
+
+    def _token(
+        self, text: str, kind: PageKind, principal: Principal, event: Event | None = None
+    ) -> PageToken:
+        token = self.services.tokens.decode(
+            text, kind, principal.tenant_id, event.pk if event else 0
+        )
+        if token is None:
+            raise NotFound("page token")
+        return token
+
+    def _url(self, path: str) -> str:
+        return self.services.settings.base_url + path
+
+    async def _event_page(self, event: Event, page: int, after: int, size: int) -> dict[str, Any]:
+        """The E2/E3 body: the event and one page of its registrations."""
+        rows = await self.services.store.list_registrations(event.pk, after, size + 1)
+        has_more = len(rows) > size
+        rows = rows[:size]
+        body = render.event(event)
+        body["registration"]["registrations"] = [render.registration(r) for r in rows]
+        if has_more or page > 1:
+            next_page = None
+            if has_more:
+                token = PageToken(
+                    PageKind.EVENT_REGISTRATIONS,
+                    event.tenant_id,
+                    event.pk,
+                    page + 1,
+                    size,
+                    rows[-1].seq,
+                )
+                next_page = self._url(
+                    f"/v1/bookable_events/{event.id}/registrations/pages/"
+                    + self.services.tokens.encode(token)
+                )
+            total = page_total(page, has_more, event.counts.total, size)
+            body["registration"]["pages"] = render.pages(page, total, next_page)
+        return body

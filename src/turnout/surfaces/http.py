@@ -1,0 +1,57 @@
+"""What every surface does the same way with HTTP: bodies, JSON, credentials, responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from turnout.core.errors import FieldError, PayloadTooLarge, ValidationFailed
+
+JSON_TYPE = "application/json; charset=utf-8"
+_encoder = msgspec.json.Encoder()
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(_encoder.encode(body), status, headers, media_type=JSON_TYPE)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing anything over `limit` bytes before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"body over {limit} bytes")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def decode_object(body: bytes, empty_is: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The body as a JSON object. Arrays, scalars, bad UTF-8 and NaN/Infinity are malformed."""
+    if not body.strip() and empty_is is not None:
+        return dict(empty_is)
+    try:
+        value = msgspec.json.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        value = None
+    if not isinstance(value, dict):
+        raise ValidationFailed(
+            [FieldError("body", "invalid_json", "the body must be a JSON object")]
+        )
+    return value
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer` header; '' for another scheme or an empty token."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
