@@ -1,0 +1,101 @@
+"""No oversold seat under concurrency, on each database (issue: 200 parties on capacity 50; C46).
+
+Requests are released together from a barrier of threads over real HTTP. The negative control runs
+the same harness against a server whose seat check reads outside the transaction, with a race
+window, and must see an oversell: that is what shows this harness can catch the bug.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.builders import counters, make_event
+from tests.conftest import base_settings
+from tests.live import LiveServer, Tenant, make_tenant
+
+
+def race(tenant: Tenant, event_id: str, n: int, threads: int = 50) -> Counter[int]:
+    """Send n distinct registrations at once from `threads` clients; count the status codes."""
+    barrier = threading.Barrier(threads)
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def client(worker: int) -> None:
+        with httpx.Client(
+            base_url=tenant.server.url,
+            headers={"Authorization": f"Bearer {tenant.key}"},
+            timeout=60,
+        ) as http:
+            barrier.wait()
+            for i in range(worker, n, threads):
+                r = http.post(
+                    f"/v1/bookable_events/{event_id}/registrations",
+                    json={"registration_id": f"r{i}", "status": "accepted"},
+                )
+                with lock:
+                    statuses[r.status_code] += 1
+
+    workers = [threading.Thread(target=client, args=(w,)) for w in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return statuses
+
+
+def recount(tenant: Tenant, event_id: str) -> int:
+    """Seats held, counted row by row through the API (the counters are what is under test)."""
+    seats, url = 0, f"/v1/bookable_events/{event_id}/registrations"
+    while url:
+        body = tenant.http.get(url).json()
+        seats += sum(
+            1 + r["guest_count"]
+            for r in body["registrations"]
+            if r["status"] in ("pending", "tentative", "accepted")
+        )
+        url = body["pages"].get("next_page")
+    return seats
+
+
+def test_200_concurrent_parties_on_capacity_50_take_exactly_50(tenant: Tenant) -> None:
+    make_event(tenant.http, "rush", capacity=50)
+    statuses = race(tenant, "rush", 200)
+    assert statuses == Counter({200: 50, 422: 150})
+    c = counters(tenant.http, "rush")
+    assert c["seats_taken"] == 50 == recount(tenant, "rush")
+    assert c["total_count"] == 50
+
+
+def test_50_concurrent_upserts_on_capacity_10(tenant: Tenant) -> None:  # C46
+    make_event(tenant.http, "c46", capacity=10)
+    statuses = race(tenant, "c46", 50)
+    assert statuses == Counter({200: 10, 422: 40})
+    assert counters(tenant.http, "c46")["seats_taken"] == 10 == recount(tenant, "c46")
+
+
+@pytest.fixture
+def unguarded_server(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    settings = base_settings(
+        str(tmp_path_factory.mktemp("unguarded")),
+        database_url,
+        debug_unsafe_seats=True,
+        debug_race_window_ms=5,
+    )
+    with LiveServer(settings) as live:
+        yield live
+
+
+def test_negative_control_without_the_guard_oversells(unguarded_server: LiveServer) -> None:
+    with make_tenant(unguarded_server) as tenant:
+        make_event(tenant.http, "rush", capacity=50)
+        statuses = race(tenant, "rush", 200)
+        seats = counters(tenant.http, "rush")["seats_taken"]
+    assert statuses[200] > 50, statuses
+    assert seats > 50

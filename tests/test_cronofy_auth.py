@@ -1,0 +1,101 @@
+"""Credentials, scopes and tenancy: C01–C04, plus unknown routes and methods."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.builders import counters, make_event, register
+from tests.live import Tenant
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Basic dXNlcjpwYXNz", "Bearer", "Bearer tk_unknownunkno_" + "x" * 32, "Bearer nonsense"],
+)
+def test_missing_or_bad_credentials_are_401(
+    tenant: Tenant, authorization: str | None
+) -> None:  # C01
+    headers = {"Authorization": authorization} if authorization else {}
+    with tenant.client(**headers) as http:
+        r = http.get("/v1/bookable_events")
+    assert r.status_code == 401
+    assert r.json() == {}
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_near_miss_key_is_401(tenant: Tenant) -> None:
+    near = tenant.key[:-1] + ("a" if tenant.key[-1] != "a" else "b")
+    with tenant.client(near) as http:
+        assert http.get("/v1/bookable_events").status_code == 401
+
+
+def test_bearer_token_in_query_is_not_a_credential(tenant: Tenant) -> None:  # C02
+    with tenant.client() as http:
+        r = http.get("/v1/bookable_events", params={"bearer_token": tenant.key})
+    assert r.status_code == 401
+
+
+def test_unknown_path_checks_the_credential_first(tenant: Tenant) -> None:
+    with tenant.client() as http:
+        assert http.get("/v1/nowhere").status_code == 401
+    r = tenant.http.get("/v1/nowhere")
+    assert (r.status_code, r.json()) == (404, {})
+
+
+def test_wrong_method_is_405(tenant: Tenant) -> None:
+    r = tenant.http.put("/v1/bookable_events")
+    assert (r.status_code, r.json()) == (405, {})
+
+
+def test_read_scope_cannot_write(tenant: Tenant) -> None:
+    make_event(tenant.http, "be_1")
+    with tenant.client(tenant.key_with("read")) as http:
+        assert http.get("/v1/bookable_events/be_1").status_code == 200
+        assert (
+            http.post(
+                "/v1/availability", json={"bookable_events": [{"bookable_event_id": "be_1"}]}
+            ).status_code
+            == 200
+        )
+        r = register(http, "be_1", "r1")
+        assert (r.status_code, r.json()) == (403, {})
+        assert http.post("/v1/bookable_events", json={}).status_code == 403
+        assert http.delete("/v1/bookable_events/be_1/registrations/r1").status_code == 403
+
+
+def test_other_tenants_events_look_missing(tenant: Tenant, other_tenant: Tenant) -> None:  # C03
+    make_event(tenant.http, "be_1", capacity=5)
+    register(tenant.http, "be_1", "r1")
+    before = counters(tenant.http, "be_1")
+    b = other_tenant.http
+    for r in (
+        b.get("/v1/bookable_events/be_1"),
+        b.get("/v1/bookable_events/be_1/registrations"),
+        b.get("/v1/bookable_events/be_1/registrations/r1"),
+        register(b, "be_1", "r2"),
+        b.delete("/v1/bookable_events/be_1/registrations/r1"),
+    ):
+        assert (r.status_code, r.json()) == (404, {})
+    assert counters(tenant.http, "be_1") == before
+    assert b.get("/v1/bookable_events").json()["bookable_events"] == []
+
+
+def test_same_event_id_in_two_tenants_is_two_events(tenant: Tenant, other_tenant: Tenant) -> None:
+    make_event(tenant.http, "be_1", capacity=1)
+    make_event(other_tenant.http, "be_1", capacity=7)
+    assert counters(tenant.http, "be_1")["capacity"] == 1
+    assert counters(other_tenant.http, "be_1")["capacity"] == 7
+
+
+def test_access_log_never_holds_the_key(
+    tenant: Tenant, access_log: list[str]
+) -> None:  # C04 (HTTP)
+    make_event(tenant.http, "be_1")
+    tenant.http.get("/v1/bookable_events/be_1", params={"bearer_token": tenant.key})
+    tenant.http.post(
+        "/v1/bookable_events", json={"bearer_token": tenant.key, "bookable_event_id": "x"}
+    )
+    lines = [line for line in access_log if "/v1/bookable_events" in line]
+    assert len(lines) >= 3
+    assert all(tenant.key not in line and "bearer_token" not in line for line in lines)
+    assert any(f"tenant={tenant.name}" in line and " 200 " in line for line in lines)
