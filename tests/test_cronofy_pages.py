@@ -136,3 +136,9 @@ def test_event_fields_show_current_state_on_later_pages(tenant: Tenant) -> None:
     register(tenant.http, "be_1", "late")
     second = tenant.http.get(next_page).json()
     assert second["registration"]["registered_count"] == 52
+
+
+def test_event_list_total_counts_the_pages(tenant: Tenant) -> None:
+    for i in range(120):
+        tenant.http.post("/v1/bookable_events", json=event_body(f"e{i:03d}"))
+    assert tenant.http.get("/v1/bookable_events").json()["pages"]["total"] == 3

@@ -181,6 +181,11 @@ class SqliteStore:
         )
         return [event_from_row(r) for r in rows]
 
+    async def count_events(self, tenant_id: int, include_drafts: bool) -> int:
+        drafts = "" if include_drafts else " AND status <> 'draft'"
+        query = f"SELECT count(*) FROM events WHERE tenant_id = ?{drafts}"
+        return int(self.db.execute(query, (tenant_id,)).fetchone()[0])
+
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
     ) -> tuple[Event, bool]:

@@ -191,6 +191,14 @@ class PostgresStore:
         )
         return [event_from_row(r) for r in rows]
 
+    async def count_events(self, tenant_id: int, include_drafts: bool) -> int:
+        drafts = "" if include_drafts else " AND status <> 'draft'"
+        row = await self._fetchrow(
+            f"SELECT count(*) FROM events WHERE tenant_id = $1{drafts}", tenant_id
+        )
+        assert row is not None
+        return int(row[0])
+
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
     ) -> tuple[Event, bool]:

@@ -229,8 +229,12 @@ class Handlers:
             next_page = self._url(
                 "/v1/bookable_events?page_token=" + self.services.tokens.encode(next_token)
             )
-        # Event lists have no kept counter; `total` is what paging has shown so far, plus one.
-        total = page + 1 if has_more else page
+        total = page
+        if has_more:  # events have no kept counter; an event list may count rows
+            count = await self.services.store.count_events(
+                principal.tenant_id, include_drafts=False
+            )
+            total = page_total(page, has_more, count, size)
         return json_response(
             {
                 "bookable_events": [render.event(e) for e in rows],
