@@ -35,26 +35,29 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500
+        logged = False
+
+        def write_line() -> None:
+            nonlocal logged
+            logged = True
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            tenant = scope.get("state", {}).get("tenant", "-")
+            path = _printable(scope["path"])
+            log.info("%s %s %d %.1fms tenant=%s", scope["method"], path, status, elapsed_ms, tenant)
 
         async def capture(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                write_line()  # before the last byte leaves, so the line exists once a client has it
             await send(message)
 
         try:
             await self.app(scope, receive, capture)
         finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            tenant = scope.get("state", {}).get("tenant", "-")
-            log.info(
-                "%s %s %d %.1fms tenant=%s",
-                scope["method"],
-                _printable(scope["path"]),
-                status,
-                elapsed_ms,
-                tenant,
-            )
+            if not logged:
+                write_line()
 
 
 def _printable(path: str) -> str:
