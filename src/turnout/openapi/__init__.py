@@ -1,0 +1,89 @@
+"""The OpenAPI 3.1 document for turnout's HTTP API, assembled from each surface's part."""
+
+# Each surface's module contributes its path items and component schemas; a new surface adds its
+# module and merges it in `document`. `html` renders any such document as the /docs page.
+
+from __future__ import annotations
+
+from typing import Any
+
+from turnout.config import Settings
+from turnout.openapi import cronofy, operability
+from turnout.openapi.build import BEARER, HTTP_METHODS, shared_schemas
+from turnout.openapi.page import html
+
+__all__ = ["HTTP_METHODS", "document", "html"]
+
+
+def document(settings: Settings) -> dict[str, Any]:
+    """The OpenAPI 3.1.0 document for a server configured by `settings`."""
+    return {
+        "openapi": "3.1.0",
+        "info": _info(),
+        "servers": [{"url": settings.base_url}],
+        "tags": _tags(),
+        "paths": {**operability.paths(), **cronofy.paths(settings)},
+        "components": {
+            "schemas": {
+                **shared_schemas(),
+                **cronofy.schemas(),
+                **operability.schemas(),
+            },
+            "securitySchemes": {BEARER: _bearer_scheme()},
+        },
+    }
+
+
+def _info() -> dict[str, Any]:
+    return {
+        "title": "turnout API",
+        "version": "1",
+        "summary": "Self-hostable registrations: bookable events, seats, registrations, check-in.",
+        "description": "\n\n".join(
+            [
+                "The /v1 surface speaks Cronofy's Bookable Events dialect, so the Cronofy SDKs "
+                "(npm cronofy, PyPI pycronofy) work against turnout once pointed at this server. "
+                "It is also turnout's native API: the extension fields (timezone, seats_taken, "
+                "guest_count, notes, check-in data, created_at, updated_at) ride along in the "
+                "same objects. Clients should ignore attributes they do not understand.",
+                "Requests: bodies are JSON objects, sent as application/json with or without "
+                "'; charset=utf-8' (a body with no Content-Type is read as JSON; an empty POST "
+                "body counts as {}). Unknown body keys and query parameters, such as the "
+                "bearer_token the Node SDK adds, are ignored; bodies on GET and DELETE are "
+                "ignored. When an id is both in the path and in the body, the path wins.",
+                "Responses: every success is 200 with Content-Type application/json; "
+                "charset=utf-8, for reads and writes alike. Times are always "
+                "YYYY-MM-DDTHH:MM:SSZ (UTC).",
+                "Errors: 401 {} with WWW-Authenticate: Bearer (credential missing, malformed or "
+                "unknown); 403 {} (the key lacks the read or write scope); 404 {} (unknown path, "
+                "event, registration or page token; another tenant's objects look missing); 405 {} "
+                "(known path, wrong method); 413 {} (body too large); 422 with the Cronofy error "
+                "object (every validation failure, malformed JSON, and every capacity or "
+                "cancelled-event refusal); 500 {}; 503 {} with Retry-After (database unavailable "
+                "or contended). 400 is never used. The credential is checked before the route, so "
+                "an unknown /v1 path without a valid key is a 401.",
+            ]
+        ),
+        "license": {"name": "MIT", "identifier": "MIT"},
+    }
+
+
+def _tags() -> list[dict[str, str]]:
+    return [
+        {"name": "Bookable events", "description": "Create, update, read and list events."},
+        {"name": "Registrations", "description": "Register people for an event, list and remove."},
+        {"name": "Availability", "description": "Which events can still take registrations."},
+        {"name": "Operability", "description": "Health checks and this documentation."},
+    ]
+
+
+def _bearer_scheme() -> dict[str, Any]:
+    return {
+        "type": "http",
+        "scheme": "bearer",
+        "description": (
+            "A turnout tenant API key, sent as `Authorization: Bearer <API key>`. It plays the "
+            "role of Cronofy's client_secret. A bearer_token in the body or query string is not a "
+            "credential and is ignored."
+        ),
+    }
