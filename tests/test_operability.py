@@ -77,6 +77,7 @@ EXPECTED = {
         "start_at",
         "end_at",
         "timezone",
+        "start_date",
         "status",
         "capacity",
         "count_pending",

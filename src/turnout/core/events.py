@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from turnout.core import times
+from turnout.core import localtime, times
 from turnout.core.changes import KEEP, Keep
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.model import Event, EventStatus
@@ -42,6 +42,8 @@ def apply_event_changes(old: Event | None, changes: EventChanges) -> EventFields
     """The event's fields after `changes`, or None when nothing would change."""
     values: dict[str, Any] = {}
     for field in dataclasses.fields(EventFields):
+        if field.name == "start_date":
+            continue
         given = getattr(changes, field.name)
         if given is not KEEP:
             values[field.name] = given
@@ -55,10 +57,13 @@ def apply_event_changes(old: Event | None, changes: EventChanges) -> EventFields
             )
     if values["end_at"] <= values["start_at"]:
         raise ValidationFailed([FieldError("end", "invalid", "end must be after start")])
-    fields = EventFields(**values)
+    try:
+        start_date, _ = localtime.local_parts(values["start_at"], values["timezone"])
+    except ValueError:
+        raise ValidationFailed([FieldError("timezone", "invalid", "unknown timezone")]) from None
     if old is not None and all(getattr(old, k) == v for k, v in values.items()):
         return None
-    return fields
+    return EventFields(**values, start_date=start_date)
 
 
 async def put_event(

@@ -28,6 +28,7 @@ class EventFields:
     description: str | None = None
     location: str | None = None
     cost_cents: int | None = None
+    start_date: str = ""  # the local date of start_at in `timezone`; derived by the core
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -204,9 +204,9 @@ class SqliteStore:
             if old is None:
                 self.db.execute(
                     "INSERT INTO events (tenant_id, id, start_at, end_at, timezone, status, capacity,"
-                    " title, description, location, cost_cents, created_at, updated_at) VALUES"
-                    " (:tenant_id, :id, :start_at, :end_at, :timezone, :status, :capacity, :title,"
-                    " :description, :location, :cost_cents, :now, :now)",
+                    " title, description, location, cost_cents, start_date, created_at, updated_at)"
+                    " VALUES (:tenant_id, :id, :start_at, :end_at, :timezone, :status, :capacity,"
+                    " :title, :description, :location, :cost_cents, :start_date, :now, :now)",
                     values,
                 )
             else:
@@ -214,6 +214,7 @@ class SqliteStore:
                     "UPDATE events SET start_at = :start_at, end_at = :end_at, timezone = :timezone,"
                     " status = :status, capacity = :capacity, title = :title,"
                     " description = :description, location = :location, cost_cents = :cost_cents,"
+                    " start_date = :start_date,"
                     " version = version + 1, updated_at = :now WHERE tenant_id = :tenant_id AND id = :id",
                     values,
                 )

@@ -29,6 +29,7 @@ CREATE TABLE events (
     start_at        BIGINT NOT NULL,
     end_at          BIGINT NOT NULL,
     timezone        TEXT NOT NULL,
+    start_date      TEXT NOT NULL,               -- local YYYY-MM-DD of start_at, for date filters
     status          TEXT NOT NULL CHECK (status IN ('draft', 'confirmed', 'cancelled')),
     capacity        BIGINT CHECK (capacity BETWEEN 1 AND 2147483647),
     -- Counters, kept by every registration write in the same transaction.
@@ -48,6 +49,7 @@ CREATE TABLE events (
     UNIQUE (tenant_id, id)
 );
 CREATE INDEX events_by_start ON events (tenant_id, start_at, id);
+CREATE INDEX events_by_local_date ON events (tenant_id, start_date);
 
 CREATE TABLE registrations (
     pk               {pk},
@@ -69,6 +71,7 @@ CREATE TABLE registrations (
     UNIQUE (event_pk, seq)
 );
 CREATE INDEX registrations_by_email ON registrations (event_pk, email_key);
+CREATE INDEX registrations_by_status ON registrations (event_pk, status, seq);
 
 -- Every status a registration has been in, in order.
 CREATE TABLE registration_history (

@@ -222,12 +222,13 @@ class PostgresStore:
                 now,
                 tenant_id,
                 event_id,
+                v["start_date"],
             ]
             if old is None:
                 row = await self._fetchrow(
                     "INSERT INTO events (start_at, end_at, timezone, status, capacity, title,"
-                    " description, location, cost_cents, created_at, updated_at, tenant_id, id)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)"
+                    " description, location, cost_cents, created_at, updated_at, tenant_id, id,"
+                    " start_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13)"
                     f" ON CONFLICT (tenant_id, id) DO NOTHING RETURNING {EVENT_COLUMNS}",
                     *values,
                 )
@@ -235,8 +236,8 @@ class PostgresStore:
                 row = await self._fetchrow(
                     "UPDATE events SET start_at = $1, end_at = $2, timezone = $3, status = $4,"
                     " capacity = $5, title = $6, description = $7, location = $8, cost_cents = $9,"
-                    " version = version + 1, updated_at = $10"
-                    f" WHERE tenant_id = $11 AND id = $12 AND version = $13 RETURNING {EVENT_COLUMNS}",
+                    " start_date = $13, version = version + 1, updated_at = $10"
+                    f" WHERE tenant_id = $11 AND id = $12 AND version = $14 RETURNING {EVENT_COLUMNS}",
                     *values,
                     old.version,
                 )
