@@ -80,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     create_key.add_argument(
         "--scope",
         default="write",
-        help="space- or comma-separated scopes: read (read only) or write (read and write); "
+        help="space- or comma-separated scopes: read (read only) or write (read and write), or "
+        "Webkasa's events:read, events:write, registrations:read, registrations:write, *:read, *; "
         "default: write",
     )
     create_key.add_argument("--name", help="a label for the key, to tell keys apart")

@@ -20,9 +20,24 @@ from turnout.store.base import Store
 _ALPHABET = string.ascii_letters + string.digits
 _KEY = re.compile(r"(tk_[A-Za-z0-9]{12})_[A-Za-z0-9]{32}\Z")
 
-SCOPES = ("read", "write")
-# What each scope grants. /v1 writes answer with the event they changed, so `write` includes `read`.
-GRANTS = {"read": {"read"}, "write": {"read", "write"}}
+# What each scope grants: the four permissions endpoints ask for. `read`/`write` are the /v1 names and
+# Webkasa's `*:read`/`*` their equivalents; /v1 writes answer with the event, so `write` includes reading.
+# A Webkasa write scope does not imply its read scope.
+EVENTS_READ, EVENTS_WRITE = "events:read", "events:write"
+REGISTRATIONS_READ, REGISTRATIONS_WRITE = "registrations:read", "registrations:write"
+_READS = frozenset({EVENTS_READ, REGISTRATIONS_READ})
+_ALL = _READS | {EVENTS_WRITE, REGISTRATIONS_WRITE}
+GRANTS: dict[str, frozenset[str]] = {
+    "read": _READS,
+    "write": _ALL,
+    "*:read": _READS,
+    "*": _ALL,
+    EVENTS_READ: frozenset({EVENTS_READ}),
+    EVENTS_WRITE: frozenset({EVENTS_WRITE}),
+    REGISTRATIONS_READ: frozenset({REGISTRATIONS_READ}),
+    REGISTRATIONS_WRITE: frozenset({REGISTRATIONS_WRITE}),
+}
+SCOPES = tuple(GRANTS)
 
 
 def _random(n: int) -> str:
@@ -42,7 +57,7 @@ def hash_key(secret: bytes, key: str) -> bytes:
 def parse_scopes(text: str) -> str:
     """Normalise a space- or comma-separated scope list; ValueError names an unknown scope."""
     scopes = sorted(set(text.replace(",", " ").split()))
-    unknown = [s for s in scopes if s not in GRANTS]
+    unknown = [s for s in scopes if s not in GRANTS]  # Webkasa's other scopes grant nothing here
     if unknown or not scopes:
         raise ValueError(f"unknown scope {unknown[0]!r}" if unknown else "no scope given")
     return " ".join(scopes)
@@ -53,10 +68,13 @@ class Principal:
     tenant_id: int
     tenant_name: str
     scopes: frozenset[str]
+    key_prefix: str
 
-    def require(self, needed: str) -> None:
-        if not any(needed in GRANTS.get(scope, ()) for scope in self.scopes):
-            raise Forbidden(needed)
+    def require(self, *needed: str) -> None:
+        """Raise Forbidden naming the first permission in `needed` that no scope of the key grants."""
+        for permission in needed:
+            if not any(permission in GRANTS.get(scope, ()) for scope in self.scopes):
+                raise Forbidden(permission)
 
 
 async def create_key(
@@ -91,7 +109,7 @@ class Authenticator:
             if record is None or record.revoked:
                 cached = (now, None, b"")
             else:
-                found = Principal(record.tenant_id, record.tenant_name, record.scopes)
+                found = Principal(record.tenant_id, record.tenant_name, record.scopes, prefix)
                 cached = (now, found, record.key_hash)
             if len(self._cache) > 10_000:
                 self._cache.clear()

@@ -10,7 +10,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from turnout.auth.keys import Principal
+from turnout.auth.keys import (
+    EVENTS_READ,
+    EVENTS_WRITE,
+    REGISTRATIONS_READ,
+    REGISTRATIONS_WRITE,
+    Principal,
+)
 from turnout.core import events, registrations, times
 from turnout.core.errors import NotFound, TurnoutError, ValidationFailed
 from turnout.core.model import Event
@@ -90,9 +96,9 @@ class Handlers:
     def page_size(self) -> int:
         return self.services.settings.page_size
 
-    def _principal(self, request: Request, needs: str) -> Principal:
+    def _principal(self, request: Request, *needs: str) -> Principal:
         principal: Principal = request.state.principal
-        principal.require(needs)
+        principal.require(*needs)
         return principal
 
     async def _body(self, request: Request) -> dict[str, Any]:
@@ -101,7 +107,7 @@ class Handlers:
 
     # E1
     async def upsert_event(self, request: Request) -> Response:
-        principal = self._principal(request, "write")
+        principal = self._principal(request, EVENTS_WRITE)
         event_id, changes = parse.event_upsert(await self._body(request))
         event, _ = await events.put_event(
             self.services.store, principal.tenant_id, event_id, changes
@@ -110,13 +116,13 @@ class Handlers:
 
     # E2
     async def read_event(self, request: Request) -> Response:
-        principal = self._principal(request, "read")
+        principal = self._principal(request, EVENTS_READ, REGISTRATIONS_READ)
         event = await self._find_event(principal, request.path_params["event_id"])
         return json_response(await self._event_page(event, page=1, after=0, size=self.page_size))
 
     # E3
     async def read_event_page(self, request: Request) -> Response:
-        principal = self._principal(request, "read")
+        principal = self._principal(request, EVENTS_READ, REGISTRATIONS_READ)
         event = await self._find_event(principal, request.path_params["event_id"])
         token = self._token(
             request.path_params["token"], PageKind.EVENT_REGISTRATIONS, principal, event
@@ -125,7 +131,7 @@ class Handlers:
 
     # E4
     async def upsert_registration(self, request: Request) -> Response:
-        principal = self._principal(request, "write")
+        principal = self._principal(request, REGISTRATIONS_WRITE)
         event_id = request.path_params["event_id"]
         try:
             registration_id, changes = parse.registration_upsert(await self._body(request))
@@ -145,7 +151,7 @@ class Handlers:
 
     # E5
     async def delete_registration(self, request: Request) -> Response:
-        principal = self._principal(request, "write")
+        principal = self._principal(request, REGISTRATIONS_WRITE)
         result = await registrations.write_registration(
             self.services.store,
             principal.tenant_id,
@@ -160,7 +166,7 @@ class Handlers:
 
     # E6
     async def list_registrations(self, request: Request) -> Response:
-        principal = self._principal(request, "read")
+        principal = self._principal(request, REGISTRATIONS_READ)
         event = await self._find_event(principal, request.path_params["event_id"])
         page, after, size = 1, 0, self.page_size
         if "page_token" in request.query_params:
@@ -195,7 +201,7 @@ class Handlers:
 
     # E7
     async def availability(self, request: Request) -> Response:
-        principal = self._principal(request, "read")
+        principal = self._principal(request, EVENTS_READ)
         ids = parse.availability_ids(await self._body(request))
         found = {e.id: e for e in await self.services.store.get_events(principal.tenant_id, ids)}
         now = times.now()
@@ -211,7 +217,7 @@ class Handlers:
 
     # E8
     async def list_events(self, request: Request) -> Response:
-        principal = self._principal(request, "read")
+        principal = self._principal(request, EVENTS_READ)
         page, after, size = 1, 0, self.page_size
         if "page_token" in request.query_params:
             token = self._token(request.query_params["page_token"], PageKind.EVENT_LIST, principal)
@@ -244,7 +250,7 @@ class Handlers:
 
     # E9
     async def read_registration(self, request: Request) -> Response:
-        principal = self._principal(request, "read")
+        principal = self._principal(request, REGISTRATIONS_READ)
         event = await self._find_event(principal, request.path_params["event_id"])
         registration = await registrations.find_registration(
             self.services.store, event, request.path_params["registration_id"]
