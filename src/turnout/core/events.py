@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from turnout.core import localtime, times
@@ -67,12 +68,21 @@ def apply_event_changes(old: Event | None, changes: EventChanges) -> EventFields
 
 
 async def put_event(
-    store: Store, tenant_id: int, event_id: str, changes: EventChanges
+    store: Store,
+    tenant_id: int,
+    event_id: str,
+    changes: EventChanges | Callable[[Event | None], EventChanges],
 ) -> tuple[Event, bool]:
-    """Create the event, or change the fields given. Returns (event, created)."""
-    return await store.write_event(
-        tenant_id, event_id, lambda old: apply_event_changes(old, changes), times.now()
-    )
+    """Create the event, or change the fields given. Returns (event, created).
+
+    `changes` may be a function of the current event (None if there is none), for commands whose
+    meaning depends on it; it may raise NotFound to refuse creating one.
+    """
+
+    def decide(old: Event | None) -> EventFields | None:
+        return apply_event_changes(old, changes(old) if callable(changes) else changes)
+
+    return await store.write_event(tenant_id, event_id, decide, times.now())
 
 
 async def find_event(store: Store, tenant_id: int, event_id: str, include_drafts: bool) -> Event:

@@ -10,6 +10,9 @@ import datetime as dt
 import re
 import zoneinfo
 from functools import lru_cache
+from typing import Any
+
+from turnout.core.errors import FieldError, ValidationFailed
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _TIME = re.compile(r"\d{2}:\d{2}\Z")
@@ -56,3 +59,52 @@ def local_parts(instant: int, tz_name: str) -> tuple[str, str]:
     """(YYYY-MM-DD, HH:MM) of `instant` in the zone; seconds are dropped."""
     local = dt.datetime.fromtimestamp(instant, zone(tz_name))
     return local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
+
+
+def schedule(
+    start_date: str,
+    start_time: str | None,
+    end_date: str | None,
+    end_time: str | None,
+    tz_name: str,
+) -> tuple[int, int]:
+    """UTC instants of a local schedule. No end time means one hour after the start; no end date,
+    the start date. Raises ValidationFailed naming the local field at fault."""
+    errors: list[FieldError] = []
+    day = _field(errors, "start_date", start_date, parse_date)
+    at = _field(errors, "start_time", start_time or "00:00", parse_time)
+    end_day = _field(errors, "end_date", end_date, parse_date) if end_date else day
+    end_at = _field(errors, "end_time", end_time, parse_time) if end_time else None
+    try:
+        zone(tz_name)
+    except ValueError:
+        errors.append(FieldError("timezone", "invalid", f"unknown timezone {tz_name!r}"))
+    if errors:
+        raise ValidationFailed(errors)
+    assert day is not None and at is not None and end_day is not None
+    start = _instant("start_time", day, at, tz_name)
+    if end_at is None:
+        return start, start + 3600
+    end = _instant("end_time", end_day, end_at, tz_name)
+    if end <= start:
+        raise ValidationFailed(
+            [FieldError("end_time", "invalid", "the end must be after the start")]
+        )
+    return start, end
+
+
+def _field(errors: list[FieldError], name: str, text: object, parse: Any) -> Any:
+    try:
+        if not isinstance(text, str):
+            raise ValueError("must be a string")
+        return parse(text)
+    except ValueError as exc:
+        errors.append(FieldError(name, "invalid", f"{name}: {exc}"))
+        return None
+
+
+def _instant(field: str, day: dt.date, at: dt.time, tz_name: str) -> int:
+    try:
+        return to_instant(day, at, tz_name)
+    except NonexistentTime as exc:
+        raise ValidationFailed([FieldError(field, "invalid", str(exc))]) from None

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from turnout.core.errors import CapacityReached, EventCancelled, TurnoutError
+from turnout.core.errors import (
+    CapacityReached,
+    DuplicateRegistration,
+    EventCancelled,
+    TurnoutError,
+)
 from turnout.core.model import HOLDING_STATUSES, Event, Registration
 
 
@@ -52,15 +57,20 @@ def _attended(registration: Registration) -> int:
     return int(registration.status == "accepted" and registration.checked_in_count > 0)
 
 
-def refusal(event: Event, seat_delta: int, cancel_ok: bool) -> TurnoutError | None:
-    """Why this write may not take `seat_delta` more seats on `event` (as it is under the lock), if so.
+def refusal(
+    event: Event, seat_delta: int, cancel_ok: bool, email_taken: bool = False
+) -> TurnoutError | None:
+    """Why this write may not go ahead on `event` (as it is under the lock), if it may not.
 
-    `cancel_ok` says whether the write is allowed on a cancelled event; each surface decides that
-    from the write itself (releasing seats is always allowed). The PostgreSQL write function checks
-    the same two conditions in the same order (store/postgres/functions.sql).
+    In order: the event is cancelled and the write is not allowed there (`cancel_ok`, decided by each
+    surface from the write itself); another active registration holds the email; the write would take
+    `seat_delta` seats that are not free. The PostgreSQL write function checks the same conditions in
+    the same order (store/postgres/functions.sql).
     """
     if event.status == "cancelled" and not cancel_ok:
         return EventCancelled("the event is cancelled")
+    if email_taken:
+        return DuplicateRegistration("another active registration has this email")
     if seat_delta > 0 and event.capacity is not None:
         available = max(0, event.capacity - event.seats_taken)
         if seat_delta > available:

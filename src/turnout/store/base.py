@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from turnout.core.model import Event, EventStatus, Registration, Tenant
+from turnout.core.model import Event, EventStatus, Registration, RegistrationStatus, Tenant
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -84,6 +84,9 @@ class Store(Protocol):
         self, tenant_id: int, after_pk: int, limit: int, include_drafts: bool
     ) -> list[Event]: ...
     async def count_events(self, tenant_id: int, include_drafts: bool) -> int: ...
+    async def find_events(
+        self, tenant_id: int, query: EventQuery, limit: int, offset: int
+    ) -> tuple[list[Event], int]: ...
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
     ) -> tuple[Event, bool]: ...
@@ -94,6 +97,9 @@ class Store(Protocol):
     async def list_registrations(
         self, event_pk: int, after_seq: int, limit: int
     ) -> list[Registration]: ...
+    async def registrations_at(
+        self, event_pk: int, only: RegistrationFilter | None, offset: int, limit: int
+    ) -> list[Registration]: ...
     async def write_registration(
         self, tenant_id: int, event_id: str, registration_id: str, decide: DecideRegistration
     ) -> WriteResult: ...
@@ -101,3 +107,24 @@ class Store(Protocol):
 
 class TenantExists(Exception):
     pass
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EventQuery:
+    """Which of a tenant's events to list; None means no condition. Lists are ordered by start."""
+
+    statuses: tuple[EventStatus, ...] | None = None
+    ends_after: int | None = None  # end_at > this
+    ends_by: int | None = None  # end_at <= this
+    start_date_from: str | None = None  # local start date, inclusive
+    start_date_to: str | None = None
+    starts_from: int | None = None  # start instant, inclusive
+    starts_to: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RegistrationFilter:
+    """Registrations in `statuses`; with `checked_in` set, only those with (or without) a check-in."""
+
+    statuses: tuple[RegistrationStatus, ...]
+    checked_in: bool | None = None

@@ -16,15 +16,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from turnout.core.errors import DuplicateRegistration, NotFound, Unavailable
+from turnout.core.errors import NotFound, Unavailable
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
 from turnout.core.seats import counter_delta, refusal
 from turnout.store import migrate as migrations
+from turnout.store import queries
 from turnout.store.base import (
     ApiKeyRecord,
     DecideEvent,
     DecideRegistration,
+    EventQuery,
+    RegistrationFilter,
     TenantExists,
     WriteResult,
 )
@@ -186,6 +189,13 @@ class SqliteStore:
         query = f"SELECT count(*) FROM events WHERE tenant_id = ?{drafts}"
         return int(self.db.execute(query, (tenant_id,)).fetchone()[0])
 
+    async def find_events(
+        self, tenant_id: int, query: EventQuery, limit: int, offset: int
+    ) -> tuple[list[Event], int]:
+        select, count, args = queries.find_events(tenant_id, query)
+        rows = self.db.execute(select, (*args, limit, offset)).fetchall()
+        return [event_from_row(r) for r in rows], int(self.db.execute(count, args).fetchone()[0])
+
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
     ) -> tuple[Event, bool]:
@@ -246,6 +256,12 @@ class SqliteStore:
         )
         return [registration_from_row(r) for r in rows]
 
+    async def registrations_at(
+        self, event_pk: int, only: RegistrationFilter | None, offset: int, limit: int
+    ) -> list[Registration]:
+        sql, args = queries.registrations_at(event_pk, only, offset, limit)
+        return [registration_from_row(r) for r in self.db.execute(sql, args)]
+
     async def write_registration(
         self, tenant_id: int, event_id: str, registration_id: str, decide: DecideRegistration
     ) -> WriteResult:
@@ -278,11 +294,12 @@ class SqliteStore:
         new = write.registration
         delta = counter_delta(old, new)
         guarded = unsafe_stale_event is None
-        problem = refusal(unsafe_stale_event or event, delta.seats, write.cancel_ok)
+        taken = bool(write.unique_email) and self._email_taken(
+            event.pk, write.unique_email or "", registration_id
+        )
+        problem = refusal(unsafe_stale_event or event, delta.seats, write.cancel_ok, taken)
         if problem:
             raise problem
-        if write.unique_email and self._email_taken(event.pk, write.unique_email, registration_id):
-            raise DuplicateRegistration(write.unique_email)
 
         version = (old.version if old else 0) + 1
         values: dict[str, Any] = {

@@ -22,10 +22,13 @@ from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
 from turnout.core.seats import counter_delta, refusal
 from turnout.store import migrate as migrations
+from turnout.store import queries
 from turnout.store.base import (
     ApiKeyRecord,
     DecideEvent,
     DecideRegistration,
+    EventQuery,
+    RegistrationFilter,
     TenantExists,
     WriteResult,
 )
@@ -199,6 +202,15 @@ class PostgresStore:
         assert row is not None
         return int(row[0])
 
+    async def find_events(
+        self, tenant_id: int, query: EventQuery, limit: int, offset: int
+    ) -> tuple[list[Event], int]:
+        select, count, args = queries.find_events(tenant_id, query)
+        rows = await self._fetch(queries.numbered(select), *args, limit, offset)
+        total = await self._fetchrow(queries.numbered(count), *args)
+        assert total is not None
+        return [event_from_row(r) for r in rows], int(total[0])
+
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
     ) -> tuple[Event, bool]:
@@ -266,6 +278,12 @@ class PostgresStore:
             limit,
         )
         return [registration_from_row(r) for r in rows]
+
+    async def registrations_at(
+        self, event_pk: int, only: RegistrationFilter | None, offset: int, limit: int
+    ) -> list[Registration]:
+        sql, args = queries.registrations_at(event_pk, only, offset, limit)
+        return [registration_from_row(r) for r in await self._fetch(queries.numbered(sql), *args)]
 
     async def write_registration(
         self, tenant_id: int, event_id: str, registration_id: str, decide: DecideRegistration

@@ -4,8 +4,8 @@
 -- turnout_write_registration applies a write the core has already decided, under the event's row
 -- lock, if and only if the guards hold:
 --   * the registration is still at the version the decision was made from (else 'stale': retry);
---   * the cancelled-event and seat rules, in the order of turnout.core.seats.refusal (else 'refused');
---   * no other active registration holds the email, when asked (else 'duplicate').
+--   * in the order of turnout.core.seats.refusal: the cancelled-event rule (else 'refused'), no other
+--     active registration holding the email when asked (else 'duplicate'), the seat rule ('refused').
 -- p_deltas: pending, tentative, accepted, declined, removed, attended, seats, checked_in.
 
 DROP FUNCTION IF EXISTS turnout_write_registration;
@@ -33,11 +33,7 @@ BEGIN
         RETURN QUERY SELECT 'stale'::text, v_event, NULL::bigint;
         RETURN;
     END IF;
-    IF p_guard AND (
-        (v_event.status = 'cancelled' AND NOT p_cancel_ok)
-        OR (p_deltas[7] > 0 AND v_event.capacity IS NOT NULL
-            AND v_event.seats_taken + p_deltas[7] > v_event.capacity)
-    ) THEN
+    IF p_guard AND v_event.status = 'cancelled' AND NOT p_cancel_ok THEN
         RETURN QUERY SELECT 'refused'::text, v_event, NULL::bigint;
         RETURN;
     END IF;
@@ -47,6 +43,11 @@ BEGIN
           AND r.status IN ('pending', 'tentative', 'accepted')
     ) THEN
         RETURN QUERY SELECT 'duplicate'::text, v_event, NULL::bigint;
+        RETURN;
+    END IF;
+    IF p_guard AND p_deltas[7] > 0 AND v_event.capacity IS NOT NULL
+       AND v_event.seats_taken + p_deltas[7] > v_event.capacity THEN
+        RETURN QUERY SELECT 'refused'::text, v_event, NULL::bigint;
         RETURN;
     END IF;
 
