@@ -67,6 +67,7 @@ def base_settings(tmp_dir: str, database_url: str, **changes: object) -> Setting
         database_url=database_url,
         secret=secrets.token_hex(32),
         access_log=True,
+        rate_limits=False,  # tests that measure limits start a server of their own
         secret_file=os.path.join(tmp_dir, "secret"),
     ).with_(**changes)
 

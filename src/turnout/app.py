@@ -17,6 +17,7 @@ from turnout.services import Services
 from turnout.store import open_store
 from turnout.surfaces.cronofy import routes as cronofy
 from turnout.surfaces.http import json_response
+from turnout.surfaces.webkasa import routes as webkasa
 
 
 def build_app(settings: Settings) -> ASGIApp:
@@ -57,6 +58,7 @@ def build_app(settings: Settings) -> ASGIApp:
             Route("/openapi.json", openapi_json),
             Route("/docs", docs),
             Mount("/v1", cronofy.build(services)),
+            Mount("/api/v1", webkasa.build(services)),
         ],
         lifespan=lifespan,
     )

@@ -29,6 +29,9 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     access_log: bool = True
     sqlite_synchronous: str = "FULL"
+    rate_limits: bool = True
+    rate_limit_reads_per_minute: int = 300
+    rate_limit_writes_per_minute: int = 100
     # Test-only: check seats outside the write transaction, to prove the concurrency tests can see an
     # oversell (the negative control). Never set this in production.
     debug_unsafe_seats: bool = False
@@ -66,6 +69,10 @@ class Settings:
             raise ConfigError("TURNOUT_PAGE_SIZE must be between 1 and 1000")
         if self.sqlite_synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
             raise ConfigError("TURNOUT_SQLITE_SYNCHRONOUS must be FULL, EXTRA or NORMAL")
+        if min(self.rate_limit_reads_per_minute, self.rate_limit_writes_per_minute) < 1:
+            raise ConfigError(
+                "rate limits are at least 1 request a minute; to turn them off, set TURNOUT_RATE_LIMITS=off"
+            )
         if self.secret and len(self.secret) < 32:
             raise ConfigError(
                 "TURNOUT_SECRET must be at least 32 characters (try: openssl rand -hex 32)"

@@ -1,0 +1,123 @@
+"""Every /api/v1 error response is made here: `{"error", "code", "details"?}`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from turnout.core.errors import (
+    CapacityReached,
+    DuplicateRegistration,
+    EventCancelled,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    RegistrationCancelled,
+    TurnoutError,
+    Unauthenticated,
+    Unavailable,
+    ValidationFailed,
+)
+from turnout.surfaces.http import json_response
+
+log = logging.getLogger("turnout.errors")
+
+# Webkasa's detail codes; the core's finer codes fold into them.
+_DETAIL_CODES = {
+    "must_be_integer": "invalid",
+    "too_many": "out_of_range",
+    "invalid_json": "invalid",
+}
+
+
+def error(
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"error": message, "code": code}
+    if details:
+        body["details"] = details
+    return json_response(body, status, headers)
+
+
+def detail(e: FieldError) -> dict[str, str]:
+    return {"field": e.field, "code": _DETAIL_CODES.get(e.code, e.code), "message": e.message}
+
+
+def core_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, ValidationFailed):
+        return error(422, "VALIDATION_ERROR", "Validation failed", [detail(e) for e in exc.errors])
+    if isinstance(exc, NotFound):
+        return error(404, "NOT_FOUND", "Not found")
+    if isinstance(exc, CapacityReached):
+        return error(
+            409,
+            "EVENT_FULL",
+            "Event is full",
+            [{"field": "guest_count", "code": "capacity", "message": str(exc)}],
+        )
+    if isinstance(exc, EventCancelled):
+        return error(409, "EVENT_CANCELLED", "Event is cancelled")
+    if isinstance(exc, DuplicateRegistration):
+        return error(
+            409,
+            "DUPLICATE_REGISTRATION",
+            "An active registration with this email already exists",
+            [
+                {
+                    "field": "attendee_email",
+                    "code": "duplicate",
+                    "message": "already registered for this event",
+                }
+            ],
+        )
+    if isinstance(exc, RegistrationCancelled):
+        return error(409, "REGISTRATION_CANCELLED", "Registration is cancelled")
+    if isinstance(exc, Unauthenticated):
+        return error(
+            401,
+            "UNAUTHORIZED",
+            "A valid API key is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if isinstance(exc, Forbidden):
+        return error(403, "INSUFFICIENT_SCOPE", f"This API key lacks the {exc.needed} scope")
+    if isinstance(exc, PayloadTooLarge):
+        return error(413, "PAYLOAD_TOO_LARGE", "The request body is too large")
+    if isinstance(exc, Unavailable):
+        return error(
+            503,
+            "SERVICE_UNAVAILABLE",
+            "Service unavailable; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+    assert isinstance(exc, TurnoutError)
+    return server_error(request, exc)
+
+
+def http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return error(405, "METHOD_NOT_ALLOWED", "Method not allowed")
+    return error(404, "NOT_FOUND", "Not found")
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error(500, "INTERNAL_ERROR", "Internal error")
+
+
+def rate_limited(retry_after: int) -> Response:
+    body = {"error": "Rate limit exceeded", "code": "RATE_LIMITED", "retry_after": retry_after}
+    return json_response(body, 429, {"Retry-After": str(retry_after)})
+
+
+HANDLERS = {TurnoutError: core_error, HTTPException: http_error, Exception: server_error}

@@ -1,0 +1,84 @@
+"""What every /api/v1 request passes first: the credential, then the rate limit.
+
+Every response, errors and 401s included, carries the X-RateLimit-* headers of the bucket that
+applied: the key's, or the client address's when there is no valid key.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from turnout.auth.keys import Principal
+from turnout.core.errors import TurnoutError, Unauthenticated
+from turnout.ratelimit import Decision, RateLimiter
+from turnout.services import Services
+from turnout.surfaces.http import bearer_token
+from turnout.surfaces.webkasa.errors import core_error, rate_limited
+
+
+def presented_key(request: Request) -> str | None:
+    """`Authorization: Bearer` or `X-API-Key`; both only if they carry the same key."""
+    bearer = bearer_token(request)
+    header = request.headers.get("x-api-key")
+    if bearer is not None and header is not None and bearer != header.strip():
+        raise Unauthenticated("two different keys")
+    if bearer is not None:
+        return bearer
+    return None if header is None else header.strip()
+
+
+class Guard:
+    def __init__(self, app: ASGIApp, services: Services, limiter: RateLimiter | None) -> None:
+        self.app = app
+        self.services = services
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        refusal: Response | None = None
+        principal: Principal | None = None
+        try:
+            principal = await self.services.auth.authenticate(presented_key(request))
+            bucket = "key:" + principal.key_prefix
+        except TurnoutError as exc:
+            refusal = core_error(request, exc)
+            bucket = "ip:" + (scope["client"][0] if scope.get("client") else "-")
+        decision = None
+        if self.limiter is not None:
+            decision = self.limiter.hit(bucket, scope["method"] in ("GET", "HEAD"))
+            if refusal is None and not decision.allowed:
+                refusal = rate_limited(decision.retry_after)
+        headers = _headers(decision)
+        if refusal is not None:
+            refusal.headers.update(headers)
+            await refusal(scope, receive, send)
+            return
+        assert principal is not None
+        scope.setdefault("state", {})
+        scope["state"]["principal"] = principal
+        scope["state"]["tenant"] = principal.tenant_name
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start" and headers:
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *((k.lower().encode(), v.encode()) for k, v in headers.items()),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _headers(decision: Decision | None) -> dict[str, str]:
+    if decision is None:
+        return {}
+    return {
+        "X-RateLimit-Limit": str(decision.limit),
+        "X-RateLimit-Remaining": str(decision.remaining),
+        "X-RateLimit-Reset": str(decision.reset),
+    }

@@ -1,0 +1,259 @@
+"""The Webkasa-compatible /api/v1 surface: parse, call the core, render. No rules live here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from turnout.auth.keys import (
+    EVENTS_READ,
+    EVENTS_WRITE,
+    REGISTRATIONS_READ,
+    REGISTRATIONS_WRITE,
+    Principal,
+)
+from turnout.core import events, registrations
+from turnout.core.errors import NotFound, ValidationFailed
+from turnout.core.events import EventChanges
+from turnout.core.ids import new_id
+from turnout.core.model import Event, Registration
+from turnout.core.registrations import releases_or_holds_none
+from turnout.ratelimit import RateLimiter
+from turnout.services import Services
+from turnout.store.base import WriteResult
+from turnout.surfaces.http import decode_object, json_response, read_body
+from turnout.surfaces.webkasa import mapping, parse, render
+from turnout.surfaces.webkasa.errors import HANDLERS
+from turnout.surfaces.webkasa.guard import Guard
+
+EVENT = "/events/{event_id}"
+REGISTRATION = "/events/{event_id}/registrations/{registration_id}"
+
+
+def build(services: Services) -> ASGIApp:
+    h = Handlers(services)
+    routes = [
+        Route("/events", h.list_events, methods=["GET"]),
+        Route("/events", h.create_event, methods=["POST"]),
+        Route(EVENT, h.read_event, methods=["GET"]),
+        Route(EVENT, h.patch_event, methods=["PATCH"]),
+        Route(EVENT + "/registrations", h.list_registrations, methods=["GET"]),
+        Route(EVENT + "/registrations", h.create_registration, methods=["POST"]),
+        Route(REGISTRATION, h.read_registration, methods=["GET"]),
+        Route(REGISTRATION, h.patch_registration, methods=["PATCH"]),
+        Route(REGISTRATION, h.cancel_registration, methods=["DELETE"]),
+        Route(REGISTRATION + "/check-in", h.check_in, methods=["POST"]),
+    ]
+    settings = services.settings
+    limiter = None
+    if settings.rate_limits:
+        limiter = RateLimiter(
+            settings.rate_limit_reads_per_minute, settings.rate_limit_writes_per_minute
+        )
+    return Guard(Starlette(routes=routes, exception_handlers=HANDLERS), services, limiter)
+
+
+class Handlers:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @property
+    def store(self) -> Any:
+        return self.services.store
+
+    def _principal(self, request: Request, needs: str) -> Principal:
+        principal: Principal = request.state.principal
+        principal.require(needs)
+        return principal
+
+    async def _body(self, request: Request) -> dict[str, Any]:
+        raw = await read_body(request, self.services.settings.max_body_bytes)
+        return decode_object(raw, empty_is={})
+
+    async def _event(self, principal: Principal, request: Request) -> Event:
+        return await events.find_event(
+            self.store, principal.tenant_id, request.path_params["event_id"], include_drafts=True
+        )
+
+    def _url(self, path: str) -> str:
+        return self.services.settings.base_url + "/api/v1" + path
+
+    # W1
+    async def list_events(self, request: Request) -> Response:
+        principal = self._principal(request, EVENTS_READ)
+        query = dict(request.query_params)
+        errors = []
+        try:
+            limit, offset = parse.pagination(query)
+        except ValidationFailed as exc:
+            errors, limit, offset = exc.errors, 0, 0
+        try:
+            wanted, include_counts = parse.event_query(query)
+        except ValidationFailed as exc:
+            raise ValidationFailed(errors + exc.errors) from None
+        if errors:
+            raise ValidationFailed(errors)
+        found, total = await self.store.find_events(principal.tenant_id, wanted, limit, offset)
+        return json_response(
+            {
+                "data": [render.event(e, include_counts) for e in found],
+                "meta": render.page_meta(total, limit, offset, len(found)),
+            }
+        )
+
+    # W2
+    async def read_event(self, request: Request) -> Response:
+        principal = self._principal(request, EVENTS_READ)
+        event = await self._event(principal, request)
+        errors: list[Any] = []
+        include_counts = parse.boolean(dict(request.query_params), "include_counts", errors)
+        if errors:
+            raise ValidationFailed(errors)
+        return json_response({"data": render.event(event, include_counts)})
+
+    # W3
+    async def create_event(self, request: Request) -> Response:
+        principal = self._principal(request, EVENTS_WRITE)
+        given = parse.event_fields(await self._body(request), creating=True)
+        start_at, end_at, tz = parse.merged_schedule(given.schedule, None)
+        changes = EventChanges(start_at=start_at, end_at=end_at, timezone=tz, **given.fields)
+        event, _ = await events.put_event(self.store, principal.tenant_id, new_id("evt_"), changes)
+        return json_response(
+            {"data": render.event(event)}, 201, {"Location": self._url(f"/events/{event.id}")}
+        )
+
+    # W4
+    async def patch_event(self, request: Request) -> Response:
+        principal = self._principal(request, EVENTS_WRITE)
+        await self._event(principal, request)  # 404 before validation
+        given = parse.event_fields(await self._body(request), creating=False)
+
+        def changes(old: Event | None) -> EventChanges:
+            if old is None:
+                raise NotFound("event")
+            if not given.schedule:
+                return EventChanges(**given.fields)
+            current = {**render.local_schedule(old), "timezone": old.timezone}
+            start_at, end_at, tz = parse.merged_schedule(given.schedule, current)
+            return EventChanges(start_at=start_at, end_at=end_at, timezone=tz, **given.fields)
+
+        event, _ = await events.put_event(
+            self.store, principal.tenant_id, request.path_params["event_id"], changes
+        )
+        return json_response({"data": render.event(event)})
+
+    # W5
+    async def list_registrations(self, request: Request) -> Response:
+        principal = self._principal(request, REGISTRATIONS_READ)
+        event = await self._event(principal, request)
+        query = dict(request.query_params)
+        errors = []
+        try:
+            reading = parse.registration_reading(query)
+        except ValidationFailed as exc:
+            errors, reading = exc.errors, None
+        try:
+            limit, offset = parse.pagination(query)
+        except ValidationFailed as exc:
+            raise ValidationFailed(errors + exc.errors) from None
+        if errors:
+            raise ValidationFailed(errors)
+        only = mapping.FILTERS[reading] if reading else None
+        rows = await self.store.registrations_at(event.pk, only, offset, limit)
+        total = mapping.count(event, reading)
+        return json_response(
+            {
+                "data": [render.registration(r, event.id) for r in rows],
+                "meta": render.page_meta(total, limit, offset, len(rows)),
+            }
+        )
+
+    # W6
+    async def create_registration(self, request: Request) -> Response:
+        principal = self._principal(request, REGISTRATIONS_WRITE)
+        event = await self._event(principal, request)
+        fields = parse.registration_fields(await self._body(request), creating=True)
+        result = await self._write(principal, event.id, new_id("reg_"), fields, must_exist=False)
+        location = self._url(f"/events/{event.id}/registrations/{result.registration.id}")
+        return json_response(self._registration(result), 201, {"Location": location})
+
+    # W7
+    async def read_registration(self, request: Request) -> Response:
+        principal = self._principal(request, REGISTRATIONS_READ)
+        event = await self._event(principal, request)
+        found = await registrations.find_registration(
+            self.store, event, request.path_params["registration_id"]
+        )
+        return json_response({"data": render.registration(found, event.id)})
+
+    # W8
+    async def patch_registration(self, request: Request) -> Response:
+        principal = self._principal(request, REGISTRATIONS_WRITE)
+        event = await self._event(principal, request)
+        fields = parse.registration_fields(await self._body(request), creating=False)
+        result = await self._write(
+            principal, event.id, request.path_params["registration_id"], fields, must_exist=True
+        )
+        return json_response(self._registration(result))
+
+    # W9
+    async def cancel_registration(self, request: Request) -> Response:
+        principal = self._principal(request, REGISTRATIONS_WRITE)
+        event = await self._event(principal, request)
+        result = await self._write(
+            principal,
+            event.id,
+            request.path_params["registration_id"],
+            {"status": "CANCELLED"},
+            must_exist=True,
+        )
+        return json_response(self._registration(result))
+
+    # W10
+    async def check_in(self, request: Request) -> Response:
+        principal = self._principal(request, REGISTRATIONS_WRITE)
+        event = await self._event(principal, request)
+        count = parse.check_in_count(await self._body(request))
+        result = await registrations.write_registration(
+            self.store,
+            principal.tenant_id,
+            event.id,
+            request.path_params["registration_id"],
+            lambda old: mapping.check_in_changes(count, old),
+            include_drafts=True,
+            cancel_rule=lambda old, new: False,  # no check-in at a cancelled event
+            must_exist=True,
+        )
+        return json_response(self._registration(result))
+
+    async def _write(
+        self,
+        principal: Principal,
+        event_id: str,
+        registration_id: str,
+        fields: dict[str, Any],
+        must_exist: bool,
+    ) -> WriteResult:
+        def changes(old: Registration | None) -> registrations.RegistrationChanges:
+            return mapping.registration_changes(fields, old)
+
+        return await registrations.write_registration(
+            self.store,
+            principal.tenant_id,
+            event_id,
+            registration_id,
+            changes,
+            include_drafts=True,
+            cancel_rule=releases_or_holds_none,
+            must_exist=must_exist,
+            unique_email=True,
+        )
+
+    @staticmethod
+    def _registration(result: WriteResult) -> dict[str, Any]:
+        return {"data": render.registration(result.registration, result.event.id)}
