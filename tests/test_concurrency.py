@@ -7,45 +7,26 @@ window, and must see an oversell: that is what shows this harness can catch the 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from tests.builders import counters, make_event
 from tests.conftest import base_settings
 from tests.live import LiveServer, Tenant, make_tenant
+from tests.race import Request, burst
 
 
 def race(tenant: Tenant, event_id: str, n: int, threads: int = 50) -> Counter[int]:
     """Send n distinct registrations at once from `threads` clients; count the status codes."""
-    barrier = threading.Barrier(threads)
-    statuses: Counter[int] = Counter()
-    lock = threading.Lock()
 
-    def client(worker: int) -> None:
-        with httpx.Client(
-            base_url=tenant.server.url,
-            headers={"Authorization": f"Bearer {tenant.key}"},
-            timeout=60,
-        ) as http:
-            barrier.wait()
-            for i in range(worker, n, threads):
-                r = http.post(
-                    f"/v1/bookable_events/{event_id}/registrations",
-                    json={"registration_id": f"r{i}", "status": "accepted"},
-                )
-                with lock:
-                    statuses[r.status_code] += 1
+    def upsert(i: int) -> Request:
+        body = {"registration_id": f"r{i}", "status": "accepted"}
+        return lambda http: http.post(f"/v1/bookable_events/{event_id}/registrations", json=body)
 
-    workers = [threading.Thread(target=client, args=(w,)) for w in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return statuses
+    responses = burst(tenant.server.url, tenant.key, [upsert(i) for i in range(n)], threads)
+    return Counter(r.status_code for r in responses)
 
 
 def recount(tenant: Tenant, event_id: str) -> int:
