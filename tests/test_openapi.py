@@ -1,36 +1,47 @@
-"""The OpenAPI document: valid, in step with the /v1 route table and render.py, and its HTML page
-self-contained. No server or database is needed."""
+"""The OpenAPI document: valid, in step with the /v1 and /api/v1 route tables and render.py, and its
+HTML page self-contained. No server or database is needed."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import re
 from html import escape
 from typing import Any
 
+import httpx
 import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from openapi_spec_validator import validate
 from starlette.requests import Request
 
 from turnout import openapi
+from turnout.auth.keys import Principal
 from turnout.config import Settings
 from turnout.core.errors import (
     CapacityReached,
+    DuplicateRegistration,
     EventCancelled,
     FieldError,
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    RegistrationCancelled,
     Unauthenticated,
     Unavailable,
     ValidationFailed,
 )
 from turnout.core.model import Event, Registration, StatusCounts
+from turnout.ratelimit import Decision, RateLimiter
 from turnout.services import Services
 from turnout.surfaces.cronofy import render
 from turnout.surfaces.cronofy.errors import core_error
 from turnout.surfaces.cronofy.routes import build
+from turnout.surfaces.webkasa import errors as webkasa_errors
+from turnout.surfaces.webkasa import render as webkasa_render
+from turnout.surfaces.webkasa import routes as webkasa_routes
+from turnout.surfaces.webkasa.guard import Guard, _headers
 
 PUBLIC_URL = "https://turnout.example.org"
 SETTINGS = Settings(secret="x" * 32, public_url=PUBLIC_URL)
@@ -53,6 +64,10 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
 
 def v1_operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [op for op in operations(document) if op[1].startswith("/v1/")]
+
+
+def webkasa_operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [op for op in operations(document) if op[1].startswith("/api/v1/")]
 
 
 def schema_validator(document: dict[str, Any], name: str) -> Draft202012Validator:
@@ -366,6 +381,426 @@ def test_availability_schema_bounds_the_list(document: dict[str, Any]) -> None:
     assert_invalid(document, "AvailabilityRequest", {})
 
 
+# The /api/v1 (Webkasa) part
+
+JSON_UTF8 = "application/json; charset=utf-8"
+RATE_LIMIT_HEADERS = {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+WEBKASA_SECURITY = [{"bearerAuth": []}, {"apiKeyAuth": []}]
+WEBKASA_CREATES = {
+    ("POST", "/api/v1/events"),
+    ("POST", "/api/v1/events/{event_id}/registrations"),
+}
+
+
+def test_every_webkasa_route_is_documented_with_the_same_methods(
+    document: dict[str, Any],
+) -> None:
+    guard = webkasa_routes.build(Services.create(SETTINGS))
+    assert isinstance(guard, Guard)
+    routed = {
+        (method, "/api/v1" + route.path)
+        for route in guard.app.routes  # type: ignore[attr-defined]
+        for method in route.methods
+        if method != "HEAD"
+    }
+    documented = {(method, path) for method, path, _ in webkasa_operations(document)}
+    assert len(routed) == 10, routed
+    assert documented == routed
+
+
+def test_webkasa_operation_ids_are_unique_and_stable(document: dict[str, Any]) -> None:
+    ids = [op["operationId"] for _, _, op in operations(document)]
+    assert len(ids) == len(set(ids))
+    assert {op["operationId"] for _, _, op in webkasa_operations(document)} == {
+        "webkasaListEvents",
+        "webkasaCreateEvent",
+        "webkasaReadEvent",
+        "webkasaUpdateEvent",
+        "webkasaListRegistrations",
+        "webkasaCreateRegistration",
+        "webkasaReadRegistration",
+        "webkasaUpdateRegistration",
+        "webkasaCancelRegistration",
+        "webkasaCheckIn",
+    }
+
+
+def test_surfaces_do_not_share_schema_names() -> None:
+    from turnout.openapi import cronofy, operability, webkasa
+
+    names = [
+        *openapi.build.shared_schemas(),
+        *cronofy.schemas(),
+        *operability.schemas(),
+        *webkasa.schemas(),
+    ]
+    assert len(names) == len(set(names))
+    assert all(name.startswith("Webkasa") for name in webkasa.schemas())
+
+
+def test_every_webkasa_operation_takes_either_key_and_declares_the_common_errors(
+    document: dict[str, Any],
+) -> None:
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["apiKeyAuth"] == {**schemes["apiKeyAuth"], "type": "apiKey", "in": "header"}
+    assert schemes["apiKeyAuth"]["name"] == "X-API-Key"
+    for method, path, op in webkasa_operations(document):
+        where = f"{method} {path}"
+        assert op["security"] == WEBKASA_SECURITY, where
+        assert op["tags"] == ["Webkasa events and registrations"], where
+        responses = op["responses"]
+        success = "201" if (method, path) in WEBKASA_CREATES else "200"
+        assert {success, "401", "403", "429", "500", "503"} <= set(responses), where
+        assert not set(responses) & {"200", "201"} - {success}, where
+        assert not set(responses) & {"202", "204", "400", "405"}, where
+        assert ("Location" in responses[success].get("headers", {})) == (success == "201"), where
+        assert "WWW-Authenticate" in responses["401"]["headers"], where
+        assert "Retry-After" in responses["429"]["headers"], where
+        assert "Retry-After" in responses["503"]["headers"], where
+        for status, response in responses.items():
+            assert set(response["headers"]) >= RATE_LIMIT_HEADERS, f"{where} {status}"
+            assert set(response["content"]) == {JSON_UTF8}, f"{where} {status}"
+            schema = response["content"][JSON_UTF8]["schema"]["$ref"].rsplit("/", 1)[1]
+            if status == "429":
+                assert schema == "WebkasaRateLimited", where
+            elif status >= "400":
+                assert schema == "WebkasaError", where
+            else:
+                assert schema.startswith("Webkasa") and schema.endswith(("Envelope", "List"))
+
+
+def test_webkasa_error_statuses_follow_the_operation(document: dict[str, Any]) -> None:
+    conflicts = set()
+    for method, path, op in webkasa_operations(document):
+        statuses = set(op["responses"])
+        where = f"{method} {path}"
+        params = op.get("parameters", [])
+        assert ("404" in statuses) == any(p["in"] == "path" for p in params), where
+        assert ("413" in statuses) == ("requestBody" in op), where
+        has_input = "requestBody" in op or any(p["in"] == "query" for p in params)
+        assert ("422" in statuses) == has_input, where
+        if "409" in statuses:
+            conflicts.add(op["operationId"])
+    assert conflicts == {"webkasaCreateRegistration", "webkasaUpdateRegistration", "webkasaCheckIn"}
+
+
+def test_webkasa_query_parameters(document: dict[str, Any]) -> None:
+    def query_names(path: str, method: str) -> list[str]:
+        op = document["paths"][path][method]
+        return [p["name"] for p in op.get("parameters", []) if p["in"] == "query"]
+
+    events, registrations = "/api/v1/events", "/api/v1/events/{event_id}/registrations"
+    assert set(query_names(events, "get")) == {
+        "status",
+        "upcoming",
+        "past",
+        "start_date",
+        "end_date",
+        "include_counts",
+        "limit",
+        "offset",
+        "site_id",
+    }
+    assert query_names(events + "/{event_id}", "get") == ["include_counts"]
+    assert set(query_names(registrations, "get")) == {"status", "limit", "offset"}
+    for _, _, op in webkasa_operations(document):
+        for p in op.get("parameters", []):
+            if p["name"] in ("upcoming", "past", "include_counts", "status"):
+                assert p["schema"] == {**p["schema"], "type": "string"}
+                assert "enum" not in p["schema"]  # read case-insensitively
+            if p["name"] == "limit":
+                assert p["schema"]["minimum"] == 1 and "100" in p["description"]
+            if p["name"] == "offset":
+                assert p["schema"]["minimum"] == 0
+
+
+# /api/v1 against what the code sends and accepts
+
+
+class StubAuth:
+    """Knows one key, "good", which grants nothing: enough to reach the scope check."""
+
+    async def authenticate(self, key: str | None) -> Principal:
+        if key != "good":
+            raise Unauthenticated("unknown key")
+        return Principal(1, "t", frozenset(), "tk_stub")
+
+
+def webkasa_app(limiter: RateLimiter | None = None) -> Guard:
+    services = Services.create(SETTINGS)
+    services._auth = StubAuth()  # type: ignore[assignment]
+    guard = webkasa_routes.build(services)
+    assert isinstance(guard, Guard)
+    return guard if limiter is None else Guard(guard.app, services, limiter)
+
+
+def call(app: Guard, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
+            return await client.request(method, path, headers=headers)
+
+    return asyncio.run(send())
+
+
+def assert_documented(
+    document: dict[str, Any], op: dict[str, Any], response: httpx.Response
+) -> None:
+    """The response's status, headers, content type and body are as `op` documents them."""
+    documented = op["responses"][str(response.status_code)]
+    for name in documented.get("headers", {}):
+        assert name in response.headers, name
+    assert response.headers["content-type"] == JSON_UTF8
+    name = documented["content"][JSON_UTF8]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert_valid(document, name, response.json())
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"X-API-Key": "nope"}, 401),
+        ({"Authorization": "Bearer good", "X-API-Key": "other"}, 401),
+        ({"Authorization": "Basic good"}, 401),
+        ({"Authorization": "Bearer good"}, 403),
+        ({"X-API-Key": "good"}, 403),
+    ],
+)
+def test_webkasa_refusals_match_the_documented_responses(
+    document: dict[str, Any], headers: dict[str, str], status: int
+) -> None:
+    app = webkasa_app()
+    for method, path, op in webkasa_operations(document):
+        url = path.removeprefix("/api/v1").format(event_id="e1", registration_id="r1")
+        response = call(app, method, url, headers)
+        assert response.status_code == status, (method, path)
+        assert_documented(document, op, response)
+        if status == 403:  # the scope routes.py asks for is the one the description names
+            scope = re.search(r"lacks the (\S+) scope", response.json()["error"])
+            assert scope, response.json()
+            assert f"Scope: `{scope[1]}`." in op["description"], (method, path)
+
+
+def test_webkasa_rate_limited_response_matches_the_documented_one(
+    document: dict[str, Any],
+) -> None:
+    app = webkasa_app(RateLimiter(0, 0))
+    for method, path, op in webkasa_operations(document):
+        url = path.removeprefix("/api/v1").format(event_id="e1", registration_id="r1")
+        response = call(app, method, url, {"X-API-Key": "good"})
+        assert response.status_code == 429, (method, path)
+        assert_documented(document, op, response)
+        assert response.json()["retry_after"] == int(response.headers["Retry-After"])
+
+
+def test_rate_limit_header_names_are_the_guards() -> None:
+    assert set(_headers(Decision(True, 100, 99, 1_704_067_260, 0))) == RATE_LIMIT_HEADERS
+
+
+def make_webkasa_event(**changes: Any) -> Event:
+    fields: dict[str, Any] = {
+        "id": "evt_Hq3Vb8XkT2nW9pLm4cRz",
+        "title": "Monthly Meditation",
+        "location": "Community Center",
+        "cost_cents": 2500,
+        "timezone": "America/Los_Angeles",
+    }
+    return dataclasses.replace(make_event(), **{**fields, **changes})
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        make_event(),  # made through /v1: no title, UTC
+        make_event(None),
+        make_webkasa_event(),
+        make_webkasa_event(status="draft", capacity=None, cost_cents=None),
+        make_webkasa_event(status="cancelled", cost_cents=1, description="d"),
+    ],
+)
+@pytest.mark.parametrize("include_counts", [False, True])
+def test_rendered_webkasa_events_match_their_schemas(
+    document: dict[str, Any], event: Event, include_counts: bool
+) -> None:
+    body = webkasa_render.event(event, include_counts)
+    assert_valid(document, "WebkasaEvent", body)
+    assert_valid(document, "WebkasaEventEnvelope", {"data": body})
+    assert ("counts" in body) == include_counts
+    assert_required_is_exactly(
+        component(document, "WebkasaEvent"), {k: v for k, v in body.items() if k != "counts"}
+    )
+    if include_counts:
+        assert_required_is_exactly(component(document, "WebkasaEventCounts"), body["counts"])
+    listed = {"data": [body], "meta": webkasa_render.page_meta(3, 1, 1, 1)}
+    assert_valid(document, "WebkasaEventList", listed)
+    assert_required_is_exactly(component(document, "WebkasaListMeta"), listed["meta"])
+
+
+def test_rendered_webkasa_registrations_match_their_schemas(document: dict[str, Any]) -> None:
+    attendee = {"email": "user@example.com", "name": "John Doe", "phone_number": 1234567890}
+    registrations = [
+        make_registration(metadata=attendee, notes="vegan"),
+        make_registration(id="reg_a", status="tentative", metadata=None),
+        make_registration(status="accepted", checked_in_count=2, checked_in_at=T0),
+        make_registration(status="removed", metadata={}, checked_in_count=1, checked_in_at=T0),
+        make_registration(status="declined", guest_count=0),
+    ]
+    rendered = [webkasa_render.registration(r, "evt_abc123") for r in registrations]
+    assert {r["status"] for r in rendered} == {"CONFIRMED", "PENDING", "ATTENDED", "CANCELLED"}
+    for body in rendered:
+        assert_valid(document, "WebkasaRegistration", body)
+        assert_valid(document, "WebkasaRegistrationEnvelope", {"data": body})
+        assert_required_is_exactly(component(document, "WebkasaRegistration"), body)
+    listed = {"data": rendered, "meta": webkasa_render.page_meta(5, 50, 0, 5)}
+    assert_valid(document, "WebkasaRegistrationList", listed)
+    assert_invalid(document, "WebkasaRegistration", {**rendered[0], "status": "accepted"})
+    assert_invalid(document, "WebkasaEventList", {"data": []})  # meta is required
+
+
+def webkasa_error(exc: Exception) -> tuple[int, dict[str, str], Any]:
+    request = Request({"type": "http", "method": "POST", "path": "/api/v1/x", "headers": []})
+    response = webkasa_errors.core_error(request, exc)
+    return response.status_code, dict(response.headers), json.loads(bytes(response.body))
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        Unauthenticated(),
+        Forbidden("registrations:write"),
+        NotFound("e"),
+        PayloadTooLarge(),
+        Unavailable(),
+        ValidationFailed(
+            [
+                FieldError("attendee_email", "required", "attendee_email is required"),
+                FieldError("slots", "must_be_integer", "x"),
+                FieldError("body", "invalid_json", "x"),
+                FieldError("metadata", "too_many", "x"),
+            ]
+        ),
+        CapacityReached(3, 1),
+        EventCancelled(),
+        DuplicateRegistration(),
+        RegistrationCancelled("r"),
+    ],
+)
+def test_webkasa_error_bodies_match_the_documented_responses(
+    document: dict[str, Any], exc: Exception
+) -> None:
+    status, headers, body = webkasa_error(exc)
+    assert_valid(document, "WebkasaError", body)
+    documented = [
+        op["responses"][str(status)]
+        for _, _, op in webkasa_operations(document)
+        if str(status) in op["responses"]
+    ]
+    assert documented, status
+    # Some operation documents this very code, with an example of it.
+    examples = [r["content"][JSON_UTF8].get("examples", {}) for r in documented]
+    assert any(body["code"] in e for e in examples), body
+    for response in documented:
+        for name in set(response["headers"]) - RATE_LIMIT_HEADERS:  # the guard adds those
+            assert name.lower() in headers, name
+
+
+def test_webkasa_server_error_and_rate_limit_bodies(document: dict[str, Any]) -> None:
+    request = Request({"type": "http", "method": "GET", "path": "/api/v1/x", "headers": []})
+    logging_off = webkasa_errors.log.disabled
+    webkasa_errors.log.disabled = True
+    try:
+        response = webkasa_errors.server_error(request, RuntimeError("boom"))
+    finally:
+        webkasa_errors.log.disabled = logging_off
+    assert response.status_code == 500
+    assert_valid(document, "WebkasaError", json.loads(bytes(response.body)))
+    limited = webkasa_errors.rate_limited(45)
+    assert limited.headers["retry-after"] == "45"
+    assert_valid(document, "WebkasaRateLimited", json.loads(bytes(limited.body)))
+    assert_invalid(document, "WebkasaError", {"error": "x", "code": "NOPE"})
+
+
+def test_webkasa_examples_match_their_schemas(document: dict[str, Any]) -> None:
+    seen = 0
+    for method, path, op in webkasa_operations(document):
+        if "requestBody" in op:
+            media = op["requestBody"]["content"]["application/json"]
+            name = media["schema"]["$ref"].rsplit("/", 1)[1]
+            assert_valid(document, name, media["example"])
+            assert_valid(document, name, {**media["example"], "id": "ignored", "x": 1})
+            seen += 1
+        for status, response in op["responses"].items():
+            media = response["content"][JSON_UTF8]
+            name = media["schema"]["$ref"].rsplit("/", 1)[1]
+            for code, example in media.get("examples", {}).items():
+                assert_valid(document, name, example["value"])
+                assert example["value"]["code"] == code, f"{method} {path} {status}"
+                seen += 1
+    assert seen > 30
+    check_in = document["paths"][
+        "/api/v1/events/{event_id}/registrations/{registration_id}/check-in"
+    ]
+    assert check_in["post"]["requestBody"]["required"] is False
+
+
+def test_webkasa_event_bodies_follow_the_field_rules(document: dict[str, Any]) -> None:
+    good = {"title": "T", "start_date": "2024-05-01"}
+    assert_valid(document, "WebkasaEventCreate", good)
+    assert_valid(document, "WebkasaEventCreate", {**good, "slots": None, "cost": 25, "id": "x"})
+    assert_valid(
+        document, "WebkasaEventCreate", {**good, "end_date": "2024-05-02", "end_time": "01:00"}
+    )
+    for field, value in [
+        ("slots", 0),
+        ("slots", 2.5),
+        ("slots", "30"),
+        ("cost", -1),
+        ("status", "live"),
+        ("status", "Published"),
+        ("start_time", "9:00"),
+        ("start_date", "2024/05/01"),
+        ("description", "d" * 5001),
+        ("location", "l" * 501),
+        ("title", None),
+    ]:
+        assert_invalid(document, "WebkasaEventCreate", {**good, field: value})
+    assert_invalid(document, "WebkasaEventCreate", {"title": "T"})
+    assert_invalid(document, "WebkasaEventCreate", {**good, "end_date": "2024-05-02"})
+    assert_valid(document, "WebkasaEventUpdate", {})
+    nulls = {k: None for k in ("description", "location", "cost", "slots", "end_time", "end_date")}
+    assert_valid(document, "WebkasaEventUpdate", nulls)
+    for field in ("title", "start_date", "timezone", "status"):
+        assert_invalid(document, "WebkasaEventUpdate", {field: None})
+
+
+def test_webkasa_registration_bodies_follow_the_field_rules(document: dict[str, Any]) -> None:
+    good = {"attendee_email": "a@example.com", "attendee_name": "A"}
+    assert_valid(document, "WebkasaRegistrationCreate", good)
+    for status in ("PENDING", "confirmed", "Attended", "CANCELLED"):  # case-insensitive
+        assert_valid(document, "WebkasaRegistrationCreate", {**good, "status": status})
+    extras = {"guest_count": 9999, "notes": "n" * 2000, "attendee_phone": None}
+    assert_valid(document, "WebkasaRegistrationCreate", {**good, **extras})
+    for field, value in [
+        ("guest_count", -1),
+        ("guest_count", 1.5),
+        ("guest_count", "2"),
+        ("guest_count", 10000),
+        ("notes", "n" * 2001),
+        ("attendee_email", "a" * 257),
+        ("attendee_name", ""),
+    ]:
+        assert_invalid(document, "WebkasaRegistrationCreate", {**good, field: value})
+    assert_invalid(document, "WebkasaRegistrationCreate", {"attendee_name": "A"})
+    assert_valid(document, "WebkasaRegistrationUpdate", {})
+    assert_valid(document, "WebkasaRegistrationUpdate", {"attendee_phone": None, "notes": None})
+    for field in ("attendee_email", "attendee_name", "status", "guest_count"):
+        assert_invalid(document, "WebkasaRegistrationUpdate", {field: None})
+    for body in ({}, {"count": 0}, {"count": None}, {"count": 12}):
+        assert_valid(document, "WebkasaCheckIn", body)
+    for count in (-1, 1.5, "2"):
+        assert_invalid(document, "WebkasaCheckIn", {"count": count})
+
+
 # The HTML page
 
 
@@ -379,6 +814,15 @@ def test_html_lists_every_operation(document: dict[str, Any]) -> None:
         assert escape(op["summary"]) in page
     for name in document["components"]["schemas"]:
         assert f'id="schema-{name}"' in page
+
+
+def test_html_shows_both_ways_to_send_a_key(document: dict[str, Any]) -> None:
+    page = openapi.html(document)
+    check_in = "/api/v1/events/{event_id}/registrations/{registration_id}/check-in"
+    assert f"<code>{check_in}</code>" in page
+    assert "Authentication: Bearer API key or X-API-Key header" in page
+    assert "Authentication: Bearer API key</p>" in page  # /v1 operations
+    assert "<code>X-API-Key</code>" in page
 
 
 def test_html_is_self_contained(document: dict[str, Any]) -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from turnout.config import Settings
-from turnout.openapi import cronofy, operability
-from turnout.openapi.build import BEARER, HTTP_METHODS, shared_schemas
+from turnout.openapi import cronofy, operability, webkasa
+from turnout.openapi.build import API_KEY, BEARER, HTTP_METHODS, shared_schemas
 from turnout.openapi.page import html
 
 __all__ = ["HTTP_METHODS", "document", "html"]
@@ -22,14 +22,15 @@ def document(settings: Settings) -> dict[str, Any]:
         "info": _info(),
         "servers": [{"url": settings.base_url}],
         "tags": _tags(),
-        "paths": {**operability.paths(), **cronofy.paths(settings)},
+        "paths": {**operability.paths(), **cronofy.paths(settings), **webkasa.paths(settings)},
         "components": {
             "schemas": {
                 **shared_schemas(),
                 **cronofy.schemas(),
                 **operability.schemas(),
+                **webkasa.schemas(),
             },
-            "securitySchemes": {BEARER: _bearer_scheme()},
+            "securitySchemes": {BEARER: _bearer_scheme(), API_KEY: webkasa.api_key_scheme()},
         },
     }
 
@@ -62,6 +63,17 @@ def _info() -> dict[str, Any]:
                 "cancelled-event refusal); 500 {}; 503 {} with Retry-After (database unavailable "
                 "or contended). 400 is never used. The credential is checked before the route, so "
                 "an unknown /v1 path without a valid key is a 401.",
+                "The /api/v1 surface speaks Webkasa's Events and Registrations dialect over the "
+                "same tenants, events and registrations. Keys go in Authorization: Bearer or "
+                "X-API-Key, and each operation needs one scope (events:read, events:write, "
+                "registrations:read or registrations:write; *:read grants the reads, * "
+                'everything). Single objects are {"data": {...}}; lists are {"data": [...], '
+                '"meta": {"total", "limit", "offset", "hasMore"}}. Creates are 201 '
+                'with Location, other successes 200. Errors are {"error", "code", '
+                '"details"?} (429: {"error", "code", "retry_after"} with Retry-After), '
+                "checked in this order: credential 401, rate limit 429, scope 403, path objects "
+                "404, body or query 422, state 409. Every response carries X-RateLimit-Limit, "
+                "-Remaining and -Reset while rate limits are on.",
             ]
         ),
         "license": {"name": "MIT", "identifier": "MIT"},
@@ -73,6 +85,11 @@ def _tags() -> list[dict[str, str]]:
         {"name": "Bookable events", "description": "Create, update, read and list events."},
         {"name": "Registrations", "description": "Register people for an event, list and remove."},
         {"name": "Availability", "description": "Which events can still take registrations."},
+        {
+            "name": "Webkasa events and registrations",
+            "description": "The /api/v1 surface: Webkasa-compatible events, registrations and "
+            "check-in.",
+        },
         {"name": "Operability", "description": "Health checks and this documentation."},
     ]
 
@@ -84,6 +101,6 @@ def _bearer_scheme() -> dict[str, Any]:
         "description": (
             "A turnout tenant API key, sent as `Authorization: Bearer <API key>`. It plays the "
             "role of Cronofy's client_secret. A bearer_token in the body or query string is not a "
-            "credential and is ignored."
+            "credential and is ignored. On /api/v1 the same key may be sent in X-API-Key instead."
         ),
     }

@@ -14,6 +14,7 @@ ID_PATTERN = f"^[A-Za-z0-9_-]{{1,{MAX_ID_LENGTH}}}$"
 OPAQUE_PATTERN = "^[A-Za-z0-9_-]+$"
 UTC_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 BEARER = "bearerAuth"
+API_KEY = "apiKeyAuth"  # /api/v1 only: X-API-Key
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 

@@ -7,7 +7,7 @@ import re
 from html import escape
 from typing import Any
 
-from turnout.openapi.build import HTTP_METHODS, Schema
+from turnout.openapi.build import API_KEY, BEARER, HTTP_METHODS, Schema
 
 _STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d2330;background:#fafbfc}
@@ -25,6 +25,7 @@ text-align:left;vertical-align:top}
 .muted{color:#57606a}
 """
 
+_AUTH_LABELS = {BEARER: "Bearer API key", API_KEY: "X-API-Key header"}
 _REF = re.compile(r"&quot;#/components/schemas/([A-Za-z0-9_]+)&quot;")
 
 
@@ -95,8 +96,10 @@ def _intro(document: dict[str, Any]) -> str:
         "<p>Every <code>/v1</code> operation needs a tenant API key in the "
         f"<code>{escape('Authorization: Bearer <API key>')}</code> header. Without a valid key the "
         "answer is <code>401 {}</code> with <code>WWW-Authenticate: Bearer</code>; a key without "
-        "the needed scope gets <code>403 {}</code>. The health checks and this documentation need "
-        "no key.</p>"
+        "the needed scope gets <code>403 {}</code>. Every <code>/api/v1</code> operation takes "
+        "the same key in that header or in <code>X-API-Key</code>, and answers "
+        "<code>401 UNAUTHORIZED</code> or <code>403 INSUFFICIENT_SCOPE</code>. The health checks "
+        "and this documentation need no key.</p>"
     )
     for scheme in document.get("components", {}).get("securitySchemes", {}).values():
         parts.append(_paragraphs(str(scheme.get("description", ""))))
@@ -130,7 +133,8 @@ def _contents(document: dict[str, Any]) -> str:
 def _operation_html(
     method: str, path: str, operation: dict[str, Any], schemas: dict[str, Any]
 ) -> str:
-    auth = "Bearer API key" if operation.get("security") else "none"
+    schemes = [name for requirement in operation.get("security", []) for name in requirement]
+    auth = " or ".join(_AUTH_LABELS.get(name, name) for name in schemes) or "none"
     parts = [
         f'<section class="op" id="{_anchor(operation, method, path)}">',
         f'<h3><span class="method {escape(method)}">{escape(method.upper())}</span>'

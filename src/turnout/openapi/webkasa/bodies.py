@@ -1,0 +1,218 @@
+"""The /api/v1 request body schemas, field by field as parse.py validates them."""
+
+from __future__ import annotations
+
+from turnout.core.metadata import MAX_STRING_LENGTH
+from turnout.openapi.build import Schema, object_schema
+from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, READINGS
+from turnout.surfaces.webkasa.parse import MAX_GUESTS
+
+# The limits parse.py writes as literals.
+MAX_TITLE, MAX_DESCRIPTION, MAX_LOCATION, MAX_NOTES = 200, 5000, 500, 2000
+MAX_SLOTS = 2**31 - 1
+MAX_COST = 10**9
+EVENT_STATUSES = tuple(EVENT_STATUS_IN)
+DATE: Schema = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+TIME: Schema = {"type": "string", "pattern": r"^\d{2}:\d{2}$"}
+
+# The spec's examples (§5 W3, §6.1 W6).
+SPEC_EVENT = {
+    "title": "Monthly Meditation",
+    "start_date": "2024-02-15",
+    "start_time": "19:00",
+    "end_time": "21:00",
+    "timezone": "America/Los_Angeles",
+    "location": "Community Center",
+    "cost": 25.00,
+    "slots": 30,
+    "status": "published",
+}
+SPEC_REGISTRATION = {
+    "attendee_email": "user@example.com",
+    "attendee_name": "John Doe",
+    "attendee_phone": "+1234567890",
+    "status": "PENDING",
+    "guest_count": 2,
+    "notes": "Dietary restrictions: vegan",
+}
+
+
+def _nullable(schema: Schema, description: str) -> Schema:
+    types = schema["type"]
+    return {**schema, "type": [types, "null"], "description": description}
+
+
+def _event_properties(creating: bool) -> dict[str, Schema]:
+    keep = "" if creating else " Omitted: unchanged."
+    return {
+        "title": {
+            "type": "string",
+            "minLength": 1,
+            "description": f"1–{MAX_TITLE} characters after trimming; null is a 422.{keep}",
+        },
+        "start_date": {
+            **DATE,
+            "description": "A real calendar date, local to timezone; null is a 422. On PATCH the "
+            "end keeps its distance in days when end_date is not given.",
+        },
+        "start_time": _nullable(
+            TIME, "HH:MM, 24-hour, two digits each (9:00 is a 422); omitted or null = 00:00."
+        ),
+        "end_time": _nullable(
+            TIME,
+            "HH:MM; omitted or null = start + 1 hour. The end must be after the start "
+            "(otherwise a 422 on end_time).",
+        ),
+        "end_date": (
+            {
+                **DATE,
+                "description": "A turnout extension for events that cross midnight; valid only "
+                "with end_time. Default start_date. null is a 422 here.",
+            }
+            if creating
+            else _nullable(
+                DATE,
+                "A turnout extension; null = the start date. Dropped when the end time is null.",
+            )
+        ),
+        "timezone": {
+            "type": "string",
+            "description": f"A valid IANA name (default UTC); null is a 422.{keep}",
+            "examples": ["America/Los_Angeles"],
+        },
+        "description": {
+            "type": ["string", "null"],
+            "maxLength": MAX_DESCRIPTION,
+            "description": f"null clears it.{keep}",
+        },
+        "location": {
+            "type": ["string", "null"],
+            "maxLength": MAX_LOCATION,
+            "description": f"null clears it.{keep}",
+        },
+        "cost": {
+            "type": ["number", "null"],
+            "minimum": 0,
+            "maximum": MAX_COST,
+            "description": f"Dollars, at most 2 decimals (25.005 is a 422); null clears it.{keep}",
+        },
+        "slots": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "maximum": MAX_SLOTS,
+            "description": 'Seats, a JSON integer (0, 2.5 and "30" are a 422); null = '
+            "unlimited. Lowering it below seats_taken is allowed: nobody is evicted, new seats "
+            f"are refused until usage falls below it.{keep}",
+        },
+        "status": {
+            "type": "string",
+            "enum": list(EVENT_STATUSES),
+            "description": "Exactly as written (lower case). "
+            + ("Default draft." if creating else "Any transition is allowed."),
+        },
+    }
+
+
+def event_create() -> Schema:
+    schema = object_schema(
+        _event_properties(creating=True),
+        ["title", "start_date"],
+        "The W3 body. Local date and times are read in timezone. Unknown keys, id and read-only "
+        "fields are ignored.",
+        additionalProperties=True,
+    )
+    schema["dependentRequired"] = {"end_date": ["end_time"]}
+    return schema
+
+
+def event_update() -> Schema:
+    return object_schema(
+        _event_properties(creating=False),
+        [],
+        "The W4 body: W3's fields, all optional; omitted fields are kept. Given time fields are "
+        "merged with the event's current local fields, then its instants are recomputed.",
+        additionalProperties=True,
+    )
+
+
+def _registration_properties(creating: bool) -> dict[str, Schema]:
+    keep = " Omitted: default." if creating else " Omitted: unchanged."
+    statuses = ", ".join(READINGS)
+    return {
+        "attendee_email": {
+            "type": "string",
+            "maxLength": MAX_STRING_LENGTH,
+            "description": "Exactly one @, a non-empty local part, a domain without whitespace; "
+            "trimmed. At most one active registration per email (case-insensitive) per event. "
+            "null is a 422.",
+        },
+        "attendee_name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_STRING_LENGTH,
+            "description": "Non-empty after trimming; null is a 422.",
+        },
+        "attendee_phone": {
+            "type": ["string", "null"],
+            "maxLength": MAX_STRING_LENGTH,
+            "description": "Free-form; null clears it.",
+        },
+        "status": {
+            "type": "string",
+            "description": f"One of {statuses}, case-insensitive (default PENDING). PENDING → "
+            "pending, CONFIRMED → accepted with the check-in undone, ATTENDED → accepted with "
+            "the whole party checked in, CANCELLED → removed (check-in data kept). A status "
+            "matching the current reading leaves the core status as it is (PENDING keeps "
+            "tentative), except ATTENDED." + ("" if creating else keep),
+            "examples": list(READINGS),
+        },
+        "guest_count": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": MAX_GUESTS,
+            "description": 'Extra people, a JSON integer (-1, 1.5 and "2" are a 422); the '
+            "registration holds 1 + guest_count seats while it is not CANCELLED. It may not go "
+            f"below checked_in_count − 1.{keep}",
+        },
+        "notes": {
+            "type": ["string", "null"],
+            "maxLength": MAX_NOTES,
+            "description": f"Free text; null clears it.{keep}",
+        },
+    }
+
+
+def registration_create() -> Schema:
+    return object_schema(
+        _registration_properties(creating=True),
+        ["attendee_email", "attendee_name"],
+        "The W6 body. Unknown keys, id and read-only fields are ignored.",
+        additionalProperties=True,
+    )
+
+
+def registration_update() -> Schema:
+    return object_schema(
+        _registration_properties(creating=False),
+        [],
+        "The W8 body: W6's fields, all optional; omitted fields are kept. Unknown keys are "
+        "ignored.",
+        additionalProperties=True,
+    )
+
+
+def check_in() -> Schema:
+    return object_schema(
+        {
+            "count": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "The absolute number of people present, 0 to 1 + guest_count (not "
+                "an increment, so a retry is safe). Omitted or null: the whole party. 0 undoes "
+                "the check-in.",
+            }
+        },
+        [],
+        "The W10 body; it may also be empty. Unknown keys are ignored.",
+        additionalProperties=True,
+    )
