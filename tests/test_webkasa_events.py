@@ -558,3 +558,26 @@ def test_deleting_an_event_is_not_allowed(tenant: Tenant) -> None:
     assert r.status_code == 405
     assert code(r) == "METHOD_NOT_ALLOWED"
     assert read(tenant, event["id"]) == event
+
+
+def test_null_optional_fields_on_create_mean_their_defaults(tenant: Tenant) -> None:
+    r = tenant.http.post(
+        "/api/v1/events",
+        json={
+            "title": "T",
+            "start_date": "2030-05-01",
+            "end_date": None,
+            "timezone": None,
+            "status": None,
+        },
+    )
+    assert r.status_code == 201, r.text
+    data = r.json()["data"]
+    assert (data["timezone"], data["status"], data["end_time"]) == ("UTC", "draft", "01:00")
+
+
+def test_event_status_is_case_insensitive(tenant: Tenant) -> None:
+    r = tenant.http.post(
+        "/api/v1/events", json={"title": "T", "start_date": "2030-05-01", "status": "Published"}
+    )
+    assert r.json()["data"]["status"] == "published"

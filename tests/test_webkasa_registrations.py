@@ -407,3 +407,21 @@ def test_filtered_pages_with_offsets(tenant: Tenant) -> None:
     expected = [f"r{i:02d}" for i in range(30) if i % 3][5:10]
     assert [r["id"] for r in body["data"]] == expected
     assert body["meta"] == {"total": 20, "limit": 5, "offset": 5, "hasMore": True}
+
+
+def test_repeated_check_in_on_a_cancelled_event_is_still_409(tenant: Tenant) -> None:  # K38
+    event = create_event(tenant.http)
+    rid = create_registration(tenant.http, event["id"]).json()["data"]["id"]
+    url = reg_url(event["id"], rid) + "/check-in"
+    assert tenant.http.post(url, json={}).status_code == 200
+    tenant.http.patch(f"/api/v1/events/{event['id']}", json={"status": "cancelled"})
+    r = tenant.http.post(url, json={})  # the same count again: nothing would change
+    assert (r.status_code, code(r)) == (409, "EVENT_CANCELLED")
+
+
+def test_check_in_count_is_validated_before_the_cancelled_registration(tenant: Tenant) -> None:
+    event = create_event(tenant.http)
+    rid = create_registration(tenant.http, event["id"]).json()["data"]["id"]
+    tenant.http.delete(reg_url(event["id"], rid))
+    r = tenant.http.post(reg_url(event["id"], rid) + "/check-in", json={"count": 5})
+    assert (r.status_code, code(r)) == (422, "VALIDATION_ERROR")

@@ -10,7 +10,7 @@ from turnout.core.changes import KEEP, Keep
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Metadata, Registration, RegistrationStatus
-from turnout.core.seats import seats_held
+from turnout.core.seats import refusal, seats_held
 from turnout.store.base import RegistrationWrite, Store, WriteResult
 
 
@@ -97,12 +97,16 @@ async def write_registration(
             raise NotFound(registration_id)
         wanted = changes(old) if callable(changes) else changes
         new = apply_changes(registration_id, old, wanted, now)
+        cancel_ok = cancel_rule(old, new)
         if old is not None and new.same_content(old):
+            # Nothing to write, but a surface that refuses this write on a cancelled event still says so.
+            if problem := refusal(event, 0, cancel_ok):
+                raise problem
             return None
         check_email = unique_email and seats_held(new) > 0 and _email_matters(old, new)
         return RegistrationWrite(
             registration=new,
-            cancel_ok=cancel_rule(old, new),
+            cancel_ok=cancel_ok,
             unique_email=email_key(new.metadata) if check_email else None,
         )
 

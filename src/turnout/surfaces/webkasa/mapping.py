@@ -108,13 +108,13 @@ def check_in_changes(count: int | None, old: Registration | None) -> Registratio
     """W10: `count` people of the party are present (None: all of them). Absolute, so retries are safe."""
     if old is None:
         raise NotFound("registration")
-    if reading(old) == "CANCELLED":
-        raise RegistrationCancelled(old.id)
     present = old.party_size if count is None else count
     if present > old.party_size:
         raise ValidationFailed(
             [FieldError("count", "out_of_range", f"the party has {old.party_size} people")]
         )
+    if reading(old) == "CANCELLED":
+        raise RegistrationCancelled(old.id)
     if present > 0 and old.status in ("pending", "tentative"):
         return RegistrationChanges(status="accepted", checked_in_count=present)
     return RegistrationChanges(checked_in_count=present)

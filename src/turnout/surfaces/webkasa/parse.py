@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from turnout.core import localtime, times
@@ -50,7 +50,9 @@ def _query_int(
         return default
     value = int(text)
     if value < minimum or value > MAX_OFFSET:
-        errors.append(FieldError(name, "out_of_range", f"{name} must be at least {minimum}"))
+        errors.append(
+            FieldError(name, "out_of_range", f"{name} must be between {minimum} and {MAX_OFFSET}")
+        )
     return value
 
 
@@ -170,9 +172,11 @@ def event_fields(body: dict[str, Any], creating: bool) -> EventInput:
             errors.append(FieldError("slots", "out_of_range", "slots must be at least 1"))
         else:
             fields["capacity"] = slots
-    if "status" in body or creating:
-        status = body.get("status", "draft")
-        mapped = EVENT_STATUS_IN.get(status) if isinstance(status, str) else None
+    if creating or "status" in body:
+        status = body.get("status")
+        if status is None and creating:
+            status = "draft"
+        mapped = EVENT_STATUS_IN.get(status.strip().lower()) if isinstance(status, str) else None
         if mapped is None:
             errors.append(
                 FieldError("status", "invalid", "status must be published, draft or cancelled")
@@ -219,8 +223,7 @@ def _schedule_fields(
         if name not in body:
             continue
         value = body[name]
-        nullable = name in ("end_time", "start_time") or (name == "end_date" and not creating)
-        if value is None and nullable:
+        if value is None and name != "start_date":  # null: the default (UTC; no end date or time)
             given[name] = None
             continue
         try:
