@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from typing import Final
+from typing import Any, Final
 
 
 class Keep(enum.Enum):
@@ -14,3 +15,13 @@ class Keep(enum.Enum):
 
 
 KEEP: Final = Keep.KEEP
+
+
+def plain_fields(record: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict, without dataclasses.asdict's deep copy (hot paths use this)."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def given_fields(changes: Any) -> dict[str, Any]:
+    """The fields of a command that are set, i.e. not KEEP."""
+    return {name: value for name, value in plain_fields(changes).items() if value is not KEEP}

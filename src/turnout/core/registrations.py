@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from msgspec.structs import replace
+
 from turnout.core import times
-from turnout.core.changes import KEEP, Keep
+from turnout.core.changes import KEEP, Keep, given_fields
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Metadata, Registration, RegistrationStatus
@@ -52,12 +54,12 @@ def apply_changes(
         created_at=now,
         updated_at=now,
     )
-    given = {k: v for k, v in dataclasses.asdict(changes).items() if v is not KEEP}
-    new = dataclasses.replace(base, **given, updated_at=now)
+    given = given_fields(changes)
+    new = replace(base, **given, updated_at=now)
     if new.checked_in_count > base.checked_in_count:
-        new = dataclasses.replace(new, checked_in_at=now)
+        new = replace(new, checked_in_at=now)
     elif new.checked_in_count == 0:
-        new = dataclasses.replace(new, checked_in_at=None)
+        new = replace(new, checked_in_at=None)
     if new.checked_in_count > new.party_size:
         raise ValidationFailed(
             [

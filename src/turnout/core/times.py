@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})\Z"
@@ -39,5 +40,7 @@ def parse_rfc3339(text: str) -> int:
     return int(moment.timestamp())
 
 
+@lru_cache(maxsize=1 << 16)
 def format_utc(instant: int) -> str:
+    # Cached: a page renders three instants per registration, and most repeat (strftime is slow).
     return datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
