@@ -4,13 +4,13 @@ HTML page self-contained. No server or database is needed."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import re
 from html import escape
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from openapi_spec_validator import validate
@@ -605,7 +605,7 @@ def make_webkasa_event(**changes: Any) -> Event:
         "cost_cents": 2500,
         "timezone": "America/Los_Angeles",
     }
-    return dataclasses.replace(make_event(), **{**fields, **changes})
+    return msgspec.structs.replace(make_event(), **{**fields, **changes})
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,14 @@
-"""The core's records. The store builds them from rows; surfaces render them; rules live beside them."""
+"""The core's records. The store builds them from rows; surfaces render them; rules live beside them.
+
+Records are frozen msgspec Structs: a page builds fifty of them, and Structs are an order of magnitude
+cheaper to construct than frozen dataclasses.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Final, Literal
+
+import msgspec
 
 EventStatus = Literal["draft", "confirmed", "cancelled"]
 RegistrationStatus = Literal["pending", "tentative", "accepted", "declined", "removed"]
@@ -15,14 +20,12 @@ HOLDING_STATUSES: Final = frozenset({"pending", "tentative", "accepted"})
 Metadata = dict[str, Any]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Tenant:
+class Tenant(msgspec.Struct, frozen=True):
     id: int
     name: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class StatusCounts:
+class StatusCounts(msgspec.Struct, frozen=True):
     """How many registrations of an event are in each state. `attended` is the subset of `accepted`
     with someone checked in. Kept by every write transaction, so no read ever counts rows."""
 
@@ -42,8 +45,7 @@ class StatusCounts:
         return self.registered + self.declined + self.removed
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Event:
+class Event(msgspec.Struct, frozen=True):
     pk: int
     tenant_id: int
     id: str
@@ -68,8 +70,7 @@ class Event:
         return None if self.capacity is None else max(0, self.capacity - self.seats_taken)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Registration:
+class Registration(msgspec.Struct, frozen=True):
     id: str
     status: RegistrationStatus
     guest_count: int

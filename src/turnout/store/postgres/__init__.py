@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import time
 from collections.abc import AsyncIterator, Sequence
 from importlib import resources
 from typing import Any
 
 import asyncpg
+from msgspec.structs import replace
 
+from turnout.core.changes import plain_fields
 from turnout.core.errors import DuplicateRegistration, NotFound, Unavailable
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
@@ -220,7 +221,7 @@ class PostgresStore:
             if fields is None:
                 assert old is not None
                 return old, False
-            v = dataclasses.asdict(fields)
+            v = plain_fields(fields)
             values = [
                 v["start_at"],
                 v["end_at"],
@@ -324,7 +325,7 @@ class PostgresStore:
                 new.checked_in_at,
                 new.created_at,
                 new.updated_at,
-                list(dataclasses.astuple(delta)),
+                list(plain_fields(delta).values()),
                 write.cancel_ok,
                 write.unique_email,
                 guarded,
@@ -341,8 +342,6 @@ class PostgresStore:
                 raise refusal(locked, delta.seats, write.cancel_ok) or Unavailable("refused")
             if outcome == "duplicate":
                 raise DuplicateRegistration(write.unique_email or "")
-            stored = dataclasses.replace(
-                new, version=(old.version if old else 0) + 1, seq=result["o_seq"]
-            )
+            stored = replace(new, version=(old.version if old else 0) + 1, seq=result["o_seq"])
             return WriteResult(locked, stored, created=old is None, changed=True)
         raise Unavailable("the registration is changing too fast; retry")
