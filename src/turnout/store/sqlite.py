@@ -9,13 +9,15 @@ disk before the response is sent.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from msgspec.structs import replace
+
+from turnout.core.changes import plain_fields
 from turnout.core.errors import NotFound, Unavailable
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
@@ -31,6 +33,7 @@ from turnout.store.base import (
     TenantExists,
     WriteResult,
 )
+from turnout.store.groupcommit import GroupCommit
 from turnout.store.rows import (
     EVENT_COLUMNS,
     REGISTRATION_COLUMNS,
@@ -65,18 +68,15 @@ class SqliteStore:
     ) -> None:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in (
-            "journal_mode = WAL",
-            f"synchronous = {synchronous}",
-            "foreign_keys = ON",
-            "busy_timeout = 5000",
-        ):
-            self.db.execute("PRAGMA " + pragma)
+        # Two connections: `db` writes, in group-committed batches; `reader` sees only committed data.
+        self.db = _connect(path, synchronous)
+        self.reader = _connect(path, synchronous) if path != ":memory:" else self.db
+        self.writes = GroupCommit(self.db)
         # Test-only negative control: check seats against a stale read, without the guard.
         self.unsafe_race_window = unsafe_race_window
 
     def _transaction(self, work: Callable[[], T]) -> T:
+        """A transaction of its own, outside any batch: for migrations, before serving."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:  # locked by another process past busy_timeout
@@ -109,40 +109,44 @@ class SqliteStore:
         return applied
 
     async def close(self) -> None:
+        self.reader.close()
         self.db.close()
 
     async def ping(self) -> None:
-        self.db.execute("SELECT 1").fetchone()
+        self.reader.execute("SELECT 1").fetchone()
 
     # Tenants and keys
 
     async def create_tenant(self, name: str, now: int) -> Tenant:
+        def insert() -> Tenant:
+            sql = "INSERT INTO tenants (name, created_at) VALUES (?, ?) RETURNING id"
+            return Tenant(self.db.execute(sql, (name, now)).fetchone()[0], name)
+
         try:
-            cur = self.db.execute(
-                "INSERT INTO tenants (name, created_at) VALUES (?, ?) RETURNING id", (name, now)
-            )
-            return Tenant(cur.fetchone()[0], name)
+            return await self.writes.run(insert)
         except sqlite3.IntegrityError as exc:
             raise TenantExists(name) from exc
 
     async def find_tenant(self, name: str) -> Tenant | None:
-        row = self.db.execute("SELECT id, name FROM tenants WHERE name = ?", (name,)).fetchone()
+        row = self.reader.execute("SELECT id, name FROM tenants WHERE name = ?", (name,)).fetchone()
         return Tenant(*row) if row else None
 
     async def count_tenants(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM tenants").fetchone()[0])
+        return int(self.reader.execute("SELECT count(*) FROM tenants").fetchone()[0])
 
     async def add_api_key(
         self, tenant_id: int, prefix: str, key_hash: bytes, scopes: str, name: str | None, now: int
     ) -> None:
-        self.db.execute(
+        sql = (
             "INSERT INTO api_keys (tenant_id, prefix, key_hash, scopes, name, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (tenant_id, prefix, key_hash, scopes, name, now),
+            " VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        await self.writes.run(
+            lambda: self.db.execute(sql, (tenant_id, prefix, key_hash, scopes, name, now))
         )
 
     async def find_api_key(self, prefix: str) -> ApiKeyRecord | None:
-        row = self.db.execute(
+        row = self.reader.execute(
             "SELECT k.tenant_id, t.name, k.key_hash, k.scopes, k.revoked_at"
             " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = ?",
             (prefix,),
@@ -155,19 +159,20 @@ class SqliteStore:
 
     # Events
 
-    def _event(self, tenant_id: int, event_id: str) -> Event | None:
-        row = self.db.execute(
+    @staticmethod
+    def _event(db: sqlite3.Connection, tenant_id: int, event_id: str) -> Event | None:
+        row = db.execute(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND id = ?",
             (tenant_id, event_id),
         ).fetchone()
         return event_from_row(row) if row else None
 
     async def get_event(self, tenant_id: int, event_id: str) -> Event | None:
-        return self._event(tenant_id, event_id)
+        return self._event(self.reader, tenant_id, event_id)
 
     async def get_events(self, tenant_id: int, event_ids: Sequence[str]) -> list[Event]:
         marks = ", ".join("?" * len(event_ids))
-        rows = self.db.execute(
+        rows = self.reader.execute(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND id IN ({marks})",
             (tenant_id, *event_ids),
         )
@@ -177,7 +182,7 @@ class SqliteStore:
         self, tenant_id: int, after_pk: int, limit: int, include_drafts: bool
     ) -> list[Event]:
         drafts = "" if include_drafts else " AND status <> 'draft'"
-        rows = self.db.execute(
+        rows = self.reader.execute(
             f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND pk > ?{drafts}"
             " ORDER BY pk LIMIT ?",
             (tenant_id, after_pk, limit),
@@ -187,26 +192,28 @@ class SqliteStore:
     async def count_events(self, tenant_id: int, include_drafts: bool) -> int:
         drafts = "" if include_drafts else " AND status <> 'draft'"
         query = f"SELECT count(*) FROM events WHERE tenant_id = ?{drafts}"
-        return int(self.db.execute(query, (tenant_id,)).fetchone()[0])
+        return int(self.reader.execute(query, (tenant_id,)).fetchone()[0])
 
     async def find_events(
         self, tenant_id: int, query: EventQuery, limit: int, offset: int
     ) -> tuple[list[Event], int]:
         select, count, args = queries.find_events(tenant_id, query)
-        rows = self.db.execute(select, (*args, limit, offset)).fetchall()
-        return [event_from_row(r) for r in rows], int(self.db.execute(count, args).fetchone()[0])
+        rows = self.reader.execute(select, (*args, limit, offset)).fetchall()
+        return [event_from_row(r) for r in rows], int(
+            self.reader.execute(count, args).fetchone()[0]
+        )
 
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
     ) -> tuple[Event, bool]:
         def work() -> tuple[Event, bool]:
-            old = self._event(tenant_id, event_id)
+            old = self._event(self.db, tenant_id, event_id)
             fields = decide(old)
             if fields is None:
                 assert old is not None
                 return old, False
             values = {
-                **dataclasses.asdict(fields),
+                **plain_fields(fields),
                 "now": now,
                 "tenant_id": tenant_id,
                 "id": event_id,
@@ -228,28 +235,31 @@ class SqliteStore:
                     " version = version + 1, updated_at = :now WHERE tenant_id = :tenant_id AND id = :id",
                     values,
                 )
-            event = self._event(tenant_id, event_id)
+            event = self._event(self.db, tenant_id, event_id)
             assert event is not None
             return event, old is None
 
-        return self._transaction(work)
+        return await self.writes.run(work)
 
     # Registrations
 
-    def _registration(self, event_pk: int, registration_id: str) -> Registration | None:
-        row = self.db.execute(
+    @staticmethod
+    def _registration(
+        db: sqlite3.Connection, event_pk: int, registration_id: str
+    ) -> Registration | None:
+        row = db.execute(
             f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = ? AND id = ?",
             (event_pk, registration_id),
         ).fetchone()
         return registration_from_row(row) if row else None
 
     async def get_registration(self, event_pk: int, registration_id: str) -> Registration | None:
-        return self._registration(event_pk, registration_id)
+        return self._registration(self.reader, event_pk, registration_id)
 
     async def list_registrations(
         self, event_pk: int, after_seq: int, limit: int
     ) -> list[Registration]:
-        rows = self.db.execute(
+        rows = self.reader.execute(
             f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = ? AND seq > ?"
             " ORDER BY seq LIMIT ?",
             (event_pk, after_seq, limit),
@@ -260,18 +270,18 @@ class SqliteStore:
         self, event_pk: int, only: RegistrationFilter | None, offset: int, limit: int
     ) -> list[Registration]:
         sql, args = queries.registrations_at(event_pk, only, offset, limit)
-        return [registration_from_row(r) for r in self.db.execute(sql, args)]
+        return [registration_from_row(r) for r in self.reader.execute(sql, args)]
 
     async def write_registration(
         self, tenant_id: int, event_id: str, registration_id: str, decide: DecideRegistration
     ) -> WriteResult:
         if self.unsafe_race_window is None:
-            return self._transaction(
+            return await self.writes.run(
                 lambda: self._write_registration(tenant_id, event_id, registration_id, decide, None)
             )
-        stale = self._event(tenant_id, event_id)
+        stale = self._event(self.reader, tenant_id, event_id)
         await asyncio.sleep(self.unsafe_race_window)
-        return self._transaction(
+        return await self.writes.run(
             lambda: self._write_registration(tenant_id, event_id, registration_id, decide, stale)
         )
 
@@ -283,10 +293,10 @@ class SqliteStore:
         decide: DecideRegistration,
         unsafe_stale_event: Event | None,
     ) -> WriteResult:
-        event = self._event(tenant_id, event_id)
+        event = self._event(self.db, tenant_id, event_id)
         if event is None:
             raise NotFound(event_id)
-        old = self._registration(event.pk, registration_id)
+        old = self._registration(self.db, event.pk, registration_id)
         write = decide(event, old)
         if write is None:
             assert old is not None
@@ -317,7 +327,7 @@ class SqliteStore:
             "updated_at": new.updated_at,
             "seq": 0,
         }
-        counters = {**dataclasses.asdict(delta), "pk": event.pk, "inserted": int(old is None)}
+        counters = {**plain_fields(delta), "pk": event.pk, "inserted": int(old is None)}
         counters["cancel_ok"] = write.cancel_ok
         cur = self.db.execute(
             _APPLY_COUNTERS
@@ -357,7 +367,7 @@ class SqliteStore:
                 " VALUES (?, ?, ?, ?)",
                 (reg_pk, new.status, new.checked_in_count, new.updated_at),
             )
-        stored = dataclasses.replace(new, version=version, seq=values["seq"])
+        stored = replace(new, version=version, seq=values["seq"])
         return WriteResult(after, stored, created=old is None, changed=True)
 
     def _email_taken(self, event_pk: int, key: str, registration_id: str) -> bool:
@@ -367,3 +377,15 @@ class SqliteStore:
             (event_pk, key, registration_id),
         ).fetchone()
         return row is not None
+
+
+def _connect(path: str, synchronous: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    for pragma in (
+        "journal_mode = WAL",
+        f"synchronous = {synchronous}",
+        "foreign_keys = ON",
+        "busy_timeout = 5000",
+    ):
+        db.execute("PRAGMA " + pragma)
+    return db

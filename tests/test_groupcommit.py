@@ -1,0 +1,133 @@
+"""SQLite group commit: writes that arrive together share a COMMIT, and each is still its own."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from turnout.core.errors import Unavailable, ValidationFailed
+from turnout.core.events import EventChanges, put_event
+from turnout.core.registrations import RegistrationChanges, takes_no_more_seats, write_registration
+from turnout.store.sqlite import SqliteStore
+
+
+async def open_store(tmp_path: Path) -> tuple[SqliteStore, int]:
+    store = SqliteStore(str(tmp_path / "t.db"))
+    await store.migrate()
+    tenant = await store.create_tenant("t", 0)
+    changes = EventChanges(
+        start_at=1_900_000_000, end_at=1_900_003_600, status="confirmed", capacity=10
+    )
+    await put_event(store, tenant.id, "e", changes)
+    return store, tenant.id
+
+
+def register(store: SqliteStore, tenant_id: int, rid: str, changes: Any = None) -> Any:
+    return write_registration(
+        store,
+        tenant_id,
+        "e",
+        rid,
+        changes or RegistrationChanges(status="accepted"),
+        include_drafts=False,
+        cancel_rule=takes_no_more_seats,
+    )
+
+
+def committed_rows(tmp_path: Path) -> int:
+    with sqlite3.connect(tmp_path / "t.db") as other:
+        return int(other.execute("SELECT count(*) FROM registrations").fetchone()[0])
+
+
+def test_writes_that_arrive_together_share_one_commit(tmp_path: Path) -> None:
+    async def go() -> None:
+        store, tenant = await open_store(tmp_path)
+        before = store.writes.batches
+        results = await asyncio.gather(*(register(store, tenant, f"r{i}") for i in range(8)))
+        assert [r.created for r in results] == [True] * 8
+        assert store.writes.batches - before == 1
+        await store.close()
+
+    asyncio.run(go())
+    assert committed_rows(tmp_path) == 8
+
+
+def test_acknowledged_means_committed(tmp_path: Path) -> None:
+    async def go() -> None:
+        store, tenant = await open_store(tmp_path)
+        await register(store, tenant, "r1")
+        assert committed_rows(tmp_path) == 1  # another connection sees it as soon as we return
+        await store.close()
+
+    asyncio.run(go())
+
+
+def test_a_failing_write_leaves_the_rest_of_its_batch_alone(tmp_path: Path) -> None:
+    def refuse(old: Any) -> RegistrationChanges:
+        raise ValidationFailed([])
+
+    async def go() -> None:
+        store, tenant = await open_store(tmp_path)
+        results = await asyncio.gather(
+            register(store, tenant, "r1"),
+            register(store, tenant, "bad", refuse),
+            register(store, tenant, "r2"),
+            return_exceptions=True,
+        )
+        assert isinstance(results[1], ValidationFailed)
+        assert not isinstance(results[0], BaseException) and not isinstance(
+            results[2], BaseException
+        )
+        event = await store.get_event(tenant, "e")
+        assert event is not None and event.seats_taken == 2
+        await store.close()
+
+    asyncio.run(go())
+    assert committed_rows(tmp_path) == 2
+
+
+def test_a_failed_commit_fails_every_write_in_the_batch(tmp_path: Path) -> None:
+    async def go() -> None:
+        store, tenant = await open_store(tmp_path)
+
+        def poison() -> None:  # a deferred foreign key violation: only COMMIT notices
+            store.db.execute("PRAGMA defer_foreign_keys = ON")
+            store.db.execute(
+                "INSERT INTO registration_history (registration_pk, status, checked_in_count, at)"
+                " VALUES (999999, 'accepted', 0, 0)"
+            )
+
+        results = await asyncio.gather(
+            register(store, tenant, "r1"),
+            store.writes.run(poison),
+            register(store, tenant, "r2"),
+            return_exceptions=True,
+        )
+        assert all(isinstance(r, Unavailable) for r in results), results
+        assert await store.get_registration(1, "r1") is None
+        after = await register(store, tenant, "r3")  # the store carries on
+        assert after.created
+        await store.close()
+
+    asyncio.run(go())
+    assert committed_rows(tmp_path) == 1
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_counters_match_rows_after_a_burst(tmp_path: Path, n: int) -> None:
+    async def go() -> None:
+        store, tenant = await open_store(tmp_path)
+        results = await asyncio.gather(
+            *(register(store, tenant, f"r{i}") for i in range(n)), return_exceptions=True
+        )
+        ok = [r for r in results if not isinstance(r, BaseException)]
+        event = await store.get_event(tenant, "e")
+        assert event is not None
+        assert event.seats_taken == len(ok) == min(n, 10)
+        await store.close()
+
+    asyncio.run(go())
