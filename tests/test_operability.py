@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.live import LiveServer
+from tests.live import LiveServer, Tenant
 from turnout.store import open_store
 
 
@@ -111,3 +111,20 @@ EXPECTED = {
     ],
     "registration_history": ["pk", "registration_pk", "status", "checked_in_count", "at"],
 }
+
+
+def test_a_client_hanging_up_mid_body_is_not_a_server_error(tenant: Tenant, caplog: Any) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    for path in ("/v1/bookable_events", "/api/v1/events"):
+        with socket.create_connection(("127.0.0.1", tenant.server.settings.port)) as s:
+            s.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tenant.key}\r\n"
+                'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":'.encode()
+            )
+    time.sleep(0.3)
+    assert httpx.get(tenant.server.url + "/healthz").status_code == 200
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

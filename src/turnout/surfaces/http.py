@@ -14,6 +14,12 @@ JSON_TYPE = "application/json; charset=utf-8"
 _encoder = msgspec.json.Encoder()
 
 
+def client_gone(_: Request, __: Exception) -> Response:
+    """The client hung up before sending its whole body: nobody is left to answer, and it is no
+    server error. Nothing was written, because bodies are read before any write."""
+    return Response(status_code=400)
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(_encoder.encode(body), status, headers, media_type=JSON_TYPE)
 

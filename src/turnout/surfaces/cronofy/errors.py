@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from turnout.core.errors import (
@@ -20,7 +20,7 @@ from turnout.core.errors import (
     Unavailable,
     ValidationFailed,
 )
-from turnout.surfaces.http import json_response
+from turnout.surfaces.http import client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
 
@@ -72,6 +72,7 @@ def server_error(request: Request, exc: Exception) -> Response:
 
 
 HANDLERS = {
+    ClientDisconnect: client_gone,
     TurnoutError: core_error,
     HTTPException: http_error,
     Exception: server_error,

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from turnout.core.errors import (
@@ -23,7 +23,7 @@ from turnout.core.errors import (
     Unavailable,
     ValidationFailed,
 )
-from turnout.surfaces.http import json_response
+from turnout.surfaces.http import client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
 
@@ -120,4 +120,9 @@ def rate_limited(retry_after: int) -> Response:
     return json_response(body, 429, {"Retry-After": str(retry_after)})
 
 
-HANDLERS = {TurnoutError: core_error, HTTPException: http_error, Exception: server_error}
+HANDLERS = {
+    ClientDisconnect: client_gone,
+    TurnoutError: core_error,
+    HTTPException: http_error,
+    Exception: server_error,
+}
