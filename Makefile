@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve test test-sqlite lint format bench clean
+.PHONY: install serve test lint format bench bench-quick clean
 
 install: $(STAMP) tests/js/node_modules/.installed
 
@@ -20,20 +20,32 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 	cd tests/js && npm ci --silent --no-audit --no-fund
 	touch $@
 
+# The benchmark's own extras (matplotlib, for the chart), pinned beside the main lock.
+$(VENV)/.bench-installed: $(STAMP) requirements-bench.lock
+	$(BIN)/pip install --quiet -r requirements-bench.lock
+	touch $@
+
 serve: $(STAMP)
 	$(BIN)/turnout serve
 
 test: install
 	$(BIN)/pytest
 
+# turnout beside its ceiling; with TURNOUT_DATABASE_URL=postgresql://..., beside pgbench instead.
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.run --full
+
+bench-quick: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.run
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
 
 clean:
-	rm -rf $(VENV) tests/js/node_modules var
+	rm -rf $(VENV) tests/js/node_modules var bench/out

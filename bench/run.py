@@ -1,0 +1,300 @@
+"""`make bench`: turnout beside its ceiling, scenario by scenario, on this machine, in one run.
+
+    python -m bench.run [--full] [--out DIR]
+
+Each scenario is driven by wrk over loopback against turnout and then against the ceiling (a raw
+ASGI app doing the same SQL; bench/ceiling.py), with the same data. Prints req/s, p50, p99 and the
+ratio to the ceiling; writes results.json, results.md and chart.png to the output folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import report
+from bench.seed import seed
+from turnout.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = [
+    "new_upserts",
+    "reupserts",
+    "webkasa_create",
+    "event_read",
+    "big_first_page",
+    "big_deep_page",
+    "availability",
+    "upserts_small_event",
+    "upserts_big_event",
+]
+MODES = {  # warm-up and measured seconds per run, registrations in the big event
+    "quick": {"warmup": 1, "seconds": 3, "big": 1_000_000},
+    "full": {"warmup": 2, "seconds": 10, "big": 1_000_000},
+}
+CONNECTIONS, THREADS = 64, 2
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="longer runs, for the docs (default: quick)"
+    )
+    parser.add_argument("--out", default=str(ROOT / "bench" / "out"), help="where results go")
+    args = parser.parse_args()
+    mode = MODES["full" if args.full else "quick"]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ensure_wrk()
+    machine = describe_machine()
+    print(json.dumps(machine, indent=2), flush=True)
+    work = out / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    database_url = os.environ.get("TURNOUT_DATABASE_URL", "")
+    if database_url.startswith(("postgresql://", "postgres://")):
+        run_postgres(database_url, mode, machine, out, work)
+    else:
+        run_sqlite(mode, machine, out, work)
+    print(f"results in {out}/ (results.md, results.json, chart.png)")
+    return 0
+
+
+def run_sqlite(mode: dict[str, Any], machine: dict[str, Any], out: Path, work: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{work}/turnout.db", secret="b" * 64)
+    started = time.monotonic()
+    seeded = asyncio.run(seed(settings, mode["big"]))
+    ceiling_db = work / "ceiling.db"
+    copy_sqlite(work / "turnout.db", ceiling_db)
+    print(f"seeded {mode['big']:,} registrations in {time.monotonic() - started:.1f}s", flush=True)
+    ceiling = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.ceiling:app",
+        "--port",
+        "{port}",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    ceiling_env = {"CEILING_DB": str(ceiling_db), "CEILING_TENANT": str(seeded.tenant_id)}
+    results: dict[str, dict[str, Any]] = {}
+    with Server(turnout_command(1), turnout_env(settings.database_url)) as server:
+        drive(server, "turnout", seeded.key, seeded.deep_path, mode, results)
+        machine["turnout_rss_mb_at_end"] = server.rss_mb()
+    with Server(ceiling, ceiling_env) as server:
+        drive(server, "ceiling", seeded.key, seeded.ceiling_deep_path, mode, results)
+    report.write(out, machine, results, mode)
+    print(report.table(results))
+    print(f"turnout server RSS at the end: {machine['turnout_rss_mb_at_end']:.0f} MB")
+
+
+def run_postgres(
+    url: str, mode: dict[str, Any], machine: dict[str, Any], out: Path, work: Path
+) -> None:
+    from bench import postgres
+
+    results: dict[str, dict[str, Any]] = {}
+    with postgres.BenchDatabase(url) as db:
+        started = time.monotonic()
+        seeded = postgres.seed_postgres(db.url, mode["big"])
+        print(
+            f"seeded {mode['big']:,} registrations in {time.monotonic() - started:.1f}s", flush=True
+        )
+        for workers in (1, 2):
+            name = f"turnout_{workers}w"
+            with Server(turnout_command(workers), turnout_env(db.url)) as server:
+                drive(server, name, seeded.key, seeded.deep_path, mode, results)
+                machine[f"{name}_rss_mb_at_end"] = server.rss_mb()
+        pgbench = postgres.run_pgbench(db.url, seeded.tenant_id, mode["seconds"], CONNECTIONS, work)
+        print(f"pgbench  new_upserts transaction {pgbench['rps']:9.0f} tps", flush=True)
+        machine["postgres"] = postgres.server_version(db.url)
+    report.write_postgres(out, machine, results, pgbench, mode)
+    print(report.postgres_table(results, pgbench))
+
+
+def turnout_command(workers: int) -> list[str]:
+    return [sys.executable, "-m", "turnout", "serve", "--port", "{port}", "--workers", str(workers)]
+
+
+def turnout_env(database_url: str) -> dict[str, str]:
+    return {
+        "TURNOUT_DATABASE_URL": database_url,
+        "TURNOUT_SECRET": "b" * 64,
+        "TURNOUT_RATE_LIMITS": "off",
+        "TURNOUT_ACCESS_LOG": "off",
+    }
+
+
+def drive(
+    server: Server,
+    name: str,
+    key: str,
+    deep_path: str,
+    mode: dict[str, Any],
+    results: dict[str, dict[str, Any]],
+) -> None:
+    for scenario in SCENARIOS:
+        run_wrk(server.url, scenario, key, deep_path, mode["warmup"])  # warm-up, discarded
+        result = run_wrk(server.url, scenario, key, deep_path, mode["seconds"])
+        results.setdefault(scenario, {})[name] = result
+        print(
+            f"{name:12} {scenario:20} {result['rps']:9.0f} req/s  p50 {result['p50_ms']:6.2f} ms"
+            f"  p99 {result['p99_ms']:6.2f} ms  non-2xx {result['non_2xx']}",
+            flush=True,
+        )
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    print("bench: installing wrk from Debian's packages", file=sys.stderr)
+    install = ["apt-get", "install", "-y", "-q", "wrk"]
+    done = subprocess.run(install, capture_output=True, text=True, check=False)
+    if done.returncode != 0:  # a new machine may have no package lists yet
+        subprocess.run(["apt-get", "update", "-q"], capture_output=True, check=False)
+        done = subprocess.run(install, capture_output=True, text=True, check=False)
+    if done.returncode != 0 or not shutil.which("wrk"):
+        sys.exit(
+            "bench: wrk is needed; install it with `apt-get install wrk` (as root) and run again"
+        )
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    with dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
+class Server:
+    """A server process on a free port, stopped (SIGTERM) on exit."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        from tests.live import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = [part.format(port=self.port) for part in command]
+        self.env = {**os.environ, **env}
+
+    def __enter__(self) -> Server:
+        self.proc = subprocess.Popen(
+            self.command, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(self.url + "/v1/bookable_events/e0", timeout=1)
+                return self
+            except httpx.TransportError:
+                if self.proc.poll() is not None:
+                    sys.exit(f"bench: {self.command} exited with {self.proc.returncode}")
+                time.sleep(0.1)
+        sys.exit(f"bench: {self.command} did not start")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and its worker processes, in MB."""
+        pids = [self.proc.pid, *_children(self.proc.pid)]
+        total = 0
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        return total / 1024
+
+    def __exit__(self, *_: object) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _children(pid: int) -> list[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(p) for p in found.read_text().split()] if found.exists() else []
+    return kids + [grandchild for kid in kids for grandchild in _children(kid)]
+
+
+def run_wrk(url: str, scenario: str, key: str, deep_path: str, seconds: int) -> dict[str, Any]:
+    nonce = f"{scenario}{time.monotonic_ns()}"
+    command = [
+        "wrk",
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "wrk.lua"),
+        url,
+        "--",
+        scenario,
+        nonce,
+        key,
+        deep_path,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    raw = json.loads(line.removeprefix("RESULT "))
+    return {
+        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "requests": raw["requests"],
+        "non_2xx": raw["non_2xx"],
+        "socket_errors": raw["socket_errors"],
+    }
+
+
+def describe_machine() -> dict[str, Any]:
+    from importlib.metadata import version
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+    wrk = subprocess.run(
+        ["wrk", "--version"], capture_output=True, text=True, check=False
+    ).stdout.split("\n")[0]
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory / 2**20, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "packages": {
+            p: version(p)
+            for p in ("starlette", "uvicorn", "uvloop", "httptools", "msgspec", "asyncpg")
+        },
+        "wrk": wrk.strip(),
+        "load": f"wrk -t{THREADS} -c{CONNECTIONS}, loopback, sharing the cores with the server",
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
