@@ -94,6 +94,21 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture
+def unguarded_server(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The negative control's server: seats checked outside the write transaction, 5 ms race window."""
+    settings = base_settings(
+        str(tmp_path_factory.mktemp("unguarded")),
+        database_url,
+        debug_unsafe_seats=True,
+        debug_race_window_ms=5,
+    )
+    with LiveServer(settings) as live:
+        yield live
+
+
+@pytest.fixture
 def tenant(server: LiveServer) -> Iterator[Tenant]:
     """A new tenant with a write key, and an HTTP client that sends it."""
     with make_tenant(server) as t:

@@ -8,12 +8,8 @@ window, and must see an oversell: that is what shows this harness can catch the 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-
-import pytest
 
 from tests.builders import counters, make_event
-from tests.conftest import base_settings
 from tests.live import LiveServer, Tenant, make_tenant
 from tests.race import Request, burst
 
@@ -57,20 +53,6 @@ def test_50_concurrent_upserts_on_capacity_10(tenant: Tenant) -> None:  # C46
     statuses = race(tenant, "c46", 50)
     assert statuses == Counter({200: 10, 422: 40})
     assert counters(tenant.http, "c46")["seats_taken"] == 10 == recount(tenant, "c46")
-
-
-@pytest.fixture
-def unguarded_server(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    settings = base_settings(
-        str(tmp_path_factory.mktemp("unguarded")),
-        database_url,
-        debug_unsafe_seats=True,
-        debug_race_window_ms=5,
-    )
-    with LiveServer(settings) as live:
-        yield live
 
 
 def test_negative_control_without_the_guard_oversells(unguarded_server: LiveServer) -> None:

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
 
-import pytest
-
-from tests.conftest import base_settings
 from tests.live import LiveServer, Tenant, make_tenant
 from tests.race import Request, Sampler, burst
 from tests.webkasa import code, create_event, event_counts
@@ -70,20 +66,10 @@ def test_20_parallel_same_email_make_one_registration(tenant: Tenant) -> None:  
     assert event_counts(tenant.http, event["id"])["registrations"] == 1
 
 
-@pytest.fixture
-def unguarded(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    settings = base_settings(
-        str(tmp_path_factory.mktemp("unguarded")),
-        database_url,
-        debug_unsafe_seats=True,
-        debug_race_window_ms=5,
-    )
-    with LiveServer(settings) as live:
-        yield live
-
-
-def test_negative_control_guest_parties_oversell_without_the_guard(unguarded: LiveServer) -> None:
-    with make_tenant(unguarded) as tenant:
+def test_negative_control_guest_parties_oversell_without_the_guard(
+    unguarded_server: LiveServer,
+) -> None:
+    with make_tenant(unguarded_server) as tenant:
         event_id, statuses, _, _ = rush(tenant, 100, sizes(150, seed=1))
         taken = event_counts(tenant.http, event_id)["seats_taken"]
     assert taken > 100, (taken, Counter(statuses))

@@ -27,15 +27,13 @@ def _fail(errors: list[FieldError]) -> None:
         raise ValidationFailed(errors)
 
 
-# Query strings
+# Query strings. Each parser appends its problems to `errors`, so a handler reports them all at once.
 
 
-def pagination(query: dict[str, str]) -> tuple[int, int]:
+def pagination(query: dict[str, str], errors: list[FieldError]) -> tuple[int, int]:
     """(limit, offset): limit defaults to 50 and is clamped to 100."""
-    errors: list[FieldError] = []
     limit = _query_int(errors, query, "limit", DEFAULT_LIMIT, minimum=1)
     offset = _query_int(errors, query, "offset", 0, minimum=0)
-    _fail(errors)
     return min(limit, MAX_LIMIT), offset
 
 
@@ -68,9 +66,8 @@ def boolean(query: dict[str, str], name: str, errors: list[FieldError]) -> bool:
     return False
 
 
-def event_query(query: dict[str, str]) -> tuple[EventQuery, bool]:
+def event_query(query: dict[str, str], errors: list[FieldError]) -> tuple[EventQuery, bool]:
     """The W1 filters, and whether to include counts."""
-    errors: list[FieldError] = []
     statuses: tuple[EventStatus, ...] | None = None
     if "status" in query:
         status = EVENT_STATUS_IN.get(query["status"].strip().lower())
@@ -97,7 +94,6 @@ def event_query(query: dict[str, str]) -> tuple[EventQuery, bool]:
                 )
             else:
                 bounds[date_key if key == "date" else instant_key] = value
-    _fail(errors)
     now = times.now()
     return EventQuery(
         statuses=statuses,
@@ -118,14 +114,15 @@ def _date_or_instant(text: str) -> tuple[str, Any]:
         return "", None
 
 
-def registration_reading(query: dict[str, str]) -> str | None:
+def registration_reading(query: dict[str, str], errors: list[FieldError]) -> str | None:
     if "status" not in query:
         return None
     wanted = query["status"].strip().upper()
     if wanted not in FILTERS:
-        raise ValidationFailed(
-            [FieldError("status", "invalid", "status must be one of " + ", ".join(READINGS))]
+        errors.append(
+            FieldError("status", "invalid", "status must be one of " + ", ".join(READINGS))
         )
+        return None
     return wanted
 
 

@@ -18,7 +18,7 @@ from turnout.auth.keys import (
     Principal,
 )
 from turnout.core import events, registrations
-from turnout.core.errors import NotFound, ValidationFailed
+from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.events import EventChanges
 from turnout.core.ids import new_id
 from turnout.core.model import Event, Registration
@@ -87,15 +87,9 @@ class Handlers:
     async def list_events(self, request: Request) -> Response:
         principal = self._principal(request, EVENTS_READ)
         query = dict(request.query_params)
-        errors = []
-        try:
-            limit, offset = parse.pagination(query)
-        except ValidationFailed as exc:
-            errors, limit, offset = exc.errors, 0, 0
-        try:
-            wanted, include_counts = parse.event_query(query)
-        except ValidationFailed as exc:
-            raise ValidationFailed(errors + exc.errors) from None
+        errors: list[FieldError] = []
+        limit, offset = parse.pagination(query, errors)
+        wanted, include_counts = parse.event_query(query, errors)
         if errors:
             raise ValidationFailed(errors)
         found, total = await self.store.find_events(principal.tenant_id, wanted, limit, offset)
@@ -110,7 +104,7 @@ class Handlers:
     async def read_event(self, request: Request) -> Response:
         principal = self._principal(request, EVENTS_READ)
         event = await self._event(principal, request)
-        errors: list[Any] = []
+        errors: list[FieldError] = []
         include_counts = parse.boolean(dict(request.query_params), "include_counts", errors)
         if errors:
             raise ValidationFailed(errors)
@@ -152,15 +146,9 @@ class Handlers:
         principal = self._principal(request, REGISTRATIONS_READ)
         event = await self._event(principal, request)
         query = dict(request.query_params)
-        errors = []
-        try:
-            reading = parse.registration_reading(query)
-        except ValidationFailed as exc:
-            errors, reading = exc.errors, None
-        try:
-            limit, offset = parse.pagination(query)
-        except ValidationFailed as exc:
-            raise ValidationFailed(errors + exc.errors) from None
+        errors: list[FieldError] = []
+        reading = parse.registration_reading(query, errors)
+        limit, offset = parse.pagination(query, errors)
         if errors:
             raise ValidationFailed(errors)
         only = mapping.FILTERS[reading] if reading else None
