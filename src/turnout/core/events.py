@@ -58,6 +58,11 @@ def apply_event_changes(old: Event | None, changes: EventChanges) -> EventFields
             )
     if values["end_at"] <= values["start_at"]:
         raise ValidationFailed([FieldError("end", "invalid", "end must be after start")])
+    for name in ("start_at", "end_at"):  # surfaces refuse these first; this is the last guard
+        if not times.in_range(values[name]):
+            which = name.removesuffix("_at")
+            message = "times must fall between the years 1 and 9999"
+            raise ValidationFailed([FieldError(which, "invalid", message)])
     try:
         start_date, _ = localtime.local_parts(values["start_at"], values["timezone"])
     except ValueError:

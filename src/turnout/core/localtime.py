@@ -12,6 +12,7 @@ import zoneinfo
 from functools import lru_cache
 from typing import Any
 
+from turnout.core import times
 from turnout.core.errors import FieldError, ValidationFailed
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
@@ -49,9 +50,15 @@ def parse_time(text: str) -> dt.time:
 def to_instant(day: dt.date, time: dt.time, tz_name: str) -> int:
     tz = zone(tz_name)
     local = dt.datetime.combine(day, time).replace(tzinfo=tz, fold=0)
-    instant = local.astimezone(dt.UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+    try:
+        instant = local.astimezone(dt.UTC)
+        round_trip = instant.astimezone(tz).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError("times must fall between the years 1 and 9999") from None
+    if round_trip != local.replace(tzinfo=None):
         raise NonexistentTime(f"{day} {time:%H:%M} does not exist in {tz_name}")
+    if not times.in_range(int(instant.timestamp())):
+        raise ValueError("times must fall between the years 1 and 9999")
     return int(instant.timestamp())
 
 
@@ -84,6 +91,10 @@ def schedule(
     assert day is not None and at is not None and end_day is not None
     start = _instant("start_time", day, at, tz_name)
     if end_at is None:
+        if not times.in_range(start + 3600):
+            raise ValidationFailed(
+                [FieldError("end_time", "invalid", "the end would fall after the year 9999")]
+            )
         return start, start + 3600
     end = _instant("end_time", end_day, end_at, tz_name)
     if end <= start:
@@ -106,5 +117,5 @@ def _field(errors: list[FieldError], name: str, text: object, parse: Any) -> Any
 def _instant(field: str, day: dt.date, at: dt.time, tz_name: str) -> int:
     try:
         return to_instant(day, at, tz_name)
-    except NonexistentTime as exc:
+    except ValueError as exc:  # a DST gap, or outside the years 1 to 9999
         raise ValidationFailed([FieldError(field, "invalid", str(exc))]) from None

@@ -12,6 +12,16 @@ _RFC3339 = re.compile(
 )
 
 
+# Instants turnout keeps: years 1 to 9999 with a day to spare, so that every instant can be shown in
+# every timezone (offsets reach ±14 hours) without leaving the calendar Python can represent.
+MIN_INSTANT = int(datetime(1, 1, 2, tzinfo=UTC).timestamp())
+MAX_INSTANT = int(datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC).timestamp())
+
+
+def in_range(instant: int) -> bool:
+    return MIN_INSTANT <= instant <= MAX_INSTANT
+
+
 def now() -> int:
     return int(time.time())
 
@@ -37,7 +47,10 @@ def parse_rfc3339(text: str) -> int:
     moment = datetime(
         int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=tz
     )
-    return int(moment.timestamp())
+    instant = int(moment.timestamp())
+    if not in_range(instant):
+        raise ValueError("times must fall between the years 1 and 9999")
+    return instant
 
 
 @lru_cache(maxsize=1 << 16)
