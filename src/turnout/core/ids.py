@@ -23,9 +23,5 @@ def check_id(field: str, value: object) -> FieldError | None:
     return None
 
 
-def is_valid_id(value: str) -> bool:
-    return len(value) <= MAX_ID_LENGTH and _ID.match(value) is not None
-
-
 def new_id(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(20))

@@ -13,13 +13,12 @@ from turnout.core import localtime, times
 from turnout.core.errors import FieldError, ValidationFailed
 from turnout.core.model import EventStatus
 from turnout.store.base import EventQuery
-from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, FILTERS, READINGS, Reading
+from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, FILTERS, READINGS
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 100
 MAX_OFFSET = 10**9
 MAX_GUESTS = 9999
 _EMAIL = re.compile(r"[^@\s][^@]*@[^@\s]+\Z")
-_NOT_GIVEN: Any = object()
 
 
 def _fail(errors: list[FieldError]) -> None:
@@ -131,7 +130,7 @@ def registration_reading(query: dict[str, str], errors: list[FieldError]) -> str
 
 @dataclasses.dataclass(frozen=True)
 class EventInput:
-    """W3/W4 fields as given. Absent fields are _NOT_GIVEN; the schedule ones stay local text."""
+    """W3/W4 fields as given: absent ones are left out, and the schedule ones stay local text."""
 
     fields: dict[str, Any]  # core EventChanges fields other than the schedule
 
@@ -333,10 +332,6 @@ def _attendee(name: str, value: Any) -> FieldError | None:
     if name == "attendee_email" and not _EMAIL.match(value.strip()):
         return FieldError(name, "invalid", "attendee_email must be an email address")
     return None
-
-
-def wanted_reading(fields: dict[str, Any]) -> Reading | None:
-    return fields.get("status")
 
 
 def check_in_count(body: dict[str, Any]) -> int | None:

@@ -25,7 +25,7 @@ from turnout.core.model import Event, Registration
 from turnout.core.registrations import releases_or_holds_none
 from turnout.ratelimit import RateLimiter
 from turnout.services import Services
-from turnout.store.base import WriteResult
+from turnout.store.base import Store, WriteResult
 from turnout.surfaces.http import decode_object, json_response, read_body
 from turnout.surfaces.webkasa import mapping, parse, render
 from turnout.surfaces.webkasa.errors import HANDLERS
@@ -63,7 +63,7 @@ class Handlers:
         self.services = services
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         return self.services.store
 
     def _principal(self, request: Request, needs: str) -> Principal:
