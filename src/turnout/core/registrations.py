@@ -84,6 +84,7 @@ async def write_registration(
     cancel_rule: CancelRule,
     must_exist: bool = False,
     unique_email: bool = False,
+    first_page: int = 0,
 ) -> WriteResult:
     """Create or change one registration, holding the seat, cancelled-event and email rules.
 
@@ -112,7 +113,7 @@ async def write_registration(
             unique_email=email_key(new.metadata) if check_email else None,
         )
 
-    return await store.write_registration(tenant_id, event_id, registration_id, decide)
+    return await store.write_registration(tenant_id, event_id, registration_id, decide, first_page)
 
 
 def _email_matters(old: Registration | None, new: Registration) -> bool:

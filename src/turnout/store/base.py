@@ -46,6 +46,9 @@ class WriteResult:
     registration: Registration
     created: bool
     changed: bool
+    # The event's first `first_page + 1` registrations as the write left them, when asked for: the
+    # /v1 response shows them, and reading them with the write saves a round trip.
+    page: list[Registration] | None = None
 
 
 # decide(event, old) -> the write, or None when nothing would change. It may raise core errors; it is
@@ -101,7 +104,12 @@ class Store(Protocol):
         self, event_pk: int, only: RegistrationFilter | None, offset: int, limit: int
     ) -> list[Registration]: ...
     async def write_registration(
-        self, tenant_id: int, event_id: str, registration_id: str, decide: DecideRegistration
+        self,
+        tenant_id: int,
+        event_id: str,
+        registration_id: str,
+        decide: DecideRegistration,
+        first_page: int = 0,
     ) -> WriteResult: ...
 
 

@@ -9,6 +9,7 @@ disk before the response is sent.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -259,7 +260,13 @@ class SqliteStore:
     async def list_registrations(
         self, event_pk: int, after_seq: int, limit: int
     ) -> list[Registration]:
-        rows = self.reader.execute(
+        return self._registrations(self.reader, event_pk, after_seq, limit)
+
+    @staticmethod
+    def _registrations(
+        db: sqlite3.Connection, event_pk: int, after_seq: int, limit: int
+    ) -> list[Registration]:
+        rows = db.execute(
             f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = ? AND seq > ?"
             " ORDER BY seq LIMIT ?",
             (event_pk, after_seq, limit),
@@ -273,17 +280,26 @@ class SqliteStore:
         return [registration_from_row(r) for r in self.reader.execute(sql, args)]
 
     async def write_registration(
-        self, tenant_id: int, event_id: str, registration_id: str, decide: DecideRegistration
+        self,
+        tenant_id: int,
+        event_id: str,
+        registration_id: str,
+        decide: DecideRegistration,
+        first_page: int = 0,
     ) -> WriteResult:
-        if self.unsafe_race_window is None:
-            return await self.writes.run(
-                lambda: self._write_registration(tenant_id, event_id, registration_id, decide, None)
-            )
-        stale = self._event(self.reader, tenant_id, event_id)
-        await asyncio.sleep(self.unsafe_race_window)
-        return await self.writes.run(
-            lambda: self._write_registration(tenant_id, event_id, registration_id, decide, stale)
-        )
+        stale = None
+        if self.unsafe_race_window is not None:
+            stale = self._event(self.reader, tenant_id, event_id)
+            await asyncio.sleep(self.unsafe_race_window)
+
+        def work() -> WriteResult:
+            result = self._write_registration(tenant_id, event_id, registration_id, decide, stale)
+            if not first_page:
+                return result
+            page = self._registrations(self.db, result.event.pk, 0, first_page + 1)
+            return dataclasses.replace(result, page=page)
+
+        return await self.writes.run(work)
 
     def _write_registration(
         self,

@@ -15,13 +15,14 @@ from importlib import resources
 from typing import Any
 
 import asyncpg
+import msgspec
 from msgspec.structs import replace
 
 from turnout.core.changes import plain_fields
-from turnout.core.errors import DuplicateRegistration, NotFound, Unavailable
+from turnout.core.errors import DuplicateRegistration, NotFound, TurnoutError, Unavailable
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
-from turnout.core.seats import counter_delta, refusal
+from turnout.core.seats import CounterDelta, counter_delta, refusal
 from turnout.store import migrate as migrations
 from turnout.store import queries
 from turnout.store.base import (
@@ -30,6 +31,7 @@ from turnout.store.base import (
     DecideRegistration,
     EventQuery,
     RegistrationFilter,
+    RegistrationWrite,
     TenantExists,
     WriteResult,
 )
@@ -52,9 +54,11 @@ _READ_FOR_WRITE = (
     " WHERE e.tenant_id = $1 AND e.id = $2"
 )
 _WRITE = (
-    "SELECT o_outcome, o_event, o_seq FROM turnout_write_registration("
-    "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    "SELECT o_outcome, o_event, o_seq, o_current::text, o_page::text FROM turnout_write_registration("
+    + ", ".join(f"${i}" for i in range(1, 20))
+    + ")"
 )
+_EVENT_HINTS = 10_000  # events remembered per process for writes' first tries
 
 
 class PostgresStore:
@@ -62,6 +66,7 @@ class PostgresStore:
 
     def __init__(self, pool: asyncpg.Pool, unsafe_race_window: float | None) -> None:
         self.pool = pool
+        self._events: dict[tuple[int, str], Event] = {}  # hints; see write_registration
         # Test-only negative control: decide seats on a stale read and skip the guard.
         self.unsafe_race_window = unsafe_race_window
 
@@ -287,61 +292,128 @@ class PostgresStore:
         return [registration_from_row(r) for r in await self._fetch(queries.numbered(sql), *args)]
 
     async def write_registration(
-        self, tenant_id: int, event_id: str, registration_id: str, decide: DecideRegistration
+        self,
+        tenant_id: int,
+        event_id: str,
+        registration_id: str,
+        decide: DecideRegistration,
+        first_page: int = 0,
     ) -> WriteResult:
+        """Decide, then apply under the event's lock if the decision's assumptions still hold.
+
+        The first try assumes the registration is new and the event is as this process last saw it,
+        which costs no read: one round trip for a new registration. When an assumption was wrong,
+        the function answers with what is there, and the store decides again on that.
+        """
+        unsafe = self.unsafe_race_window is not None
+        event = None if unsafe else self._events.get((tenant_id, event_id))
+        old: Registration | None = None
+        known = False  # whether `old` was read, not assumed
         for _ in range(_MAX_ATTEMPTS):
-            row = await self._fetchrow(_READ_FOR_WRITE, tenant_id, event_id, registration_id)
-            if row is None:
-                raise NotFound(event_id)
-            event = event_from_row(row[: len(_EVENT_NAMES)])
-            old_row = row[len(_EVENT_NAMES) :]
-            old = registration_from_row(old_row) if old_row[0] is not None else None
-            if self.unsafe_race_window is not None:
-                await asyncio.sleep(self.unsafe_race_window)
-            write = decide(event, old)
-            if write is None:
+            if event is None or (unsafe and not known):
+                event, old = await self._read_for_write(tenant_id, event_id, registration_id)
+                known = True
+                if unsafe:
+                    await asyncio.sleep(self.unsafe_race_window or 0)
+            try:
+                write = decide(event, old)
+            except TurnoutError:
+                if known:
+                    raise
+                event = None  # perhaps only the assumption was wrong: read, and decide again
+                continue
+            if write is None:  # nothing to change
                 assert old is not None
-                return WriteResult(event, old, created=False, changed=False)
-            new = write.registration
-            delta = counter_delta(old, new)
-            guarded = self.unsafe_race_window is None
-            if not guarded and (problem := refusal(event, delta.seats, write.cancel_ok)):
+                page = (
+                    await self.list_registrations(event.pk, 0, first_page + 1)
+                    if first_page
+                    else None
+                )
+                return WriteResult(event, old, created=False, changed=False, page=page)
+            delta = counter_delta(old, write.registration)
+            if unsafe and (problem := refusal(event, delta.seats, write.cancel_ok)):
                 raise problem
-            history = old is None or (old.status, old.checked_in_count) != (
-                new.status,
-                new.checked_in_count,
-            )
             result = await self._fetchrow(
                 _WRITE,
-                event.pk,
-                registration_id,
-                old.version if old else 0,
-                new.status,
-                new.guest_count,
-                metadata_text(new.metadata),
-                email_key(new.metadata),
-                new.notes,
-                new.checked_in_count,
-                new.checked_in_at,
-                new.created_at,
-                new.updated_at,
-                list(plain_fields(delta).values()),
-                write.cancel_ok,
-                write.unique_email,
-                guarded,
-                history,
+                *_write_arguments(event, registration_id, old, write, delta, not unsafe),
+                first_page,
             )
             assert result is not None
-            outcome = result["o_outcome"]
-            if outcome == "stale":
-                continue
-            if outcome == "no_event":
+            if result["o_outcome"] == "no_event":
+                self._events.pop((tenant_id, event_id), None)
                 raise NotFound(event_id)
             locked = event_from_row([result["o_event"][name] for name in _EVENT_NAMES])
+            self._remember(tenant_id, event_id, locked)
+            outcome = result["o_outcome"]
+            if outcome == "stale":
+                event, old, known = locked, _registration(result["o_current"]), True
+                continue
             if outcome == "refused":
                 raise refusal(locked, delta.seats, write.cancel_ok) or Unavailable("refused")
             if outcome == "duplicate":
                 raise DuplicateRegistration(write.unique_email or "")
-            stored = replace(new, version=(old.version if old else 0) + 1, seq=result["o_seq"])
-            return WriteResult(locked, stored, created=old is None, changed=True)
+            stored = replace(
+                write.registration, version=(old.version if old else 0) + 1, seq=result["o_seq"]
+            )
+            page = None
+            if result["o_page"] is not None:
+                page = [registration_from_row(r) for r in msgspec.json.decode(result["o_page"])]
+            return WriteResult(locked, stored, created=old is None, changed=True, page=page)
         raise Unavailable("the registration is changing too fast; retry")
+
+    async def _read_for_write(
+        self, tenant_id: int, event_id: str, registration_id: str
+    ) -> tuple[Event, Registration | None]:
+        row = await self._fetchrow(_READ_FOR_WRITE, tenant_id, event_id, registration_id)
+        if row is None:
+            raise NotFound(event_id)
+        event = event_from_row(row[: len(_EVENT_NAMES)])
+        self._remember(tenant_id, event_id, event)
+        old_row = row[len(_EVENT_NAMES) :]
+        return event, registration_from_row(old_row) if old_row[0] is not None else None
+
+    def _remember(self, tenant_id: int, event_id: str, event: Event) -> None:
+        """Keep the event as a hint for the next write's first try (the write function checks it)."""
+        if len(self._events) >= _EVENT_HINTS:
+            self._events.clear()
+        self._events[(tenant_id, event_id)] = event
+
+
+def _registration(row: str | None) -> Registration | None:
+    return None if row is None else registration_from_row(msgspec.json.decode(row))
+
+
+def _write_arguments(
+    event: Event,
+    registration_id: str,
+    old: Registration | None,
+    write: RegistrationWrite,
+    delta: CounterDelta,
+    guarded: bool,
+) -> list[Any]:
+    """The arguments of turnout_write_registration, in order, but for p_page."""
+    new = write.registration
+    history = old is None or (old.status, old.checked_in_count) != (
+        new.status,
+        new.checked_in_count,
+    )
+    return [
+        event.pk,
+        event.status,
+        registration_id,
+        old.version if old else 0,
+        new.status,
+        new.guest_count,
+        metadata_text(new.metadata),
+        email_key(new.metadata),
+        new.notes,
+        new.checked_in_count,
+        new.checked_in_at,
+        new.created_at,
+        new.updated_at,
+        list(plain_fields(delta).values()),
+        write.cancel_ok,
+        write.unique_email,
+        guarded,
+        history,
+    ]

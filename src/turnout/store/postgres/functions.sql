@@ -3,38 +3,50 @@
 --
 -- turnout_write_registration applies a write the core has already decided, under the event's row
 -- lock, if and only if the guards hold:
---   * the registration is still at the version the decision was made from (else 'stale': retry);
+--   * the registration is at the version the decision assumed (0: absent) and the event has the
+--     status it assumed (else 'stale', with the current registration, so the store decides again);
 --   * in the order of turnout.core.seats.refusal: the cancelled-event rule (else 'refused'), no other
 --     active registration holding the email when asked (else 'duplicate'), the seat rule ('refused').
+-- With p_page > 0 it also returns the event's first p_page + 1 registrations, as the write left them.
 -- p_deltas: pending, tentative, accepted, declined, removed, attended, seats, checked_in.
+-- Registrations travel as JSON arrays in the order of turnout.store.rows.REGISTRATION_COLUMNS.
 
 DROP FUNCTION IF EXISTS turnout_write_registration;
 
+CREATE OR REPLACE FUNCTION turnout_registration_row(r registrations) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_array(r.id, r.status, r.guest_count, r.metadata, r.notes, r.checked_in_count,
+                             r.checked_in_at, r.created_at, r.updated_at, r.version, r.seq)
+$$;
+
 CREATE FUNCTION turnout_write_registration(
-    p_event_pk bigint, p_id text, p_expect_version bigint, p_status text, p_guest_count bigint,
-    p_metadata text, p_email_key text, p_notes text, p_checked_in_count bigint,
-    p_checked_in_at bigint, p_created_at bigint, p_updated_at bigint, p_deltas bigint[],
-    p_cancel_ok boolean, p_unique_email text, p_guard boolean, p_history boolean
-) RETURNS TABLE (o_outcome text, o_event events, o_seq bigint)
+    p_event_pk bigint, p_expect_status text, p_id text, p_expect_version bigint, p_status text,
+    p_guest_count bigint, p_metadata text, p_email_key text, p_notes text,
+    p_checked_in_count bigint, p_checked_in_at bigint, p_created_at bigint, p_updated_at bigint,
+    p_deltas bigint[], p_cancel_ok boolean, p_unique_email text, p_guard boolean,
+    p_history boolean, p_page integer
+) RETURNS TABLE (o_outcome text, o_event events, o_seq bigint, o_current jsonb, o_page jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_event events;
-    v_version bigint;
+    v_current registrations;
     v_pk bigint;
     v_seq bigint;
 BEGIN
     SELECT * INTO v_event FROM events e WHERE e.pk = p_event_pk FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN QUERY SELECT 'no_event'::text, NULL::events, NULL::bigint;
+        RETURN QUERY SELECT 'no_event'::text, NULL::events, NULL::bigint, NULL::jsonb, NULL::jsonb;
         RETURN;
     END IF;
-    SELECT r.version INTO v_version FROM registrations r WHERE r.event_pk = p_event_pk AND r.id = p_id;
-    IF coalesce(v_version, 0) <> p_expect_version THEN
-        RETURN QUERY SELECT 'stale'::text, v_event, NULL::bigint;
+    SELECT * INTO v_current FROM registrations r WHERE r.event_pk = p_event_pk AND r.id = p_id;
+    IF coalesce(v_current.version, 0) <> p_expect_version OR v_event.status <> p_expect_status THEN
+        RETURN QUERY SELECT 'stale'::text, v_event, NULL::bigint,
+            CASE WHEN v_current.pk IS NULL THEN NULL ELSE turnout_registration_row(v_current) END,
+            NULL::jsonb;
         RETURN;
     END IF;
     IF p_guard AND v_event.status = 'cancelled' AND NOT p_cancel_ok THEN
-        RETURN QUERY SELECT 'refused'::text, v_event, NULL::bigint;
+        RETURN QUERY SELECT 'refused'::text, v_event, NULL::bigint, NULL::jsonb, NULL::jsonb;
         RETURN;
     END IF;
     IF p_unique_email IS NOT NULL AND EXISTS (
@@ -42,12 +54,12 @@ BEGIN
         WHERE r.event_pk = p_event_pk AND r.email_key = p_unique_email AND r.id <> p_id
           AND r.status IN ('pending', 'tentative', 'accepted')
     ) THEN
-        RETURN QUERY SELECT 'duplicate'::text, v_event, NULL::bigint;
+        RETURN QUERY SELECT 'duplicate'::text, v_event, NULL::bigint, NULL::jsonb, NULL::jsonb;
         RETURN;
     END IF;
     IF p_guard AND p_deltas[7] > 0 AND v_event.capacity IS NOT NULL
        AND v_event.seats_taken + p_deltas[7] > v_event.capacity THEN
-        RETURN QUERY SELECT 'refused'::text, v_event, NULL::bigint;
+        RETURN QUERY SELECT 'refused'::text, v_event, NULL::bigint, NULL::jsonb, NULL::jsonb;
         RETURN;
     END IF;
 
@@ -83,6 +95,10 @@ BEGIN
         INSERT INTO registration_history (registration_pk, status, checked_in_count, at)
         VALUES (v_pk, p_status, p_checked_in_count, p_updated_at);
     END IF;
-    RETURN QUERY SELECT 'ok'::text, v_event, v_seq;
+    RETURN QUERY SELECT 'ok'::text, v_event, v_seq, NULL::jsonb,
+        CASE WHEN p_page > 0 THEN (
+            SELECT coalesce(jsonb_agg(turnout_registration_row(r) ORDER BY r.seq), '[]'::jsonb)
+            FROM (SELECT * FROM registrations WHERE event_pk = p_event_pk ORDER BY seq LIMIT p_page + 1) r
+        ) END;
 END
 $$;
