@@ -19,7 +19,7 @@ from turnout.auth.keys import (
 )
 from turnout.core import events, registrations, times
 from turnout.core.errors import NotFound, TurnoutError, ValidationFailed
-from turnout.core.model import Event
+from turnout.core.model import Event, Registration
 from turnout.core.paging import PageKind, PageToken, page_total
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
 from turnout.services import Services
@@ -146,8 +146,11 @@ class Handlers:
             changes,
             include_drafts=False,
             cancel_rule=takes_no_more_seats,
+            first_page=self.page_size,
         )
-        return json_response(await self._event_page(result.event, 1, 0, self.page_size))
+        return json_response(
+            await self._event_page(result.event, 1, 0, self.page_size, result.page)
+        )
 
     # E5
     async def delete_registration(self, request: Request) -> Response:
@@ -161,8 +164,11 @@ class Handlers:
             include_drafts=False,
             cancel_rule=takes_no_more_seats,
             must_exist=True,
+            first_page=self.page_size,
         )
-        return json_response(await self._event_page(result.event, 1, 0, self.page_size))
+        return json_response(
+            await self._event_page(result.event, 1, 0, self.page_size, result.page)
+        )
 
     # E6
     async def list_registrations(self, request: Request) -> Response:
@@ -277,9 +283,13 @@ class Handlers:
     def _url(self, path: str) -> str:
         return self.services.settings.base_url + path
 
-    async def _event_page(self, event: Event, page: int, after: int, size: int) -> dict[str, Any]:
-        """The E2/E3 body: the event and one page of its registrations."""
-        rows = await self.services.store.list_registrations(event.pk, after, size + 1)
+    async def _event_page(
+        self, event: Event, page: int, after: int, size: int, rows: list[Registration] | None = None
+    ) -> dict[str, Any]:
+        """The E2/E3 body: the event and one page of its registrations (`size + 1` rows, read here
+        unless a write brought them along)."""
+        if rows is None:
+            rows = await self.services.store.list_registrations(event.pk, after, size + 1)
         has_more = len(rows) > size
         rows = rows[:size]
         body = render.event(event)

@@ -80,6 +80,17 @@ class Handlers:
             self.store, principal.tenant_id, request.path_params["event_id"], include_drafts=True
         )
 
+    async def _fields(
+        self, principal: Principal, request: Request, creating: bool
+    ) -> dict[str, Any]:
+        """The registration fields of the body. An unknown event is a 404 before any 422; writes
+        find the event themselves, so it is looked up here only when the body is refused."""
+        try:
+            return parse.registration_fields(await self._body(request), creating=creating)
+        except ValidationFailed:
+            await self._event(principal, request)
+            raise
+
     def _url(self, path: str) -> str:
         return self.services.settings.base_url + "/api/v1" + path
 
@@ -164,10 +175,10 @@ class Handlers:
     # W6
     async def create_registration(self, request: Request) -> Response:
         principal = self._principal(request, REGISTRATIONS_WRITE)
-        event = await self._event(principal, request)
-        fields = parse.registration_fields(await self._body(request), creating=True)
-        result = await self._write(principal, event.id, new_id("reg_"), fields, must_exist=False)
-        location = self._url(f"/events/{event.id}/registrations/{result.registration.id}")
+        fields = await self._fields(principal, request, creating=True)
+        event_id = request.path_params["event_id"]
+        result = await self._write(principal, event_id, new_id("reg_"), fields, must_exist=False)
+        location = self._url(f"/events/{event_id}/registrations/{result.registration.id}")
         return json_response(self._registration(result), 201, {"Location": location})
 
     # W7
@@ -182,20 +193,22 @@ class Handlers:
     # W8
     async def patch_registration(self, request: Request) -> Response:
         principal = self._principal(request, REGISTRATIONS_WRITE)
-        event = await self._event(principal, request)
-        fields = parse.registration_fields(await self._body(request), creating=False)
+        fields = await self._fields(principal, request, creating=False)
         result = await self._write(
-            principal, event.id, request.path_params["registration_id"], fields, must_exist=True
+            principal,
+            request.path_params["event_id"],
+            request.path_params["registration_id"],
+            fields,
+            must_exist=True,
         )
         return json_response(self._registration(result))
 
     # W9
     async def cancel_registration(self, request: Request) -> Response:
         principal = self._principal(request, REGISTRATIONS_WRITE)
-        event = await self._event(principal, request)
         result = await self._write(
             principal,
-            event.id,
+            request.path_params["event_id"],
             request.path_params["registration_id"],
             {"status": "CANCELLED"},
             must_exist=True,
@@ -205,12 +218,15 @@ class Handlers:
     # W10
     async def check_in(self, request: Request) -> Response:
         principal = self._principal(request, REGISTRATIONS_WRITE)
-        event = await self._event(principal, request)
-        count = parse.check_in_count(await self._body(request))
+        try:
+            count = parse.check_in_count(await self._body(request))
+        except ValidationFailed:
+            await self._event(principal, request)
+            raise
         result = await registrations.write_registration(
             self.store,
             principal.tenant_id,
-            event.id,
+            request.path_params["event_id"],
             request.path_params["registration_id"],
             lambda old: mapping.check_in_changes(count, old),
             include_drafts=True,
