@@ -1,8 +1,8 @@
 """The PostgreSQL half of `make bench`: turnout (1 and 2 workers) beside pgbench on the same server.
 
-pgbench runs the statements turnout sends for a new registration — the read, the write function,
-the first page — as one transaction, from as many clients as wrk has connections: the ceiling is
-the database doing turnout's work with no turnout in front of it.
+pgbench runs the statement turnout sends for a new registration — one call of the write function,
+which also returns the first page — from as many clients as wrk has connections: the ceiling is the
+database doing turnout's work with no turnout in front of it.
 """
 
 from __future__ import annotations
@@ -19,18 +19,13 @@ import asyncpg
 
 from bench.seed import Seeded, seed
 from turnout.config import Settings
-from turnout.store.rows import EVENT_COLUMNS, REGISTRATION_COLUMNS
 
-PGBENCH_SCRIPT = f"""\\set n random(0, 99)
+PGBENCH_SCRIPT = """\\set n random(0, 99)
 \\set id random(1, 2000000000)
-SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = :tenant AND id = 'e' || :n::text;
-SELECT o_outcome FROM turnout_write_registration(
-  (SELECT pk FROM events WHERE tenant_id = :tenant AND id = 'e' || :n::text), 'pgb' || :id::text, 0, 'accepted', 0,
-  '{{"email":"x@example.org","name":"P"}}', 'x@example.org', NULL, 0, NULL, 0, 0,
-  ARRAY[0,0,1,0,0,0,1,0]::bigint[], false, NULL, true, true);
-SELECT {REGISTRATION_COLUMNS} FROM registrations
-  WHERE event_pk = (SELECT pk FROM events WHERE tenant_id = :tenant AND id = 'e' || :n::text) AND seq > 0
-  ORDER BY seq LIMIT 51;
+SELECT o_outcome, o_event, o_seq, o_current::text, o_page::text FROM turnout_write_registration(
+  (SELECT pk FROM events WHERE tenant_id = :tenant AND id = 'e' || :n::text), 'confirmed',
+  'pgb' || :id::text, 0, 'accepted', 0, '{"email":"x@example.org","name":"P"}', 'x@example.org',
+  NULL, 0, NULL, 0, 0, ARRAY[0,0,1,0,0,0,1,0]::bigint[], false, NULL, true, true, 50);
 """
 
 
