@@ -46,8 +46,9 @@ class WriteResult:
     registration: Registration
     created: bool
     changed: bool
-    # The event's first `first_page + 1` registrations as the write left them, when asked for: the
-    # /v1 response shows them, and reading them with the write saves a round trip.
+    # The event's first `first_page + 1` registrations as the write left them, when asked for and the
+    # store can read them with the write for less than a read after it (PostgreSQL: a round trip).
+    # None: the caller reads them.
     page: list[Registration] | None = None
 
 
