@@ -96,11 +96,22 @@ def run_sqlite(mode: dict[str, Any], machine: dict[str, Any], out: Path, work: P
     ]
     ceiling_env = {"CEILING_DB": str(ceiling_db), "CEILING_TENANT": str(seeded.tenant_id)}
     results: dict[str, dict[str, Any]] = {}
-    with Server(turnout_command(1), turnout_env(settings.database_url)) as server:
-        drive(server, "turnout", seeded.key, seeded.deep_path, mode, results)
-        machine["turnout_rss_mb_at_end"] = server.rss_mb()
-    with Server(ceiling, ceiling_env) as server:
-        drive(server, "ceiling", seeded.key, seeded.ceiling_deep_path, mode, results)
+    with (
+        Server(turnout_command(1), turnout_env(settings.database_url)) as turnout,
+        Server(ceiling, ceiling_env) as ceiling_server,
+    ):
+        for scenario in SCENARIOS:  # back to back per scenario, so drift in the machine cancels out
+            measure(turnout, "turnout", scenario, seeded.key, seeded.deep_path, mode, results)
+            measure(
+                ceiling_server,
+                "ceiling",
+                scenario,
+                seeded.key,
+                seeded.ceiling_deep_path,
+                mode,
+                results,
+            )
+        machine["turnout_rss_mb_at_end"] = turnout.rss_mb()
     report.write(out, machine, results, mode)
     print(report.table(results))
     print(f"turnout server RSS at the end: {machine['turnout_rss_mb_at_end']:.0f} MB")
@@ -118,13 +129,22 @@ def run_postgres(
         print(
             f"seeded {mode['big']:,} registrations in {time.monotonic() - started:.1f}s", flush=True
         )
-        for workers in (1, 2):
-            name = f"turnout_{workers}w"
-            with Server(turnout_command(workers), turnout_env(db.url)) as server:
-                drive(server, name, seeded.key, seeded.deep_path, mode, results)
-                machine[f"{name}_rss_mb_at_end"] = server.rss_mb()
-        pgbench = postgres.run_pgbench(db.url, seeded.tenant_id, mode["seconds"], CONNECTIONS, work)
-        print(f"pgbench  new_upserts transaction {pgbench['rps']:9.0f} tps", flush=True)
+        env = turnout_env(db.url)
+        pgbench: dict[str, Any] = {}
+        with Server(turnout_command(1), env) as one, Server(turnout_command(2), env) as two:
+            # Back to back per scenario, so drift in the machine cancels out of the comparison.
+            for scenario in SCENARIOS:
+                measure(one, "turnout_1w", scenario, seeded.key, seeded.deep_path, mode, results)
+                measure(two, "turnout_2w", scenario, seeded.key, seeded.deep_path, mode, results)
+                if scenario == "new_upserts":
+                    pgbench = postgres.run_pgbench(
+                        db.url, seeded.tenant_id, mode["seconds"], CONNECTIONS, work
+                    )
+                    print(
+                        f"pgbench      new_upserts          {pgbench['rps']:9.0f} tps", flush=True
+                    )
+            machine["turnout_1w_rss_mb_at_end"] = one.rss_mb()
+            machine["turnout_2w_rss_mb_at_end"] = two.rss_mb()
         machine["postgres"] = postgres.server_version(db.url)
     report.write_postgres(out, machine, results, pgbench, mode)
     print(report.postgres_table(results, pgbench))
@@ -143,23 +163,23 @@ def turnout_env(database_url: str) -> dict[str, str]:
     }
 
 
-def drive(
+def measure(
     server: Server,
     name: str,
+    scenario: str,
     key: str,
     deep_path: str,
     mode: dict[str, Any],
     results: dict[str, dict[str, Any]],
 ) -> None:
-    for scenario in SCENARIOS:
-        run_wrk(server.url, scenario, key, deep_path, mode["warmup"])  # warm-up, discarded
-        result = run_wrk(server.url, scenario, key, deep_path, mode["seconds"])
-        results.setdefault(scenario, {})[name] = result
-        print(
-            f"{name:12} {scenario:20} {result['rps']:9.0f} req/s  p50 {result['p50_ms']:6.2f} ms"
-            f"  p99 {result['p99_ms']:6.2f} ms  non-2xx {result['non_2xx']}",
-            flush=True,
-        )
+    run_wrk(server.url, scenario, key, deep_path, mode["warmup"])  # warm-up, discarded
+    result = run_wrk(server.url, scenario, key, deep_path, mode["seconds"])
+    results.setdefault(scenario, {})[name] = result
+    print(
+        f"{name:12} {scenario:20} {result['rps']:9.0f} req/s  p50 {result['p50_ms']:6.2f} ms"
+        f"  p99 {result['p99_ms']:6.2f} ms  non-2xx {result['non_2xx']}",
+        flush=True,
+    )
 
 
 def ensure_wrk() -> None:
