@@ -339,22 +339,29 @@ class SqliteStore:
             "updated_at": new.updated_at,
             "seq": 0,
         }
-        counters = {**plain_fields(delta), "pk": event.pk, "inserted": int(old is None)}
-        counters["cancel_ok"] = write.cancel_ok
-        cur = self.db.execute(
-            _APPLY_COUNTERS
-            + (_SEAT_GUARD if guarded else "")
-            + f" RETURNING {EVENT_COLUMNS}, next_seq",
-            counters,
-        )
-        row = cur.fetchone()
-        if row is None:  # the guard refused: refusal() above should have said so first
-            raise refusal(event, delta.seats, write.cancel_ok) or Unavailable(
-                "seat guard refused the write"
+        counts = plain_fields(delta)
+        after, next_seq = event, 0
+        if old is None or any(counts.values()):  # else the event row has nothing to change
+            params = {
+                **counts,
+                "pk": event.pk,
+                "inserted": int(old is None),
+                "cancel_ok": write.cancel_ok,
+            }
+            cur = self.db.execute(
+                _APPLY_COUNTERS
+                + (_SEAT_GUARD if guarded else "")
+                + f" RETURNING {EVENT_COLUMNS}, next_seq",
+                params,
             )
-        after = event_from_row(row)
+            row = cur.fetchone()
+            if row is None:  # the guard refused: refusal() above should have said so first
+                raise refusal(event, delta.seats, write.cancel_ok) or Unavailable(
+                    "seat guard refused the write"
+                )
+            after, next_seq = event_from_row(row), row[-1]
         if old is None:
-            values["seq"] = row[-1] - 1
+            values["seq"] = next_seq - 1
             reg_pk = self.db.execute(
                 "INSERT INTO registrations (event_pk, id, seq, status, guest_count, metadata,"
                 " email_key, notes, checked_in_count, checked_in_at, version, created_at, updated_at)"

@@ -78,18 +78,20 @@ BEGIN
         RETURNING r.pk, r.seq INTO v_pk, v_seq;
     END IF;
 
-    UPDATE events e
-    SET count_pending = e.count_pending + p_deltas[1],
-        count_tentative = e.count_tentative + p_deltas[2],
-        count_accepted = e.count_accepted + p_deltas[3],
-        count_declined = e.count_declined + p_deltas[4],
-        count_removed = e.count_removed + p_deltas[5],
-        count_attended = e.count_attended + p_deltas[6],
-        seats_taken = e.seats_taken + p_deltas[7],
-        checked_in = e.checked_in + p_deltas[8],
-        next_seq = e.next_seq + (p_expect_version = 0)::int
-    WHERE e.pk = p_event_pk
-    RETURNING e.* INTO v_event;
+    IF p_expect_version = 0 OR p_deltas <> ARRAY[0, 0, 0, 0, 0, 0, 0, 0]::bigint[] THEN
+        UPDATE events e
+        SET count_pending = e.count_pending + p_deltas[1],
+            count_tentative = e.count_tentative + p_deltas[2],
+            count_accepted = e.count_accepted + p_deltas[3],
+            count_declined = e.count_declined + p_deltas[4],
+            count_removed = e.count_removed + p_deltas[5],
+            count_attended = e.count_attended + p_deltas[6],
+            seats_taken = e.seats_taken + p_deltas[7],
+            checked_in = e.checked_in + p_deltas[8],
+            next_seq = e.next_seq + (p_expect_version = 0)::int
+        WHERE e.pk = p_event_pk
+        RETURNING e.* INTO v_event;
+    END IF;  -- else the event row has nothing to change
 
     IF p_history THEN
         INSERT INTO registration_history (registration_pk, status, checked_in_count, at)
