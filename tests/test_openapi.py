@@ -33,7 +33,7 @@ from turnout.core.errors import (
     ValidationFailed,
 )
 from turnout.core.model import Event, Registration, StatusCounts
-from turnout.ratelimit import Decision, RateLimiter
+from turnout.ratelimit import Decision, FixedWindow
 from turnout.services import Services
 from turnout.surfaces.cronofy import render
 from turnout.surfaces.cronofy.errors import core_error
@@ -143,8 +143,9 @@ def test_every_v1_operation_requires_bearer_and_declares_the_common_errors(
         where = f"{method} {path}"
         assert op["security"] == [{"bearerAuth": []}], where
         responses = op["responses"]
-        assert {"200", "401", "403", "500", "503"} <= set(responses), where
+        assert {"200", "401", "403", "429", "500", "503"} <= set(responses), where
         assert "WWW-Authenticate" in responses["401"]["headers"], where
+        assert "Retry-After" in responses["429"]["headers"], where
         assert "Retry-After" in responses["503"]["headers"], where
         assert set(responses["200"]["content"]) == {"application/json; charset=utf-8"}, where
 
@@ -526,12 +527,12 @@ class StubAuth:
         return Principal(1, "t", frozenset(), "tk_stub")
 
 
-def webkasa_app(limiter: RateLimiter | None = None) -> Guard:
+def webkasa_app(budgets: tuple[FixedWindow, FixedWindow] | None = None) -> Guard:
     services = Services.create(SETTINGS)
     services._auth = StubAuth()  # type: ignore[assignment]
     guard = webkasa_routes.build(services)
     assert isinstance(guard, Guard)
-    return guard if limiter is None else Guard(guard.app, services, limiter)
+    return guard if budgets is None else Guard(guard.app, services, budgets)
 
 
 def call(app: Guard, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
@@ -584,7 +585,9 @@ def test_webkasa_refusals_match_the_documented_responses(
 def test_webkasa_rate_limited_response_matches_the_documented_one(
     document: dict[str, Any],
 ) -> None:
-    app = webkasa_app(RateLimiter(0, 0))
+    app = webkasa_app(
+        (FixedWindow(0, 60), FixedWindow(0, 60))
+    )  # no budget: every request is refused
     for method, path, op in webkasa_operations(document):
         url = path.removeprefix("/api/v1").format(event_id="e1", registration_id="r1")
         response = call(app, method, url, {"X-API-Key": "good"})

@@ -32,6 +32,9 @@ class Settings:
     rate_limits: bool = True
     rate_limit_reads_per_minute: int = 300
     rate_limit_writes_per_minute: int = 100
+    rate_limit_v1_per_second: int = 50
+    rate_limit_v1_per_minute: int = 500
+    rate_limit_failed_auth_per_minute: int = 20
     # Test-only: check seats outside the write transaction, to prove the concurrency tests can see an
     # oversell (the negative control). Never set this in production.
     debug_unsafe_seats: bool = False
@@ -69,7 +72,14 @@ class Settings:
             raise ConfigError("TURNOUT_PAGE_SIZE must be between 1 and 1000")
         if self.sqlite_synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
             raise ConfigError("TURNOUT_SQLITE_SYNCHRONOUS must be FULL, EXTRA or NORMAL")
-        if min(self.rate_limit_reads_per_minute, self.rate_limit_writes_per_minute) < 1:
+        limits = (
+            self.rate_limit_reads_per_minute,
+            self.rate_limit_writes_per_minute,
+            self.rate_limit_v1_per_second,
+            self.rate_limit_v1_per_minute,
+            self.rate_limit_failed_auth_per_minute,
+        )
+        if min(limits) < 1:
             raise ConfigError(
                 "rate limits are at least 1 request a minute; to turn them off, set TURNOUT_RATE_LIMITS=off"
             )

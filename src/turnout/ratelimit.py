@@ -1,7 +1,7 @@
-"""Per-key request limits in fixed one-minute windows, kept in this process.
+"""Request limits in fixed windows, kept in this process.
 
-Reads and writes have separate budgets (Webkasa publishes 300 GET and 100 other requests a minute per
-key). A window starts on the minute, so `reset` is the same for every client: the next whole minute.
+A window starts on a multiple of its length (a minute window on the minute), so `reset` is the same
+for every client. What each surface limits, and per what, is decided where the limiter is built.
 """
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable
-
-WINDOW_SECONDS = 60
+from collections.abc import Callable, Sequence
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -23,25 +21,45 @@ class Decision:
     retry_after: int  # seconds until a refused client may try again (≥ 1); 0 when allowed
 
 
-class RateLimiter:
-    def __init__(
-        self, reads_per_window: int, writes_per_window: int, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._limits = {True: reads_per_window, False: writes_per_window}
+class FixedWindow:
+    """At most `limit` requests per bucket in each window of `seconds`."""
+
+    def __init__(self, limit: int, seconds: int, clock: Callable[[], float] = time.time) -> None:
+        self.limit = limit
+        self.seconds = seconds
         self._clock = clock
         self._window = -1
-        self._counts: dict[tuple[str, bool], int] = {}
+        self._counts: dict[str, int] = {}
 
-    def hit(self, bucket: str, is_read: bool) -> Decision:
-        """Count one request against `bucket`, and say whether it may proceed."""
+    def decide(self, bucket: str) -> Decision:
+        """Whether one more request from `bucket` fits, without counting it."""
         now = self._clock()
-        window = int(now // WINDOW_SECONDS)
-        if window != self._window:  # a new minute: every bucket starts again
+        window = int(now // self.seconds)
+        if window != self._window:  # a new window: every bucket starts again
             self._window, self._counts = window, {}
-        reset = (window + 1) * WINDOW_SECONDS
-        limit = self._limits[is_read]
-        used = self._counts.get((bucket, is_read), 0)
-        if used >= limit:
-            return Decision(False, limit, 0, reset, max(1, math.ceil(reset - now)))
-        self._counts[(bucket, is_read)] = used + 1
-        return Decision(True, limit, limit - used - 1, reset, 0)
+        reset = (window + 1) * self.seconds
+        used = self._counts.get(bucket, 0)
+        if used >= self.limit:
+            return Decision(False, self.limit, 0, reset, max(1, math.ceil(reset - now)))
+        return Decision(True, self.limit, self.limit - used - 1, reset, 0)
+
+    def hit(self, bucket: str) -> Decision:
+        """Count one request from `bucket` if it fits, and say whether it did."""
+        decision = self.decide(bucket)
+        if decision.allowed:
+            self._counts[bucket] = self._counts.get(bucket, 0) + 1
+        return decision
+
+
+def hit_all(windows: Sequence[FixedWindow], bucket: str) -> Decision:
+    """One request against several windows: counted in all only if all have room.
+
+    Returns the first refusing window's decision, or else the one with the least room left.
+    """
+    decisions = [w.decide(bucket) for w in windows]
+    refused = [d for d in decisions if not d.allowed]
+    if refused:
+        return refused[0]
+    for window in windows:
+        window.hit(bucket)
+    return min(decisions, key=lambda d: d.remaining)

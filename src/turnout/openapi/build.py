@@ -117,7 +117,7 @@ def path_param(name: str, description: str, schema: Schema) -> dict[str, Any]:
 
 
 def common_errors() -> dict[str, Any]:
-    """The 401, 403, 500 and 503 responses every bearer-authenticated operation can return."""
+    """The 401, 403, 429, 500 and 503 responses every /v1 operation can return."""
     return {
         "401": error(
             "No Authorization header, a scheme other than Bearer, an empty token, or an unknown "
@@ -126,6 +126,15 @@ def common_errors() -> dict[str, Any]:
         ),
         "403": error(
             "The key is recognised but lacks the scope (read or write) this operation needs."
+        ),
+        "429": error(
+            "Over the tenant's request limit (by default 50 a second and 500 a minute), or too "
+            "many failed authentications from this address; retry after the given delay.",
+            {
+                "Retry-After": header(
+                    "Seconds to wait before retrying.", {"type": "integer", "minimum": 1}
+                )
+            },
         ),
         "500": error("Server fault."),
         "503": error(

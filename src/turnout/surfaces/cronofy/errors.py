@@ -20,6 +20,7 @@ from turnout.core.errors import (
     Unavailable,
     ValidationFailed,
 )
+from turnout.ratelimit import Decision
 from turnout.surfaces.http import client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
@@ -59,6 +60,10 @@ def core_error(_: Request, exc: Exception) -> Response:
         return json_response({}, 503, {"Retry-After": "1"})
     assert isinstance(exc, TurnoutError)
     return server_error(_, exc)
+
+
+def too_many(decision: Decision) -> Response:
+    return json_response({}, 429, {"Retry-After": str(decision.retry_after)})
 
 
 def http_error(_: Request, exc: Exception) -> Response:

@@ -22,9 +22,10 @@ from turnout.core.errors import NotFound, TurnoutError, ValidationFailed
 from turnout.core.model import Event, Registration
 from turnout.core.paging import PageKind, PageToken, page_total
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
+from turnout.ratelimit import FixedWindow, hit_all
 from turnout.services import Services
 from turnout.surfaces.cronofy import parse, render
-from turnout.surfaces.cronofy.errors import HANDLERS, core_error
+from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
 from turnout.surfaces.http import bearer_token, decode_object, json_response, read_body
 
 
@@ -62,15 +63,25 @@ def build(services: Services) -> ASGIApp:
         Route("/availability", handlers.availability, methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers=HANDLERS)
-    return Authenticate(app, services)
+    settings = services.settings
+    per_tenant = []
+    if settings.rate_limits:  # Cronofy documents 50 requests a second and 500 a minute
+        per_tenant = [
+            FixedWindow(settings.rate_limit_v1_per_second, 1),
+            FixedWindow(settings.rate_limit_v1_per_minute, 60),
+        ]
+    return Authenticate(app, services, per_tenant)
 
 
 class Authenticate:
-    """Credential first, then route: an unknown path without a key is a 401, not a 404."""
+    """Credential first, then rate limit, then route: an unknown path without a key is a 401, not a
+    404. Limits are per tenant; failed authentications have a stricter limit per client address,
+    shared with /api/v1, past which the answer is 429 rather than 401 (reliability.md SEC-8)."""
 
-    def __init__(self, app: ASGIApp, services: Services) -> None:
+    def __init__(self, app: ASGIApp, services: Services, per_tenant: list[FixedWindow]) -> None:
         self.app = app
         self.services = services
+        self.per_tenant = per_tenant
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,8 +91,18 @@ class Authenticate:
         try:
             principal = await self.services.auth.authenticate(bearer_token(request))
         except TurnoutError as exc:
-            await core_error(request, exc)(scope, receive, send)
+            client = scope["client"][0] if scope.get("client") else "-"
+            decision = self.services.refuse_credential(client)
+            if decision is not None and not decision.allowed:
+                await too_many(decision)(scope, receive, send)
+            else:
+                await core_error(request, exc)(scope, receive, send)
             return
+        if self.per_tenant:
+            decision = hit_all(self.per_tenant, f"tenant:{principal.tenant_id}")
+            if not decision.allowed:
+                await too_many(decision)(scope, receive, send)
+                return
         scope.setdefault("state", {})
         scope["state"]["principal"] = principal
         scope["state"]["tenant"] = principal.tenant_name

@@ -1,7 +1,9 @@
 """What every /api/v1 request passes first: the credential, then the rate limit.
 
 Every response, errors and 401s included, carries the X-RateLimit-* headers of the bucket that
-applied: the key's, or the client address's when there is no valid key.
+applied: the key's (GET and other requests have separate budgets), or, without a valid key, the
+client address's failed-authentication budget, which is stricter and shared with /v1; once that is
+spent, the answer is 429 rather than 401 (reliability.md SEC-8).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from turnout.auth.keys import Principal
 from turnout.core.errors import TurnoutError, Unauthenticated
-from turnout.ratelimit import Decision, RateLimiter
+from turnout.ratelimit import Decision, FixedWindow
 from turnout.services import Services
 from turnout.surfaces.http import bearer_token
 from turnout.surfaces.webkasa.errors import core_error, rate_limited
@@ -30,10 +32,12 @@ def presented_key(request: Request) -> str | None:
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, services: Services, limiter: RateLimiter | None) -> None:
+    def __init__(
+        self, app: ASGIApp, services: Services, budgets: tuple[FixedWindow, FixedWindow] | None
+    ) -> None:
         self.app = app
         self.services = services
-        self.limiter = limiter
+        self.budgets = budgets  # (GET, other methods) per key; None: limits are off
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,17 +46,20 @@ class Guard:
         request = Request(scope)
         refusal: Response | None = None
         principal: Principal | None = None
+        decision: Decision | None = None
         try:
             principal = await self.services.auth.authenticate(presented_key(request))
-            bucket = "key:" + principal.key_prefix
         except TurnoutError as exc:
             refusal = core_error(request, exc)
-            bucket = "ip:" + (scope["client"][0] if scope.get("client") else "-")
-        decision = None
-        if self.limiter is not None:
-            decision = self.limiter.hit(bucket, scope["method"] in ("GET", "HEAD"))
-            if refusal is None and not decision.allowed:
-                refusal = rate_limited(decision.retry_after)
+            decision = self.services.refuse_credential(
+                scope["client"][0] if scope.get("client") else "-"
+            )
+        else:
+            if self.budgets is not None:
+                budget = self.budgets[0 if scope["method"] in ("GET", "HEAD") else 1]
+                decision = budget.hit("key:" + principal.key_prefix)
+        if decision is not None and not decision.allowed:
+            refusal = rate_limited(decision.retry_after)
         headers = _headers(decision)
         if refusal is not None:
             refusal.headers.update(headers)

@@ -23,7 +23,7 @@ from turnout.core.events import EventChanges
 from turnout.core.ids import new_id
 from turnout.core.model import Event, Registration
 from turnout.core.registrations import releases_or_holds_none
-from turnout.ratelimit import RateLimiter
+from turnout.ratelimit import FixedWindow
 from turnout.services import Services
 from turnout.store.base import Store, WriteResult
 from turnout.surfaces.http import decode_object, json_response, read_body
@@ -50,12 +50,13 @@ def build(services: Services) -> ASGIApp:
         Route(REGISTRATION + "/check-in", h.check_in, methods=["POST"]),
     ]
     settings = services.settings
-    limiter = None
+    budgets = None  # (GET, other methods) per key
     if settings.rate_limits:
-        limiter = RateLimiter(
-            settings.rate_limit_reads_per_minute, settings.rate_limit_writes_per_minute
+        budgets = (
+            FixedWindow(settings.rate_limit_reads_per_minute, 60),
+            FixedWindow(settings.rate_limit_writes_per_minute, 60),
         )
-    return Guard(Starlette(routes=routes, exception_handlers=HANDLERS), services, limiter)
+    return Guard(Starlette(routes=routes, exception_handlers=HANDLERS), services, budgets)
 
 
 class Handlers:
