@@ -27,8 +27,9 @@ def rate_limit_headers(settings: Settings) -> dict[str, Any]:
     if settings.rate_limits:
         budget = (
             f"This server allows {settings.rate_limit_reads_per_minute} GET and "
-            f"{settings.rate_limit_writes_per_minute} other requests a minute per key "
-            "(per client address without a valid key)."
+            f"{settings.rate_limit_writes_per_minute} other requests a minute per key; requests "
+            f"without a valid key, {settings.rate_limit_failed_auth_per_minute} a minute per client "
+            "address, after which they get 429 instead of 401."
         )
     else:
         budget = "Rate limits are turned off on this server, so these headers are not sent."
@@ -130,8 +131,9 @@ class Responses:
                 {"WWW-Authenticate": header("Always Bearer.", {"const": "Bearer"})},
             ),
             "429": self._response(
-                "RATE_LIMITED: over the key's (or address's) limit for this window. Checked after "
-                "the credential, before the scope.",
+                "RATE_LIMITED: over the key's limit for this window, checked after the credential "
+                "and before the scope; or, without a valid key, over the address's stricter limit "
+                "on failed authentication.",
                 "WebkasaRateLimited",
                 {"Retry-After": header("Whole seconds to wait; equals retry_after.", retry)},
             ),
