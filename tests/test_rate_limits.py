@@ -6,6 +6,7 @@ limit must bite even if it does.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -15,38 +16,26 @@ from tests.conftest import base_settings
 from tests.live import LiveServer, make_tenant
 
 
-def limited(database_url: str, tmp: str, **limits: int) -> LiveServer:
-    return LiveServer(base_settings(tmp, database_url, rate_limits=True, **limits))
-
-
-@pytest.fixture
-def per_second(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with limited(
-        database_url, str(tmp_path_factory.mktemp("s")), rate_limit_v1_per_second=3
-    ) as live:
-        yield live
-
-
-@pytest.fixture
-def per_minute(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with limited(
-        database_url, str(tmp_path_factory.mktemp("m")), rate_limit_v1_per_minute=5
-    ) as live:
-        yield live
-
-
-@pytest.fixture
-def few_failures(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def limited(
+    database_url: str, factory: pytest.TempPathFactory, **limits: int
 ) -> Iterator[LiveServer]:
-    with limited(
-        database_url, str(tmp_path_factory.mktemp("f")), rate_limit_failed_auth_per_minute=5
-    ) as live:
+    """A server with rate limits on, and `limits` in place of the defaults."""
+    settings = base_settings(
+        str(factory.mktemp("limited")), database_url, rate_limits=True, **limits
+    )
+    with LiveServer(settings) as live:
         yield live
 
 
-def test_v1_over_the_per_second_limit_is_429_with_retry_after(per_second: LiveServer) -> None:
-    with make_tenant(per_second) as t, make_tenant(per_second) as other:
+def test_v1_over_the_per_second_limit_is_429_with_retry_after(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with (
+        limited(database_url, tmp_path_factory, rate_limit_v1_per_second=3) as server,
+        make_tenant(server) as t,
+        make_tenant(server) as other,
+    ):
         responses = [t.http.get("/v1/bookable_events") for _ in range(10)]
         refused = [r for r in responses if r.status_code == 429]
         assert len(refused) >= 4  # at most 3 a second, over at most two seconds
@@ -55,8 +44,13 @@ def test_v1_over_the_per_second_limit_is_429_with_retry_after(per_second: LiveSe
         assert other.http.get("/v1/bookable_events").status_code == 200  # per tenant
 
 
-def test_v1_over_the_per_minute_limit_is_429(per_minute: LiveServer) -> None:
-    with make_tenant(per_minute) as t:
+def test_v1_over_the_per_minute_limit_is_429(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with (
+        limited(database_url, tmp_path_factory, rate_limit_v1_per_minute=5) as server,
+        make_tenant(server) as t,
+    ):
         statuses = [
             t.http.post("/v1/bookable_events", json=event_body(f"e{i}")).status_code
             for i in range(12)
@@ -65,11 +59,15 @@ def test_v1_over_the_per_minute_limit_is_429(per_minute: LiveServer) -> None:
         assert set(statuses) == {200, 429}
 
 
-@pytest.mark.parametrize(("path", "body"), [("/v1/bookable_events", {}), ("/api/v1/events", None)])
+@pytest.mark.parametrize("path", ["/v1/bookable_events", "/api/v1/events"])
 def test_failed_authentication_is_throttled_and_good_keys_are_not(
-    few_failures: LiveServer, path: str, body: object
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, path: str
 ) -> None:
-    with make_tenant(few_failures) as t, t.client("tk_aaaaaaaaaaaa_" + "b" * 32) as wrong:
+    with (
+        limited(database_url, tmp_path_factory, rate_limit_failed_auth_per_minute=5) as server,
+        make_tenant(server) as t,
+        t.client("tk_aaaaaaaaaaaa_" + "b" * 32) as wrong,
+    ):
         statuses = [wrong.get(path).status_code for _ in range(12)]
         assert (
             statuses[0] == 401 and statuses.count(429) >= 2
