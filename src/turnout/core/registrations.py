@@ -111,9 +111,15 @@ async def write_registration(
             registration=new,
             cancel_ok=cancel_ok,
             unique_email=email_key(new.metadata) if check_email else None,
+            record_history=_status_changed(old, new),
         )
 
     return await store.write_registration(tenant_id, event_id, registration_id, decide, first_page)
+
+
+def _status_changed(old: Registration | None, new: Registration) -> bool:
+    """The status history records every status and every check-in count a registration takes."""
+    return old is None or (old.status, old.checked_in_count) != (new.status, new.checked_in_count)
 
 
 def _email_matters(old: Registration | None, new: Registration) -> bool:

@@ -38,6 +38,7 @@ class RegistrationWrite:
     registration: Registration  # the new state; the store assigns version and seq
     cancel_ok: bool  # may this write go ahead if the event is cancelled?
     unique_email: str | None = None  # refuse if another active registration has this email key
+    record_history: bool = True  # append a status-history row
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

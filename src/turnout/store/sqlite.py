@@ -380,7 +380,7 @@ class SqliteStore:
                 " WHERE event_pk = :event_pk AND id = :id AND version = :old_version RETURNING pk",
                 values,
             ).fetchone()[0]
-        if old is None or (old.status, old.checked_in_count) != (new.status, new.checked_in_count):
+        if write.record_history:
             self.db.execute(
                 "INSERT INTO registration_history (registration_pk, status, checked_in_count, at)"
                 " VALUES (?, ?, ?, ?)",

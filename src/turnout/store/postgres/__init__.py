@@ -393,10 +393,6 @@ def _write_arguments(
 ) -> list[Any]:
     """The arguments of turnout_write_registration, in order, but for p_page."""
     new = write.registration
-    history = old is None or (old.status, old.checked_in_count) != (
-        new.status,
-        new.checked_in_count,
-    )
     return [
         event.pk,
         event.status,
@@ -415,5 +411,5 @@ def _write_arguments(
         write.cancel_ok,
         write.unique_email,
         guarded,
-        history,
+        write.record_history,
     ]
