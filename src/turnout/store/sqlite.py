@@ -259,13 +259,7 @@ class SqliteStore:
     async def list_registrations(
         self, event_pk: int, after_seq: int, limit: int
     ) -> list[Registration]:
-        return self._registrations(self.reader, event_pk, after_seq, limit)
-
-    @staticmethod
-    def _registrations(
-        db: sqlite3.Connection, event_pk: int, after_seq: int, limit: int
-    ) -> list[Registration]:
-        rows = db.execute(
+        rows = self.reader.execute(
             f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = ? AND seq > ?"
             " ORDER BY seq LIMIT ?",
             (event_pk, after_seq, limit),
