@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -30,13 +32,21 @@ def run(postgres_url: str, scenario: Any) -> Any:
                 ),
             )
             calls: list[str] = []
-            fetchrow = store._fetchrow
+            connection = store._connection
 
-            async def counting(query: str, *args: Any) -> Any:
-                calls.append(query.split()[0] + " " + query.split()[-1][:40])
-                return await fetchrow(query, *args)
+            @contextlib.asynccontextmanager
+            async def counting() -> AsyncIterator[Any]:
+                def log(record: Any) -> None:  # every statement sent on the connection
+                    calls.append(record.query[:60])
 
-            store._fetchrow = counting  # type: ignore[method-assign]
+                async with connection() as conn:
+                    conn.add_query_logger(log)
+                    try:
+                        yield conn
+                    finally:
+                        conn.remove_query_logger(log)
+
+            store._connection = counting  # type: ignore[method-assign]
             return await scenario(store, tenant.id, calls)
         finally:
             await store.close()

@@ -1,4 +1,4 @@
-"""The `turnout` command: serve, migrate, tenant create, key create."""
+"""The `turnout` command: serve, migrate, tenant create|set, key create."""
 
 from __future__ import annotations
 
@@ -68,6 +68,21 @@ def _parser() -> argparse.ArgumentParser:
     create_tenant = tenant.add_parser("create", help="create a tenant")
     create_tenant.add_argument("name", help="the tenant's name, 1-64 characters")
     create_tenant.set_defaults(run=_tenant_create)
+    set_tenant = tenant.add_parser(
+        "set",
+        help="change a tenant's settings",
+        description="Change a tenant's settings. With --require-precondition on, every write to "
+        "an existing event or registration must carry If-Match (or If-None-Match); without one the "
+        "answer is 428 Precondition Required.",
+    )
+    set_tenant.add_argument("name", help="the tenant's name")
+    set_tenant.add_argument(
+        "--require-precondition",
+        choices=["on", "off"],
+        required=True,
+        help="require If-Match/If-None-Match on writes (default for new tenants: off)",
+    )
+    set_tenant.set_defaults(run=_tenant_set)
 
     key = commands.add_parser("key", help="manage API keys").add_subparsers(metavar="ACTION")
     create_key = key.add_parser(
@@ -193,6 +208,31 @@ def _tenant_create(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     print(
         f"turnout: created tenant {name!r}. Next: turnout key create --tenant {shlex.quote(name)}"
+    )
+    return 0
+
+
+def _tenant_set(settings: Settings, args: argparse.Namespace) -> int:
+    required = args.require_precondition == "on"
+
+    async def run() -> bool:
+        store = await open_store(settings)
+        try:
+            await store.migrate()
+            return await store.set_require_precondition(args.name, required)
+        finally:
+            await store.close()
+
+    if not asyncio.run(run()):
+        print(
+            f"turnout: no tenant named {args.name!r}. "
+            f"Create it with: turnout tenant create {shlex.quote(args.name)}",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"turnout: tenant {args.name!r} now {'requires' if required else 'does not require'} "
+        "If-Match or If-None-Match on writes; keys pick this up within a second"
     )
     return 0
 

@@ -69,6 +69,7 @@ class Principal:
     tenant_name: str
     scopes: frozenset[str]
     key_prefix: str
+    require_precondition: bool = False  # the tenant's setting: writes need If-Match/If-None-Match
 
     def require(self, *needed: str) -> None:
         """Raise Forbidden naming the first permission in `needed` that no scope of the key grants."""
@@ -109,7 +110,13 @@ class Authenticator:
             if record is None or record.revoked:
                 cached = (now, None, b"")
             else:
-                found = Principal(record.tenant_id, record.tenant_name, record.scopes, prefix)
+                found = Principal(
+                    record.tenant_id,
+                    record.tenant_name,
+                    record.scopes,
+                    prefix,
+                    record.require_precondition,
+                )
                 cached = (now, found, record.key_hash)
             if len(self._cache) > 10_000:
                 self._cache.clear()

@@ -71,3 +71,39 @@ class Unavailable(TurnoutError):
     """The database is unreachable or contended; the client should retry after a moment."""
 
     code = "service_unavailable"
+
+
+class PreconditionFailed(TurnoutError):
+    """If-Match or If-None-Match does not hold (412)."""
+
+    code = "etag_mismatch"
+
+
+class PreconditionRequired(TurnoutError):
+    """The tenant requires If-Match or If-None-Match on writes, and there was none (428)."""
+
+    code = "precondition_required"
+
+
+class BadHeader(TurnoutError):
+    """A request header turnout reads (Idempotency-Key, If-Match, ...) is malformed (400)."""
+
+    code = "invalid_header"
+
+    def __init__(self, header: str, message: str) -> None:
+        super().__init__(f"{header}: {message}")
+        self.header = header
+        self.message = message
+
+
+class IdempotencyInProgress(TurnoutError):
+    """A request with the same Idempotency-Key is still being processed (409, Retry-After)."""
+
+    code = "idempotency_in_progress"
+    retry_after = 1
+
+
+class IdempotencyKeyReused(TurnoutError):
+    """The Idempotency-Key was used before with a different request (422)."""
+
+    code = "idempotency_key_reused"

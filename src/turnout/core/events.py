@@ -9,6 +9,7 @@ from typing import Any
 from turnout.core import localtime, times
 from turnout.core.changes import KEEP, Keep
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.etags import Precondition
 from turnout.core.model import Event, EventStatus
 from turnout.store.base import EventFields, Store
 
@@ -77,15 +78,22 @@ async def put_event(
     tenant_id: int,
     event_id: str,
     changes: EventChanges | Callable[[Event | None], EventChanges],
+    precondition: Precondition | None = None,
 ) -> tuple[Event, bool]:
     """Create the event, or change the fields given. Returns (event, created).
 
     `changes` may be a function of the current event (None if there is none), for commands whose
-    meaning depends on it; it may raise NotFound to refuse creating one.
+    meaning depends on it; it may raise NotFound to refuse creating one. A `precondition` is checked
+    against the event as it is under the lock, unless the write would change nothing.
     """
+    if precondition is not None:
+        precondition.require()
 
     def decide(old: Event | None) -> EventFields | None:
-        return apply_event_changes(old, changes(old) if callable(changes) else changes)
+        fields = apply_event_changes(old, changes(old) if callable(changes) else changes)
+        if fields is not None and precondition is not None:
+            precondition.check(old)
+        return fields
 
     return await store.write_event(tenant_id, event_id, decide, times.now())
 

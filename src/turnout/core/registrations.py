@@ -10,6 +10,7 @@ from msgspec.structs import replace
 from turnout.core import times
 from turnout.core.changes import KEEP, Keep, given_fields
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.etags import Precondition
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Metadata, Registration, RegistrationStatus
 from turnout.core.seats import refusal, seats_held
@@ -85,13 +86,18 @@ async def write_registration(
     must_exist: bool = False,
     unique_email: bool = False,
     first_page: int = 0,
+    precondition: Precondition | None = None,
 ) -> WriteResult:
     """Create or change one registration, holding the seat, cancelled-event and email rules.
 
     `changes` may be a function of the current registration, for commands whose meaning depends on
     it (a status that keeps `tentative` when asked for "pending", say). It is called under the lock.
+    A `precondition` is checked against the registration as it is then, unless the write would
+    change nothing.
     """
     now = times.now()
+    if precondition is not None:
+        precondition.require()
 
     def decide(event: Event, old: Registration | None) -> RegistrationWrite | None:
         if event.status == "draft" and not include_drafts:
@@ -106,6 +112,8 @@ async def write_registration(
             if problem := refusal(event, 0, cancel_ok):
                 raise problem
             return None
+        if precondition is not None:
+            precondition.check(old)
         check_email = unique_email and seats_held(new) > 0 and _email_matters(old, new)
         return RegistrationWrite(
             registration=new,

@@ -3,7 +3,9 @@
 Registration writes follow one pattern on both databases: the store reads the event and the old
 registration, asks the core's `decide` for the new state, and applies it with guards — the seat rule,
 the cancelled-event rule, the duplicate-email rule and the registration's version — that the database
-checks under the event's lock. A refused guard raises the core error; nothing is written.
+checks under the event's lock. A refused guard raises the core error; nothing is written. A write
+made while a request holds an idempotency claim (store/claims.py) records the claim first, in the
+same transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from turnout.core.model import Event, EventStatus, Registration, RegistrationStatus, Tenant
+from turnout.store.claims import Claim, Found, StoredResponse
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -66,6 +69,7 @@ class ApiKeyRecord:
     key_hash: bytes
     scopes: frozenset[str]
     revoked: bool
+    require_precondition: bool = False  # the tenant's setting
 
 
 class Store(Protocol):
@@ -82,6 +86,7 @@ class Store(Protocol):
         self, tenant_id: int, prefix: str, key_hash: bytes, scopes: str, name: str | None, now: int
     ) -> None: ...
     async def find_api_key(self, prefix: str) -> ApiKeyRecord | None: ...
+    async def set_require_precondition(self, name: str, required: bool) -> bool: ...
 
     async def get_event(self, tenant_id: int, event_id: str) -> Event | None: ...
     async def get_events(self, tenant_id: int, event_ids: Sequence[str]) -> list[Event]: ...
@@ -113,6 +118,11 @@ class Store(Protocol):
         decide: DecideRegistration,
         first_page: int = 0,
     ) -> WriteResult: ...
+
+    # Idempotency keys (store/claims.py). Writes record `claims.current` in their transaction.
+    async def find_claim(self, scope: str, key: str, expired_before: int) -> Found | None: ...
+    async def finish_claim(self, claim: Claim, response: StoredResponse | None) -> None: ...
+    async def purge_claims(self, before: int) -> int: ...
 
 
 class TenantExists(Exception):

@@ -22,8 +22,8 @@ from turnout.core.errors import NotFound, Unavailable
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
 from turnout.core.seats import counter_delta, refusal
+from turnout.store import claims, queries
 from turnout.store import migrate as migrations
-from turnout.store import queries
 from turnout.store.base import (
     ApiKeyRecord,
     DecideEvent,
@@ -33,6 +33,7 @@ from turnout.store.base import (
     TenantExists,
     WriteResult,
 )
+from turnout.store.claims import Claim
 from turnout.store.groupcommit import GroupCommit
 from turnout.store.rows import (
     EVENT_COLUMNS,
@@ -147,15 +148,46 @@ class SqliteStore:
 
     async def find_api_key(self, prefix: str) -> ApiKeyRecord | None:
         row = self.reader.execute(
-            "SELECT k.tenant_id, t.name, k.key_hash, k.scopes, k.revoked_at"
+            "SELECT k.tenant_id, t.name, k.key_hash, k.scopes, k.revoked_at, t.require_precondition"
             " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = ?",
             (prefix,),
         ).fetchone()
         if row is None:
             return None
         return ApiKeyRecord(
-            row[0], row[1], bytes(row[2]), frozenset(row[3].split()), row[4] is not None
+            row[0],
+            row[1],
+            bytes(row[2]),
+            frozenset(row[3].split()),
+            row[4] is not None,
+            bool(row[5]),
         )
+
+    async def set_require_precondition(self, name: str, required: bool) -> bool:
+        sql = "UPDATE tenants SET require_precondition = ? WHERE name = ?"
+        return bool(await self.writes.run(lambda: self.db.execute(sql, (required, name)).rowcount))
+
+    # Idempotency keys
+
+    def _record_claim(self, claim: Claim | None) -> None:
+        """The first statement of a claimed write: fails the write if the key is taken."""
+        if claim is None:
+            return
+        if self.db.execute(claims.CLAIM, claims.claim_args(claim)).fetchone() is None:
+            raise claims.ClaimTaken(claim.key)
+        claim.recorded = True
+
+    async def find_claim(self, scope: str, key: str, expired_before: int) -> claims.Found | None:
+        row = self.reader.execute(claims.FIND, (scope, key, expired_before)).fetchone()
+        return claims.found_from_row(row)
+
+    async def finish_claim(self, claim: Claim, response: claims.StoredResponse | None) -> None:
+        statement = claims.finish_statement(claim, response)
+        if statement is not None:
+            await self.writes.run(lambda: self.db.execute(*statement))
+
+    async def purge_claims(self, before: int) -> int:
+        return int(await self.writes.run(lambda: self.db.execute(claims.PURGE, (before,)).rowcount))
 
     # Events
 
@@ -206,7 +238,10 @@ class SqliteStore:
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
     ) -> tuple[Event, bool]:
+        claim = claims.current.get()
+
         def work() -> tuple[Event, bool]:
+            self._record_claim(claim)
             old = self._event(self.db, tenant_id, event_id)
             fields = decide(old)
             if fields is None:
@@ -285,11 +320,15 @@ class SqliteStore:
             stale = self._event(self.reader, tenant_id, event_id)
             await asyncio.sleep(self.unsafe_race_window)
 
+        claim = claims.current.get()
+
+        def work() -> WriteResult:
+            self._record_claim(claim)
+            return self._write_registration(tenant_id, event_id, registration_id, decide, stale)
+
         # `first_page` is not read here: under load, reading it after the COMMIT, on the reader,
         # measured faster than reading it inside the batch (bench/, new_upserts, A/B).
-        return await self.writes.run(
-            lambda: self._write_registration(tenant_id, event_id, registration_id, decide, stale)
-        )
+        return await self.writes.run(work)
 
     def _write_registration(
         self,

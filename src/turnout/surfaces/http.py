@@ -8,7 +8,10 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from turnout.core.errors import FieldError, PayloadTooLarge, ValidationFailed
+from turnout.auth.keys import Principal
+from turnout.core import etags
+from turnout.core.errors import BadHeader, FieldError, PayloadTooLarge, ValidationFailed
+from turnout.core.model import Event, Registration
 
 JSON_TYPE = "application/json; charset=utf-8"
 _encoder = msgspec.json.Encoder()
@@ -61,3 +64,24 @@ def bearer_token(request: Request) -> str | None:
         return None
     scheme, _, token = header.strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def precondition(request: Request, principal: Principal) -> etags.Precondition:
+    """The write's If-Match / If-None-Match, and the tenant's rule on requiring one."""
+    return etags.Precondition(
+        _tags(request, "If-Match"), _tags(request, "If-None-Match"), principal.require_precondition
+    )
+
+
+def _tags(request: Request, header: str) -> frozenset[str] | None:
+    values = request.headers.getlist(header)
+    if not values:
+        return None
+    try:
+        return etags.parse_tags(", ".join(values))
+    except ValueError as exc:
+        raise BadHeader(header, str(exc)) from None
+
+
+def etag(resource: Event | Registration) -> dict[str, str]:
+    return {"ETag": etags.of(resource)}

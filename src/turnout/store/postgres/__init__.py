@@ -23,18 +23,20 @@ from turnout.core.errors import DuplicateRegistration, NotFound, TurnoutError, U
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
 from turnout.core.seats import CounterDelta, counter_delta, refusal
+from turnout.store import claims, queries
 from turnout.store import migrate as migrations
-from turnout.store import queries
 from turnout.store.base import (
     ApiKeyRecord,
     DecideEvent,
     DecideRegistration,
+    EventFields,
     EventQuery,
     RegistrationFilter,
     RegistrationWrite,
     TenantExists,
     WriteResult,
 )
+from turnout.store.claims import Claim
 from turnout.store.rows import (
     EVENT_COLUMNS,
     REGISTRATION_COLUMNS,
@@ -57,6 +59,22 @@ _WRITE = (
     "SELECT o_outcome, o_event, o_seq, o_current::text, o_page::text FROM turnout_write_registration("
     + ", ".join(f"${i}" for i in range(1, 20))
     + ")"
+)
+_CLAIM = queries.numbered(claims.CLAIM)
+_FIND_CLAIM = queries.numbered(claims.FIND)
+_EVENT_VALUES = "start_at, end_at, timezone, status, capacity, title, description, location, cost_cents, start_date"
+_INSERT_EVENT = (
+    f"INSERT INTO events ({_EVENT_VALUES}, created_at, updated_at, tenant_id, id)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13)"
+    f" ON CONFLICT (tenant_id, id) DO NOTHING RETURNING {EVENT_COLUMNS}"
+)
+_UPDATE_EVENT = (
+    "UPDATE events SET start_at = $1, end_at = $2, timezone = $3, status = $4, capacity = $5,"
+    " title = $6, description = $7, location = $8, cost_cents = $9, start_date = $10,"
+    f" version = version + 1, updated_at = $11 WHERE tenant_id = $12 AND id = $13 RETURNING {EVENT_COLUMNS}"
+)
+_FIRST_PAGE = (
+    f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = $1 ORDER BY seq LIMIT $2"
 )
 _EVENT_HINTS = 10_000  # events remembered per process for writes' first tries
 
@@ -159,15 +177,48 @@ class PostgresStore:
 
     async def find_api_key(self, prefix: str) -> ApiKeyRecord | None:
         row = await self._fetchrow(
-            "SELECT k.tenant_id, t.name, k.key_hash, k.scopes, k.revoked_at"
+            "SELECT k.tenant_id, t.name, k.key_hash, k.scopes, k.revoked_at, t.require_precondition"
             " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = $1",
             prefix,
         )
         if row is None:
             return None
         return ApiKeyRecord(
-            row[0], row[1], bytes(row[2]), frozenset(row[3].split()), row[4] is not None
+            row[0], row[1], bytes(row[2]), frozenset(row[3].split()), row[4] is not None, row[5]
         )
+
+    async def set_require_precondition(self, name: str, required: bool) -> bool:
+        async with self._connection() as conn:
+            status = await conn.execute(
+                "UPDATE tenants SET require_precondition = $1 WHERE name = $2", required, name
+            )
+        return bool(status != "UPDATE 0")
+
+    # Idempotency keys
+
+    @staticmethod
+    async def _record_claim(conn: asyncpg.Connection, claim: Claim) -> None:
+        """The first statement of a claimed write's transaction. A concurrent claim of the same key
+        makes it wait for that transaction; if that one committed, this write is refused."""
+        if await conn.fetchrow(_CLAIM, *claims.claim_args(claim)) is None:
+            raise claims.ClaimTaken(claim.key)
+        claim.recorded = True
+
+    async def find_claim(self, scope: str, key: str, expired_before: int) -> claims.Found | None:
+        row = await self._fetchrow(_FIND_CLAIM, scope, key, expired_before)
+        return claims.found_from_row(None if row is None else tuple(row))
+
+    async def finish_claim(self, claim: Claim, response: claims.StoredResponse | None) -> None:
+        statement = claims.finish_statement(claim, response)
+        if statement is not None:
+            sql, args = statement
+            async with self._connection() as conn:
+                await conn.execute(queries.numbered(sql), *args)
+
+    async def purge_claims(self, before: int) -> int:
+        async with self._connection() as conn:
+            status = await conn.execute(queries.numbered(claims.PURGE), before)
+        return int(status.split()[-1])
 
     # Events
 
@@ -220,47 +271,32 @@ class PostgresStore:
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
     ) -> tuple[Event, bool]:
-        for _ in range(_MAX_ATTEMPTS):
-            old = await self.get_event(tenant_id, event_id)
-            fields = decide(old)
-            if fields is None:
-                assert old is not None
-                return old, False
-            v = plain_fields(fields)
-            values = [
-                v["start_at"],
-                v["end_at"],
-                v["timezone"],
-                v["status"],
-                v["capacity"],
-                v["title"],
-                v["description"],
-                v["location"],
-                v["cost_cents"],
-                now,
-                tenant_id,
-                event_id,
-                v["start_date"],
-            ]
-            if old is None:
-                row = await self._fetchrow(
-                    "INSERT INTO events (start_at, end_at, timezone, status, capacity, title,"
-                    " description, location, cost_cents, created_at, updated_at, tenant_id, id,"
-                    " start_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13)"
-                    f" ON CONFLICT (tenant_id, id) DO NOTHING RETURNING {EVENT_COLUMNS}",
-                    *values,
-                )
-            else:
-                row = await self._fetchrow(
-                    "UPDATE events SET start_at = $1, end_at = $2, timezone = $3, status = $4,"
-                    " capacity = $5, title = $6, description = $7, location = $8, cost_cents = $9,"
-                    " start_date = $13, version = version + 1, updated_at = $10"
-                    f" WHERE tenant_id = $11 AND id = $12 AND version = $14 RETURNING {EVENT_COLUMNS}",
-                    *values,
-                    old.version,
-                )
-            if row is not None:
-                return event_from_row(row), old is None
+        """Decide on the event under its row lock (events are written rarely; preconditions compare
+        its counters too, which a version check alone would not cover)."""
+        claim = claims.current.get()
+        async with self._connection() as conn:
+            for _ in range(_MAX_ATTEMPTS):
+                async with conn.transaction():
+                    if claim is not None:
+                        await self._record_claim(conn, claim)
+                    row = await conn.fetchrow(
+                        f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2"
+                        " FOR UPDATE",
+                        tenant_id,
+                        event_id,
+                    )
+                    old = event_from_row(row) if row else None
+                    fields = decide(old)
+                    if fields is None:
+                        assert old is not None
+                        return old, False
+                    row = await conn.fetchrow(
+                        _INSERT_EVENT if old is None else _UPDATE_EVENT,
+                        *_event_arguments(fields, now, tenant_id, event_id),
+                    )
+                    if row is not None:
+                        return event_from_row(row), old is None
+                # Another request created the event since our read: decide again on it.
         raise Unavailable("the event is changing too fast; retry")
 
     # Registrations
@@ -303,15 +339,37 @@ class PostgresStore:
 
         The first try assumes the registration is new and the event is as this process last saw it,
         which costs no read: one round trip for a new registration. When an assumption was wrong,
-        the function answers with what is there, and the store decides again on that.
+        the function answers with what is there, and the store decides again on that. A claimed
+        write (store/claims.py) runs in a transaction that inserts the claim first.
         """
+        claim = claims.current.get()
+        async with self._connection() as conn:
+            if claim is None:
+                return await self._write_registration(
+                    conn, tenant_id, event_id, registration_id, decide, first_page
+                )
+            async with conn.transaction():
+                await self._record_claim(conn, claim)
+                return await self._write_registration(
+                    conn, tenant_id, event_id, registration_id, decide, first_page
+                )
+
+    async def _write_registration(
+        self,
+        conn: asyncpg.Connection,
+        tenant_id: int,
+        event_id: str,
+        registration_id: str,
+        decide: DecideRegistration,
+        first_page: int,
+    ) -> WriteResult:
         unsafe = self.unsafe_race_window is not None
         event = None if unsafe else self._events.get((tenant_id, event_id))
         old: Registration | None = None
         known = False  # whether `old` was read, not assumed
         for _ in range(_MAX_ATTEMPTS):
             if event is None or (unsafe and not known):
-                event, old = await self._read_for_write(tenant_id, event_id, registration_id)
+                event, old = await self._read_for_write(conn, tenant_id, event_id, registration_id)
                 known = True
                 if unsafe:
                     await asyncio.sleep(self.unsafe_race_window or 0)
@@ -324,16 +382,15 @@ class PostgresStore:
                 continue
             if write is None:  # nothing to change
                 assert old is not None
-                page = (
-                    await self.list_registrations(event.pk, 0, first_page + 1)
-                    if first_page
-                    else None
-                )
+                page = None
+                if first_page:
+                    rows = await conn.fetch(_FIRST_PAGE, event.pk, first_page + 1)
+                    page = [registration_from_row(r) for r in rows]
                 return WriteResult(event, old, created=False, changed=False, page=page)
             delta = counter_delta(old, write.registration)
             if unsafe and (problem := refusal(event, delta.seats, write.cancel_ok)):
                 raise problem
-            result = await self._fetchrow(
+            result = await conn.fetchrow(
                 _WRITE,
                 *_write_arguments(event, registration_id, old, write, delta, not unsafe),
                 first_page,
@@ -362,9 +419,9 @@ class PostgresStore:
         raise Unavailable("the registration is changing too fast; retry")
 
     async def _read_for_write(
-        self, tenant_id: int, event_id: str, registration_id: str
+        self, conn: asyncpg.Connection, tenant_id: int, event_id: str, registration_id: str
     ) -> tuple[Event, Registration | None]:
-        row = await self._fetchrow(_READ_FOR_WRITE, tenant_id, event_id, registration_id)
+        row = await conn.fetchrow(_READ_FOR_WRITE, tenant_id, event_id, registration_id)
         if row is None:
             raise NotFound(event_id)
         event = event_from_row(row[: len(_EVENT_NAMES)])
@@ -377,6 +434,11 @@ class PostgresStore:
         if len(self._events) >= _EVENT_HINTS:
             self._events.clear()
         self._events[(tenant_id, event_id)] = event
+
+
+def _event_arguments(fields: EventFields, now: int, tenant_id: int, event_id: str) -> list[Any]:
+    v = plain_fields(fields)
+    return [*(v[name] for name in _EVENT_VALUES.split(", ")), now, tenant_id, event_id]
 
 
 def _registration(row: str | None) -> Registration | None:

@@ -9,12 +9,17 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from turnout.core.errors import (
+    BadHeader,
     CapacityReached,
     EventCancelled,
     FieldError,
     Forbidden,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
     NotFound,
     PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
     TurnoutError,
     Unauthenticated,
     Unavailable,
@@ -25,12 +30,19 @@ from turnout.surfaces.http import client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
 
+_IN_FLIGHT = "a request with this Idempotency-Key is in progress; retry after Retry-After seconds"
+_REUSED = "this Idempotency-Key was used with a different request; use a new key"
 
-def field_errors(errors: list[FieldError]) -> Response:
+
+def field_errors(
+    errors: list[FieldError], status: int = 422, headers: dict[str, str] | None = None
+) -> Response:
+    """Cronofy's 422 shape; turnout's own statuses (400, 409, 412, 428) use it too, so every
+    error with a cause names it under a stable key."""
     body: dict[str, list[dict[str, str]]] = {}
     for e in errors:
         body.setdefault(e.field, []).append({"key": f"errors.{e.code}", "description": e.message})
-    return json_response({"errors": body}, 422)
+    return json_response({"errors": body}, status, headers)
 
 
 def core_error(_: Request, exc: Exception) -> Response:
@@ -48,6 +60,18 @@ def core_error(_: Request, exc: Exception) -> Response:
         return field_errors(
             [FieldError("status", "event_cancelled", "the bookable event has been cancelled")]
         )
+    if isinstance(exc, PreconditionFailed):
+        return field_errors([FieldError("if_match", exc.code, str(exc))], 412)
+    if isinstance(exc, PreconditionRequired):
+        return field_errors([FieldError("if_match", exc.code, str(exc))], 428)
+    if isinstance(exc, IdempotencyInProgress):
+        retry = {"Retry-After": str(exc.retry_after)}
+        return field_errors([FieldError("idempotency_key", exc.code, _IN_FLIGHT)], 409, retry)
+    if isinstance(exc, IdempotencyKeyReused):
+        return field_errors([FieldError("idempotency_key", exc.code, _REUSED)])
+    if isinstance(exc, BadHeader):
+        field = exc.header.lower().replace("-", "_")
+        return field_errors([FieldError(field, "invalid", exc.message)], 400)
     if isinstance(exc, Unauthenticated):
         return json_response({}, 401, {"WWW-Authenticate": "Bearer"})
     if isinstance(exc, Forbidden):

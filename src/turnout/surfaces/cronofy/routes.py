@@ -24,9 +24,17 @@ from turnout.core.paging import PageKind, PageToken, page_total
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
 from turnout.ratelimit import FixedWindow, hit_all
 from turnout.services import Services
+from turnout.store.base import WriteResult
 from turnout.surfaces.cronofy import parse, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
-from turnout.surfaces.http import bearer_token, decode_object, json_response, read_body
+from turnout.surfaces.http import (
+    bearer_token,
+    decode_object,
+    etag,
+    json_response,
+    precondition,
+    read_body,
+)
 
 
 def build(services: Services) -> ASGIApp:
@@ -131,15 +139,21 @@ class Handlers:
         principal = self._principal(request, EVENTS_WRITE)
         event_id, changes = parse.event_upsert(await self._body(request))
         event, _ = await events.put_event(
-            self.services.store, principal.tenant_id, event_id, changes
+            self.services.store,
+            principal.tenant_id,
+            event_id,
+            changes,
+            precondition(request, principal),
         )
-        return json_response(await self._event_page(event, page=1, after=0, size=self.page_size))
+        body = await self._event_page(event, page=1, after=0, size=self.page_size)
+        return json_response(body, headers=etag(event))
 
     # E2
     async def read_event(self, request: Request) -> Response:
         principal = self._principal(request, EVENTS_READ, REGISTRATIONS_READ)
         event = await self._find_event(principal, request.path_params["event_id"])
-        return json_response(await self._event_page(event, page=1, after=0, size=self.page_size))
+        body = await self._event_page(event, page=1, after=0, size=self.page_size)
+        return json_response(body, headers=etag(event))
 
     # E3
     async def read_event_page(self, request: Request) -> Response:
@@ -148,7 +162,8 @@ class Handlers:
         token = self._token(
             request.path_params["token"], PageKind.EVENT_REGISTRATIONS, principal, event
         )
-        return json_response(await self._event_page(event, token.page, token.after, token.size))
+        body = await self._event_page(event, token.page, token.after, token.size)
+        return json_response(body, headers=etag(event))
 
     # E4
     async def upsert_registration(self, request: Request) -> Response:
@@ -168,10 +183,9 @@ class Handlers:
             include_drafts=False,
             cancel_rule=takes_no_more_seats,
             first_page=self.page_size,
+            precondition=precondition(request, principal),
         )
-        return json_response(
-            await self._event_page(result.event, 1, 0, self.page_size, result.page)
-        )
+        return await self._registration_written(result)
 
     # E5
     async def delete_registration(self, request: Request) -> Response:
@@ -186,10 +200,9 @@ class Handlers:
             cancel_rule=takes_no_more_seats,
             must_exist=True,
             first_page=self.page_size,
+            precondition=precondition(request, principal),
         )
-        return json_response(
-            await self._event_page(result.event, 1, 0, self.page_size, result.page)
-        )
+        return await self._registration_written(result)
 
     # E6
     async def list_registrations(self, request: Request) -> Response:
@@ -282,9 +295,17 @@ class Handlers:
         registration = await registrations.find_registration(
             self.services.store, event, request.path_params["registration_id"]
         )
-        return json_response({"registration": render.registration(registration)})
+        return json_response(
+            {"registration": render.registration(registration)}, headers=etag(registration)
+        )
 
     # Shared
+
+    async def _registration_written(self, result: WriteResult) -> Response:
+        """E4 and E5 answer with the event, as Cronofy does, and the registration's ETag: the
+        resource the write changed, and the one a following If-Match refers to."""
+        body = await self._event_page(result.event, 1, 0, self.page_size, result.page)
+        return json_response(body, headers=etag(result.registration))
 
     async def _find_event(self, principal: Principal, event_id: str) -> Event:
         return await events.find_event(

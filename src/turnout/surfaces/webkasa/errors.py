@@ -10,13 +10,18 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from turnout.core.errors import (
+    BadHeader,
     CapacityReached,
     DuplicateRegistration,
     EventCancelled,
     FieldError,
     Forbidden,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
     NotFound,
     PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
     RegistrationCancelled,
     TurnoutError,
     Unauthenticated,
@@ -81,6 +86,25 @@ def core_error(request: Request, exc: Exception) -> Response:
         )
     if isinstance(exc, RegistrationCancelled):
         return error(409, "REGISTRATION_CANCELLED", "Registration is cancelled")
+    if isinstance(exc, PreconditionFailed):
+        return error(412, "PRECONDITION_FAILED", str(exc))
+    if isinstance(exc, PreconditionRequired):
+        return error(428, "PRECONDITION_REQUIRED", str(exc))
+    if isinstance(exc, IdempotencyInProgress):
+        return error(
+            409,
+            "IDEMPOTENCY_IN_PROGRESS",
+            "A request with this Idempotency-Key is in progress; retry after Retry-After seconds",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    if isinstance(exc, IdempotencyKeyReused):
+        return error(
+            422,
+            "IDEMPOTENCY_KEY_REUSED",
+            "This Idempotency-Key was used with a different request; use a new key",
+        )
+    if isinstance(exc, BadHeader):
+        return error(400, "INVALID_HEADER", str(exc))
     if isinstance(exc, Unauthenticated):
         return error(
             401,

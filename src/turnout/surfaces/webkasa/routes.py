@@ -26,7 +26,7 @@ from turnout.core.registrations import releases_or_holds_none
 from turnout.ratelimit import FixedWindow
 from turnout.services import Services
 from turnout.store.base import Store, WriteResult
-from turnout.surfaces.http import decode_object, json_response, read_body
+from turnout.surfaces.http import decode_object, etag, json_response, precondition, read_body
 from turnout.surfaces.webkasa import mapping, parse, render
 from turnout.surfaces.webkasa.errors import HANDLERS
 from turnout.surfaces.webkasa.guard import Guard
@@ -120,7 +120,7 @@ class Handlers:
         include_counts = parse.boolean(dict(request.query_params), "include_counts", errors)
         if errors:
             raise ValidationFailed(errors)
-        return json_response({"data": render.event(event, include_counts)})
+        return json_response({"data": render.event(event, include_counts)}, headers=etag(event))
 
     # W3
     async def create_event(self, request: Request) -> Response:
@@ -129,9 +129,8 @@ class Handlers:
         start_at, end_at, tz = parse.merged_schedule(given.schedule, None)
         changes = EventChanges(start_at=start_at, end_at=end_at, timezone=tz, **given.fields)
         event, _ = await events.put_event(self.store, principal.tenant_id, new_id("evt_"), changes)
-        return json_response(
-            {"data": render.event(event)}, 201, {"Location": self._url(f"/events/{event.id}")}
-        )
+        location = {"Location": self._url(f"/events/{event.id}")}
+        return json_response({"data": render.event(event)}, 201, location | etag(event))
 
     # W4
     async def patch_event(self, request: Request) -> Response:
@@ -149,9 +148,13 @@ class Handlers:
             return EventChanges(start_at=start_at, end_at=end_at, timezone=tz, **given.fields)
 
         event, _ = await events.put_event(
-            self.store, principal.tenant_id, request.path_params["event_id"], changes
+            self.store,
+            principal.tenant_id,
+            request.path_params["event_id"],
+            changes,
+            precondition(request, principal),
         )
-        return json_response({"data": render.event(event)})
+        return json_response({"data": render.event(event)}, headers=etag(event))
 
     # W5
     async def list_registrations(self, request: Request) -> Response:
@@ -178,9 +181,10 @@ class Handlers:
         principal = self._principal(request, REGISTRATIONS_WRITE)
         fields = await self._fields(principal, request, creating=True)
         event_id = request.path_params["event_id"]
-        result = await self._write(principal, event_id, new_id("reg_"), fields, must_exist=False)
+        result = await self._write(request, event_id, new_id("reg_"), fields, must_exist=False)
         location = self._url(f"/events/{event_id}/registrations/{result.registration.id}")
-        return json_response(self._registration(result), 201, {"Location": location})
+        headers = {"Location": location} | etag(result.registration)
+        return json_response(self._registration(result), 201, headers)
 
     # W7
     async def read_registration(self, request: Request) -> Response:
@@ -189,32 +193,32 @@ class Handlers:
         found = await registrations.find_registration(
             self.store, event, request.path_params["registration_id"]
         )
-        return json_response({"data": render.registration(found, event.id)})
+        return json_response({"data": render.registration(found, event.id)}, headers=etag(found))
 
     # W8
     async def patch_registration(self, request: Request) -> Response:
         principal = self._principal(request, REGISTRATIONS_WRITE)
         fields = await self._fields(principal, request, creating=False)
         result = await self._write(
-            principal,
+            request,
             request.path_params["event_id"],
             request.path_params["registration_id"],
             fields,
             must_exist=True,
         )
-        return json_response(self._registration(result))
+        return json_response(self._registration(result), headers=etag(result.registration))
 
     # W9
     async def cancel_registration(self, request: Request) -> Response:
-        principal = self._principal(request, REGISTRATIONS_WRITE)
+        self._principal(request, REGISTRATIONS_WRITE)
         result = await self._write(
-            principal,
+            request,
             request.path_params["event_id"],
             request.path_params["registration_id"],
             {"status": "CANCELLED"},
             must_exist=True,
         )
-        return json_response(self._registration(result))
+        return json_response(self._registration(result), headers=etag(result.registration))
 
     # W10
     async def check_in(self, request: Request) -> Response:
@@ -233,12 +237,13 @@ class Handlers:
             include_drafts=True,
             cancel_rule=lambda old, new: False,  # no check-in at a cancelled event
             must_exist=True,
+            precondition=precondition(request, principal),
         )
-        return json_response(self._registration(result))
+        return json_response(self._registration(result), headers=etag(result.registration))
 
     async def _write(
         self,
-        principal: Principal,
+        request: Request,
         event_id: str,
         registration_id: str,
         fields: dict[str, Any],
@@ -247,6 +252,7 @@ class Handlers:
         def changes(old: Registration | None) -> registrations.RegistrationChanges:
             return mapping.registration_changes(fields, old)
 
+        principal: Principal = request.state.principal
         return await registrations.write_registration(
             self.store,
             principal.tenant_id,
@@ -257,6 +263,8 @@ class Handlers:
             cancel_rule=releases_or_holds_none,
             must_exist=must_exist,
             unique_email=True,
+            # W6 creates under a new id: there is nothing yet for a precondition to be about.
+            precondition=precondition(request, principal) if must_exist else None,
         )
 
     @staticmethod

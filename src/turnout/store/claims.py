@@ -1,0 +1,144 @@
+"""Idempotency claims: how a write and its Idempotency-Key commit together.
+
+The HTTP layer (surfaces/idempotency.py) sets `current` for the request; the store's registration
+and event writes insert the claim row in the same transaction as the work, first, so that:
+
+- two requests with one key cannot both do the work: the second's insert conflicts (on PostgreSQL it
+  waits for the first to commit) and its transaction — work included — rolls back (`ClaimTaken`);
+- a process killed before COMMIT leaves neither the work nor the claim: a retry runs afresh;
+- a process killed between COMMIT and storing the response leaves a claim without a response; after
+  `lease` seconds a retry may take it over and run again. Every write is safe to run twice with the
+  same key: upserts and PATCHes converge, and creates derive their new id from the key.
+
+Rows live `retention` seconds; older ones count as absent and are purged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from contextvars import ContextVar
+
+import msgspec
+
+from turnout.core.errors import IdempotencyInProgress
+
+
+@dataclasses.dataclass
+class Claim:
+    scope: str  # the credential: keys never match across API keys
+    key: str
+    fingerprint: bytes
+    now: int
+    lease: int  # seconds after which a claim without a response may be taken over
+    retention: int  # seconds a key is kept
+    recorded: bool = False  # set by the store once the claim is in a write transaction
+
+    @property
+    def expired_before(self) -> int:
+        return self.now - self.retention
+
+    @property
+    def abandoned_before(self) -> int:
+        return self.now - self.lease
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class Found:
+    fingerprint: bytes
+    created_at: int
+    response: StoredResponse | None  # None: in flight (or abandoned; see `Claim.lease`)
+
+
+class ClaimTaken(IdempotencyInProgress):
+    """Another request with the same key committed first; this one's work was rolled back."""
+
+
+current: ContextVar[Claim | None] = ContextVar("turnout_idempotency_claim", default=None)
+
+
+# SQL both stores share (`?` placeholders). A claim takes over an expired row, or an abandoned one
+# (no response after the lease); otherwise it returns no row and the write is refused.
+CLAIM = (
+    "INSERT INTO idempotency_keys (scope, key, fingerprint, created_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint,"
+    " created_at = excluded.created_at, status = NULL, headers = NULL, body = NULL"
+    " WHERE idempotency_keys.created_at < ?"
+    " OR (idempotency_keys.status IS NULL AND idempotency_keys.created_at < ?)"
+    " RETURNING 1"
+)
+FIND = (
+    "SELECT fingerprint, created_at, status, headers, body FROM idempotency_keys"
+    " WHERE scope = ? AND key = ? AND created_at >= ?"
+)
+# The response of a recorded claim.
+COMPLETE = (
+    "UPDATE idempotency_keys SET status = ?, headers = ?, body = ?"
+    " WHERE scope = ? AND key = ? AND status IS NULL"
+)
+# The response of a request that wrote nothing (an error, or a write that changed nothing): kept
+# unless another request has claimed the key meanwhile.
+STORE = (
+    "INSERT INTO idempotency_keys (scope, key, fingerprint, created_at, status, headers, body)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (scope, key) DO UPDATE SET fingerprint = excluded.fingerprint,"
+    " created_at = excluded.created_at, status = excluded.status, headers = excluded.headers,"
+    " body = excluded.body WHERE idempotency_keys.created_at < ?"
+)
+RELEASE = "DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status IS NULL"
+PURGE = "DELETE FROM idempotency_keys WHERE created_at < ?"
+
+
+def claim_args(claim: Claim) -> tuple[object, ...]:
+    return (
+        claim.scope,
+        claim.key,
+        claim.fingerprint,
+        claim.now,
+        claim.expired_before,
+        claim.abandoned_before,
+    )
+
+
+def finish_statement(
+    claim: Claim, response: StoredResponse | None
+) -> tuple[str, tuple[object, ...]] | None:
+    """The statement that files `response` under the claim (None: one that must not be stored)."""
+    if response is None:
+        return (RELEASE, (claim.scope, claim.key)) if claim.recorded else None
+    headers_json = msgspec.json.encode(response.headers).decode()
+    if claim.recorded:
+        return COMPLETE, (
+            response.status,
+            headers_json,
+            response.body,
+            claim.scope,
+            claim.key,
+        )
+    return STORE, (
+        claim.scope,
+        claim.key,
+        claim.fingerprint,
+        claim.now,
+        response.status,
+        headers_json,
+        response.body,
+        claim.expired_before,
+    )
+
+
+def found_from_row(row: tuple[object, ...] | None) -> Found | None:
+    if row is None:
+        return None
+    fingerprint, created_at, status, headers, body = row
+    response = None
+    if status is not None:
+        pairs = msgspec.json.decode(str(headers), type=list[tuple[str, str]])
+        response = StoredResponse(int(str(status)), pairs, bytes(body))  # type: ignore[call-overload]
+    return Found(bytes(fingerprint), int(str(created_at)), response)  # type: ignore[call-overload]
