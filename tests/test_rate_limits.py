@@ -8,6 +8,7 @@ headers. RL-1 and RL-2 are the rows of reliability.md.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -31,6 +32,8 @@ from tests.builders import event_body
 from tests.conftest import base_settings
 from tests.live import LiveServer, free_port, make_tenant
 from turnout import redislimit
+from turnout.ratelimit import Decision, Limiter, LocalLimiter, Policy
+from turnout.redislimit import RedisLimiter
 
 
 @contextlib.contextmanager
@@ -381,3 +384,40 @@ def test_limits_survive_redis_going_away_and_are_shared_again_when_it_returns(
             assert where() == "redis"
             with redis.Redis(port=port) as fresh:
                 assert len(fresh.keys("turnout:rl:per-key-reads:*")) == 1  # counted there
+
+
+# The two limiters behave alike
+
+
+@pytest.mark.parametrize("limiter", ["in-process", "redis"])
+def test_a_request_counts_in_every_window_or_in_none(
+    request: pytest.FixtureRequest, limiter: str
+) -> None:
+    wide, narrow = Policy("wide", 3, 60), Policy("narrow", 2, 60)
+
+    url = request.getfixturevalue("redis_url") if limiter == "redis" else ""
+
+    def clock() -> float:
+        return 1_800_000_030.0  # mid-window, so reset_in is 30 for both
+
+    async def go() -> list[Decision]:
+        chosen: Limiter = LocalLimiter(clock)
+        if url:
+            chosen = RedisLimiter(url, f"test:{secrets.token_hex(4)}:", clock)
+        try:
+            both = [await chosen.hit([wide, narrow], "b") for _ in range(3)]
+            return both + [await chosen.hit([wide], "b") for _ in range(2)]
+        finally:
+            await chosen.close()
+
+    decisions = asyncio.run(go())
+    assert [d.allowed for d in decisions] == [True, True, False, True, False]
+    assert [[q.remaining for q in d.quotas] for d in decisions] == [
+        [2, 1],
+        [1, 0],
+        [1, 0],  # refused by narrow, and not counted in wide either
+        [0],  # so wide has one left
+        [0],
+    ]
+    assert [d.retry_after for d in decisions] == [0, 0, 30, 0, 30]
+    assert all(q.reset == 1_800_000_060 for d in decisions for q in d.quotas)
