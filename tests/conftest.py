@@ -2,7 +2,7 @@
 
 Each backend gets one live uvicorn server for the session, on a fresh database. Tests isolate
 themselves by making their own tenant (`tenant` fixture), not by resetting the database.
-Under CI=true the PostgreSQL tests are required: an unreachable server fails the run.
+Under CI=true the PostgreSQL and Redis tests are required: an unreachable server fails the run.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import asyncpg
 import pytest
+import redis.asyncio
 
 from tests.live import LiveServer, Tenant, make_tenant
 from turnout.config import Settings
@@ -22,6 +23,7 @@ from turnout.config import Settings
 PG_ADMIN_URL = os.environ.get(
     "TURNOUT_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+REDIS_URL = os.environ.get("TURNOUT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BACKENDS = ["sqlite", "postgres"]
 
 
@@ -35,6 +37,33 @@ def _postgres_reachable() -> str | None:
         return None
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
+
+
+def _redis_reachable() -> str | None:
+    async def probe() -> None:
+        client = redis.asyncio.Redis.from_url(REDIS_URL, socket_connect_timeout=5)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(probe())
+        return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis that tests share; each test keys its counters under a prefix of its own."""
+    problem = _redis_reachable()
+    if problem:
+        message = f"Redis is not reachable at {REDIS_URL} ({problem})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + "; under CI=true the Redis tests are required")
+        pytest.skip(message)
+    return REDIS_URL
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from openapi_spec_validator import validate
 from starlette.requests import Request
+from starlette.types import ASGIApp
 
 from turnout import openapi
 from turnout.auth.keys import Principal
@@ -33,7 +34,7 @@ from turnout.core.errors import (
     ValidationFailed,
 )
 from turnout.core.model import Event, Registration, StatusCounts
-from turnout.ratelimit import Decision, FixedWindow
+from turnout.ratelimit import Policy, decide
 from turnout.services import Services
 from turnout.surfaces.cronofy import render
 from turnout.surfaces.cronofy.errors import core_error
@@ -45,6 +46,7 @@ from turnout.surfaces.webkasa.guard import Guard, _headers
 
 PUBLIC_URL = "https://turnout.example.org"
 SETTINGS = Settings(secret="x" * 32, public_url=PUBLIC_URL)
+IETF_RATE_LIMIT_HEADERS = {"RateLimit-Policy", "RateLimit"}
 T0 = 1_737_721_800  # 2025-01-24T12:30:00Z
 
 
@@ -317,7 +319,9 @@ def test_error_bodies_match_the_documented_responses(
     assert response["content"]["application/json; charset=utf-8"]["schema"] == {
         "$ref": f"#/components/schemas/{schema}"
     }
-    for name in response.get("headers", {}):
+    for name in (
+        set(response.get("headers", {})) - IETF_RATE_LIMIT_HEADERS
+    ):  # Authenticate adds those
         assert name.lower() in headers
 
 
@@ -385,7 +389,12 @@ def test_availability_schema_bounds_the_list(document: dict[str, Any]) -> None:
 # The /api/v1 (Webkasa) part
 
 JSON_UTF8 = "application/json; charset=utf-8"
-RATE_LIMIT_HEADERS = {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    *IETF_RATE_LIMIT_HEADERS,
+}
 WEBKASA_SECURITY = [{"bearerAuth": []}, {"apiKeyAuth": []}]
 WEBKASA_CREATES = {
     ("POST", "/api/v1/events"),
@@ -527,7 +536,7 @@ class StubAuth:
         return Principal(1, "t", frozenset(), "tk_stub")
 
 
-def webkasa_app(budgets: tuple[FixedWindow, FixedWindow] | None = None) -> Guard:
+def webkasa_app(budgets: tuple[Policy, Policy] | None = None) -> Guard:
     services = Services.create(SETTINGS)
     services._auth = StubAuth()  # type: ignore[assignment]
     guard = webkasa_routes.build(services)
@@ -535,7 +544,7 @@ def webkasa_app(budgets: tuple[FixedWindow, FixedWindow] | None = None) -> Guard
     return guard if budgets is None else Guard(guard.app, services, budgets)
 
 
-def call(app: Guard, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+def call(app: ASGIApp, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
     async def send() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
@@ -585,9 +594,8 @@ def test_webkasa_refusals_match_the_documented_responses(
 def test_webkasa_rate_limited_response_matches_the_documented_one(
     document: dict[str, Any],
 ) -> None:
-    app = webkasa_app(
-        (FixedWindow(0, 60), FixedWindow(0, 60))
-    )  # no budget: every request is refused
+    nothing = Policy("none", 0, 60)
+    app = webkasa_app((nothing, nothing))  # no budget: every request is refused
     for method, path, op in webkasa_operations(document):
         url = path.removeprefix("/api/v1").format(event_id="e1", registration_id="r1")
         response = call(app, method, url, {"X-API-Key": "good"})
@@ -596,8 +604,34 @@ def test_webkasa_rate_limited_response_matches_the_documented_one(
         assert response.json()["retry_after"] == int(response.headers["Retry-After"])
 
 
-def test_rate_limit_header_names_are_the_guards() -> None:
-    assert set(_headers(Decision(True, 100, 99, 1_704_067_260, 0))) == RATE_LIMIT_HEADERS
+def test_rate_limit_header_names_are_the_guards(document: dict[str, Any]) -> None:
+    decision = decide([Policy("per-key-reads", 100, 60)], [1], True, 1_704_067_203.5)
+    headers = _headers(decision)
+    assert set(headers) == RATE_LIMIT_HEADERS
+    assert headers["RateLimit-Policy"] == '"per-key-reads";q=100;w=60'
+    assert headers["RateLimit"] == '"per-key-reads";r=99;t=57'
+    assert headers["X-RateLimit-Reset"] == "1704067260"
+    documented = webkasa_operations(document)[0][2]["responses"]["401"]["headers"]
+    for name in ("RateLimit-Policy", "RateLimit"):
+        assert re.fullmatch(documented[name]["schema"]["pattern"].strip("^$"), headers[name])
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"), [({}, 401), ({"Authorization": "Bearer good"}, 403)]
+)
+def test_v1_responses_carry_the_documented_rate_limit_headers(
+    document: dict[str, Any], headers: dict[str, str], status: int
+) -> None:
+    services = Services.create(SETTINGS)
+    services._auth = StubAuth()  # type: ignore[assignment]
+    response = call(build(services), "GET", "/bookable_events", headers)
+    assert response.status_code == status
+    documented = document["paths"]["/v1/bookable_events"]["get"]["responses"][str(status)]
+    for name in IETF_RATE_LIMIT_HEADERS:
+        pattern = documented["headers"][name]["schema"]["pattern"]
+        assert re.search(pattern, response.headers[name]), response.headers[name]
+    policies = "per-address-failed-auth" if status == 401 else "per-tenant-second"
+    assert f'"{policies}";' in response.headers["RateLimit-Policy"]
 
 
 def make_webkasa_event(**changes: Any) -> Event:

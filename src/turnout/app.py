@@ -33,6 +33,7 @@ def build_app(settings: Settings) -> ASGIApp:
             services.attach(store)
             yield
         finally:
+            await services.close()
             await store.close()
 
     async def healthz(_: Request) -> Response:
@@ -43,7 +44,14 @@ def build_app(settings: Settings) -> ASGIApp:
             await services.store.ping()
         except Exception:
             return json_response({"status": "unavailable", "database": "unreachable"}, 503)
-        return json_response({"status": "ok", "database": services.store.dialect})
+        # A Redis outage leaves the server ready: limits fall back to this process (redislimit.py).
+        return json_response(
+            {
+                "status": "ok",
+                "database": services.store.dialect,
+                "rate_limits": services.limits_kept(),
+            }
+        )
 
     async def openapi_json(_: Request) -> Response:
         return json_response(document)

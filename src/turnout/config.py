@@ -35,10 +35,15 @@ class Settings:
     rate_limit_v1_per_second: int = 50
     rate_limit_v1_per_minute: int = 500
     rate_limit_failed_auth_per_minute: int = 20
+    # Empty: each process counts its own requests. Set: every process counts in this Redis.
+    redis_url: str = ""
+    redis_prefix: str = "turnout:"  # of every key turnout writes in Redis
     # Test-only: check seats outside the write transaction, to prove the concurrency tests can see an
     # oversell (the negative control). Never set this in production.
     debug_unsafe_seats: bool = False
     debug_race_window_ms: int = 0
+    # Test-only: the length of every per-minute rate-limit window, so tests see windows end.
+    debug_rate_limit_minute_seconds: int = 60
 
     @property
     def base_url(self) -> str:
@@ -83,6 +88,12 @@ class Settings:
             raise ConfigError(
                 "rate limits are at least 1 request a minute; to turn them off, set TURNOUT_RATE_LIMITS=off"
             )
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(
+                "TURNOUT_REDIS_URL must be redis://host:port/db, rediss://... or unix:///path"
+            )
+        if self.debug_rate_limit_minute_seconds < 1:
+            raise ConfigError("TURNOUT_DEBUG_RATE_LIMIT_MINUTE_SECONDS must be at least 1")
         if self.secret and len(self.secret) < 32:
             raise ConfigError(
                 "TURNOUT_SECRET must be at least 32 characters (try: openssl rand -hex 32)"

@@ -1,4 +1,4 @@
-"""What request handlers share: settings, the store, the authenticator and page tokens.
+"""What request handlers share: settings, the store, the authenticator, page tokens, the limiter.
 
 `build_app` makes one, and the lifespan fills in the store once the database is open.
 """
@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from turnout.auth.keys import Authenticator
 from turnout.config import Settings
 from turnout.core.paging import PageTokens
-from turnout.ratelimit import Decision, FixedWindow
+from turnout.ratelimit import Decision, Limiter, LocalLimiter, Policy
+from turnout.redislimit import RedisLimiter
 from turnout.store.base import Store
 
 
@@ -19,22 +21,46 @@ class Services:
     settings: Settings
     secret: bytes
     tokens: PageTokens
-    # Failed authentications per client address, across every surface (None: limits are off).
-    failed_auth: FixedWindow | None = None
+    limiter: Limiter | None = None  # None: rate limits are off
+    # Failed authentications per client address, across every surface.
+    failed_auth: Policy | None = None
     _store: Store | None = None
     _auth: Authenticator | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
         secret = settings.server_secret()
-        failed_auth = None
+        services = cls(settings, secret, PageTokens(secret))
         if settings.rate_limits:
-            failed_auth = FixedWindow(settings.rate_limit_failed_auth_per_minute, 60)
-        return cls(settings, secret, PageTokens(secret), failed_auth)
+            services.limiter = (
+                RedisLimiter(settings.redis_url, settings.redis_prefix)
+                if settings.redis_url
+                else LocalLimiter()
+            )
+            services.failed_auth = Policy(
+                "per-address-failed-auth",
+                settings.rate_limit_failed_auth_per_minute,
+                settings.debug_rate_limit_minute_seconds,
+            )
+        return services
 
-    def refuse_credential(self, client: str) -> Decision | None:
+    async def limit(self, policies: Sequence[Policy], bucket: str) -> Decision | None:
+        """Count one request from `bucket` against `policies`; the decision, if limits are on."""
+        return None if self.limiter is None else await self.limiter.hit(policies, bucket)
+
+    async def refuse_credential(self, client: str) -> Decision | None:
         """Count a failed authentication from `client`; the decision, if limits are on."""
-        return None if self.failed_auth is None else self.failed_auth.hit("ip:" + client)
+        if self.failed_auth is None:
+            return None
+        return await self.limit([self.failed_auth], "ip:" + client)
+
+    def limits_kept(self) -> str:
+        """Where rate limits are counted right now: off, in-process, redis, or the fallback."""
+        return "off" if self.limiter is None else self.limiter.describe()
+
+    async def close(self) -> None:
+        if self.limiter is not None:
+            await self.limiter.close()
 
     def attach(self, store: Store) -> None:
         self._store = store

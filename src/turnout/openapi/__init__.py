@@ -74,6 +74,11 @@ def _info() -> dict[str, Any]:
                 "checked in this order: credential 401, rate limit 429, scope 403, path objects "
                 "404, body or query 422, state 409. Every response carries X-RateLimit-Limit, "
                 "-Remaining and -Reset while rate limits are on.",
+                "Rate limits: while they are on, every response on both surfaces carries "
+                "RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers-11), and "
+                "every 429 carries Retry-After. Limits are fixed windows that start on the second "
+                "or the minute; a refused request uses no quota. With TURNOUT_REDIS_URL set, all "
+                "server processes share the counts.",
             ]
         ),
         "license": {"name": "MIT", "identifier": "MIT"},

@@ -55,6 +55,37 @@ def header(description: str, schema: Schema) -> dict[str, Any]:
     return {"description": description, "required": True, "schema": schema}
 
 
+def ratelimit_headers(policies: str) -> dict[str, Any]:
+    """RateLimit-Policy and RateLimit, as draft-ietf-httpapi-ratelimit-headers-11 defines them.
+
+    `policies` says which policies the surface names. Both are sent only while rate limits are on,
+    so neither is required.
+    """
+    when = " Sent on every response while rate limits are on (the operator can turn them off)."
+
+    def items(first: str, second: str) -> Schema:
+        item = rf'"[a-z-]+";{first}=\d+;{second}=\d+'
+        return {"type": "string", "pattern": f"^{item}(, {item})*$"}
+
+    return {
+        "RateLimit-Policy": {
+            "description": "The quota policies that apply, as a Structured Fields list: each "
+            "item names a policy, with q, its quota in requests, and w, its window in seconds "
+            '(e.g. `"per-key-reads";q=300;w=60`). ' + policies + when,
+            "required": False,
+            "schema": items("q", "w"),
+        },
+        "RateLimit": {
+            "description": "What is left of each policy's quota, in the same order: r, the "
+            "requests left in the current window, and t, the seconds until it ends (e.g. "
+            '`"per-key-reads";r=42;t=17`). A request counts in every policy or in none; in a '
+            "429, r is 0 for the policy that refused." + when,
+            "required": False,
+            "schema": items("r", "t"),
+        },
+    }
+
+
 def request_body(schema_name: str, example: dict[str, Any]) -> dict[str, Any]:
     return {
         "required": True,

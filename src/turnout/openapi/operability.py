@@ -29,6 +29,12 @@ def schemas() -> dict[str, Schema]:
                     "description": "The store in use.",
                     "examples": ["sqlite"],
                 },
+                "rate_limits": {
+                    "enum": ["off", "in-process", "redis", "in-process (redis unreachable)"],
+                    "description": "Where rate limits are counted: in each process, or in Redis "
+                    "(TURNOUT_REDIS_URL). While Redis is unreachable they are counted in each "
+                    "process and the server stays ready.",
+                },
             }
         ),
         "NotReady": rendered(
@@ -56,7 +62,10 @@ def _readyz() -> dict[str, Any]:
             "200 when the database answers a ping, 503 when it does not. Needs no credential."
         ),
         "responses": {
-            "200": ok("Ready; database names the database in use.", ref("Ready")),
+            "200": ok(
+                "Ready; database names the database in use, rate_limits where limits are counted.",
+                ref("Ready"),
+            ),
             "503": ok("The database is unreachable.", ref("NotReady")),
         },
     }

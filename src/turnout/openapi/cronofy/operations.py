@@ -14,6 +14,7 @@ from turnout.openapi.build import (
     error,
     ok,
     path_param,
+    ratelimit_headers,
     ref,
     request_body,
     too_large,
@@ -69,8 +70,19 @@ def _v1(
     if body:
         operation["requestBody"] = body
     responses = {"200": success, **errors, **common_errors()}
-    operation["responses"] = dict(sorted(responses.items()))
+    limits = ratelimit_headers(POLICIES)
+    operation["responses"] = {
+        status: {**response, "headers": {**response.get("headers", {}), **limits}}
+        for status, response in sorted(responses.items())
+    }
     return operation
+
+
+POLICIES = (
+    'With a valid key, "per-tenant-second" and "per-tenant-minute" (by default 50 requests a '
+    "second and 500 a minute per tenant, Cronofy's figures); without one, "
+    '"per-address-failed-auth" (failed authentications per client address, shared with /api/v1).'
+)
 
 
 def _event_page_ok(what: str, size: int) -> dict[str, Any]:

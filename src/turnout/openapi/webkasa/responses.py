@@ -1,4 +1,4 @@
-"""Builders for /api/v1 responses (each with the X-RateLimit-* headers) and parameters."""
+"""Builders for /api/v1 responses (each with the rate-limit headers) and parameters."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from turnout.openapi.build import (
     JSON_UTF8,
     header,
     path_param,
+    ratelimit_headers,
     ref,
 )
 from turnout.surfaces.webkasa.parse import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
@@ -46,6 +47,11 @@ def rate_limit_headers(settings: Settings) -> dict[str, Any]:
         "X-RateLimit-Limit": one("Requests allowed per one-minute window in the bucket. " + budget),
         "X-RateLimit-Remaining": one("Requests left in the current window."),
         "X-RateLimit-Reset": one("Unix time, in seconds, when the window resets."),
+        **ratelimit_headers(
+            'With a valid key, "per-key-reads" (GET) or "per-key-writes" (other methods); '
+            'without one, "per-address-failed-auth" (shared with /v1). The X-RateLimit-* headers '
+            "show the same one policy."
+        ),
     }
 
 

@@ -22,7 +22,7 @@ from turnout.core.errors import NotFound, TurnoutError, ValidationFailed
 from turnout.core.model import Event, Registration
 from turnout.core.paging import PageKind, PageToken, page_total
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
-from turnout.ratelimit import FixedWindow, hit_all
+from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.base import WriteResult
 from turnout.surfaces.cronofy import parse, render
@@ -35,6 +35,7 @@ from turnout.surfaces.http import (
     precondition,
     read_body,
 )
+from turnout.surfaces.ratelimits import adding_headers, ietf_headers
 
 
 def build(services: Services) -> ASGIApp:
@@ -75,8 +76,12 @@ def build(services: Services) -> ASGIApp:
     per_tenant = []
     if settings.rate_limits:  # Cronofy documents 50 requests a second and 500 a minute
         per_tenant = [
-            FixedWindow(settings.rate_limit_v1_per_second, 1),
-            FixedWindow(settings.rate_limit_v1_per_minute, 60),
+            Policy("per-tenant-second", settings.rate_limit_v1_per_second, 1),
+            Policy(
+                "per-tenant-minute",
+                settings.rate_limit_v1_per_minute,
+                settings.debug_rate_limit_minute_seconds,
+            ),
         ]
     return Authenticate(app, services, per_tenant)
 
@@ -84,9 +89,10 @@ def build(services: Services) -> ASGIApp:
 class Authenticate:
     """Credential first, then rate limit, then route: an unknown path without a key is a 401, not a
     404. Limits are per tenant; failed authentications have a stricter limit per client address,
-    shared with /api/v1, past which the answer is 429 rather than 401 (reliability.md SEC-8)."""
+    shared with /api/v1, past which the answer is 429 rather than 401 (reliability.md SEC-8).
+    Every response carries the RateLimit-Policy and RateLimit headers of the limit that applied."""
 
-    def __init__(self, app: ASGIApp, services: Services, per_tenant: list[FixedWindow]) -> None:
+    def __init__(self, app: ASGIApp, services: Services, per_tenant: list[Policy]) -> None:
         self.app = app
         self.services = services
         self.per_tenant = per_tenant
@@ -100,21 +106,26 @@ class Authenticate:
             principal = await self.services.auth.authenticate(bearer_token(request))
         except TurnoutError as exc:
             client = scope["client"][0] if scope.get("client") else "-"
-            decision = self.services.refuse_credential(client)
+            decision = await self.services.refuse_credential(client)
             if decision is not None and not decision.allowed:
-                await too_many(decision)(scope, receive, send)
+                response = too_many(decision)
             else:
-                await core_error(request, exc)(scope, receive, send)
+                response = core_error(request, exc)
+            response.headers.update(ietf_headers(decision))
+            await response(scope, receive, send)
             return
+        decision = None
         if self.per_tenant:
-            decision = hit_all(self.per_tenant, f"tenant:{principal.tenant_id}")
-            if not decision.allowed:
-                await too_many(decision)(scope, receive, send)
+            decision = await self.services.limit(self.per_tenant, f"tenant:{principal.tenant_id}")
+            if decision is not None and not decision.allowed:
+                response = too_many(decision)
+                response.headers.update(ietf_headers(decision))
+                await response(scope, receive, send)
                 return
         scope.setdefault("state", {})
         scope["state"]["principal"] = principal
         scope["state"]["tenant"] = principal.tenant_name
-        await self.app(scope, receive, send)
+        await self.app(scope, receive, adding_headers(send, ietf_headers(decision)))
 
 
 class Handlers:

@@ -1,22 +1,24 @@
 """What every /api/v1 request passes first: the credential, then the rate limit.
 
-Every response, errors and 401s included, carries the X-RateLimit-* headers of the bucket that
+Every response, errors and 401s included, carries the rate-limit headers of the bucket that
 applied: the key's (GET and other requests have separate budgets), or, without a valid key, the
 client address's failed-authentication budget, which is stricter and shared with /v1; once that is
-spent, the answer is 429 rather than 401 (reliability.md SEC-8).
+spent, the answer is 429 rather than 401 (reliability.md SEC-8). The headers are Webkasa's
+X-RateLimit-* and the IETF draft's RateLimit-Policy and RateLimit (`surfaces/ratelimits.py`).
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from turnout.auth.keys import Principal
 from turnout.core.errors import TurnoutError, Unauthenticated
-from turnout.ratelimit import Decision, FixedWindow
+from turnout.ratelimit import Decision, Policy
 from turnout.services import Services
 from turnout.surfaces.http import bearer_token
+from turnout.surfaces.ratelimits import adding_headers, ietf_headers
 from turnout.surfaces.webkasa.errors import core_error, rate_limited
 
 
@@ -33,7 +35,7 @@ def presented_key(request: Request) -> str | None:
 
 class Guard:
     def __init__(
-        self, app: ASGIApp, services: Services, budgets: tuple[FixedWindow, FixedWindow] | None
+        self, app: ASGIApp, services: Services, budgets: tuple[Policy, Policy] | None
     ) -> None:
         self.app = app
         self.services = services
@@ -51,13 +53,13 @@ class Guard:
             principal = await self.services.auth.authenticate(presented_key(request))
         except TurnoutError as exc:
             refusal = core_error(request, exc)
-            decision = self.services.refuse_credential(
+            decision = await self.services.refuse_credential(
                 scope["client"][0] if scope.get("client") else "-"
             )
         else:
             if self.budgets is not None:
                 budget = self.budgets[0 if scope["method"] in ("GET", "HEAD") else 1]
-                decision = budget.hit("key:" + principal.key_prefix)
+                decision = await self.services.limit([budget], "key:" + principal.key_prefix)
         if decision is not None and not decision.allowed:
             refusal = rate_limited(decision.retry_after)
         headers = _headers(decision)
@@ -69,23 +71,16 @@ class Guard:
         scope.setdefault("state", {})
         scope["state"]["principal"] = principal
         scope["state"]["tenant"] = principal.tenant_name
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start" and headers:
-                message["headers"] = [
-                    *message.get("headers", []),
-                    *((k.lower().encode(), v.encode()) for k, v in headers.items()),
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, adding_headers(send, headers))
 
 
 def _headers(decision: Decision | None) -> dict[str, str]:
     if decision is None:
         return {}
+    quota = decision.binding
     return {
-        "X-RateLimit-Limit": str(decision.limit),
-        "X-RateLimit-Remaining": str(decision.remaining),
-        "X-RateLimit-Reset": str(decision.reset),
+        "X-RateLimit-Limit": str(quota.policy.limit),
+        "X-RateLimit-Remaining": str(quota.remaining),
+        "X-RateLimit-Reset": str(quota.reset),
+        **ietf_headers(decision),
     }

@@ -23,7 +23,7 @@ from turnout.core.events import EventChanges
 from turnout.core.ids import new_id
 from turnout.core.model import Event, Registration
 from turnout.core.registrations import releases_or_holds_none
-from turnout.ratelimit import FixedWindow
+from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.base import Store, WriteResult
 from turnout.surfaces.http import decode_object, etag, json_response, precondition, read_body
@@ -52,9 +52,10 @@ def build(services: Services) -> ASGIApp:
     settings = services.settings
     budgets = None  # (GET, other methods) per key
     if settings.rate_limits:
+        minute = settings.debug_rate_limit_minute_seconds
         budgets = (
-            FixedWindow(settings.rate_limit_reads_per_minute, 60),
-            FixedWindow(settings.rate_limit_writes_per_minute, 60),
+            Policy("per-key-reads", settings.rate_limit_reads_per_minute, minute),
+            Policy("per-key-writes", settings.rate_limit_writes_per_minute, minute),
         )
     return Guard(Starlette(routes=routes, exception_handlers=HANDLERS), services, budgets)
 
