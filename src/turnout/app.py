@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
+import time
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -15,6 +18,7 @@ from turnout import accesslog, openapi
 from turnout.config import Settings
 from turnout.services import Services
 from turnout.store import open_store
+from turnout.store.base import Store
 from turnout.surfaces.cronofy import routes as cronofy
 from turnout.surfaces.http import json_response
 from turnout.surfaces.webkasa import routes as webkasa
@@ -28,11 +32,15 @@ def build_app(settings: Settings) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         store = await open_store(settings)
+        purging = None
         try:
             await store.migrate()
             services.attach(store)
+            purging = asyncio.create_task(_purge_idempotency_keys(store, settings))
             yield
         finally:
+            if purging is not None:
+                purging.cancel()
             await services.close()
             await store.close()
 
@@ -72,6 +80,16 @@ def build_app(settings: Settings) -> ASGIApp:
     )
     accesslog.configure(settings.access_log)
     return accesslog.AccessLog(app)
+
+
+async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:
+    """Delete expired Idempotency-Key rows now and every hour (they already count as absent)."""
+    while True:
+        try:
+            await store.purge_claims(int(time.time()) - settings.idempotency_retention_hours * 3600)
+        except Exception:
+            logging.getLogger("turnout.idempotency").warning("purging keys failed", exc_info=True)
+        await asyncio.sleep(3600)
 
 
 def app_from_env() -> ASGIApp:

@@ -35,6 +35,10 @@ class Settings:
     rate_limit_v1_per_second: int = 50
     rate_limit_v1_per_minute: int = 500
     rate_limit_failed_auth_per_minute: int = 20
+    # Idempotency-Key: how long a key and its response are kept, and how long a claim whose process
+    # died between its COMMIT and storing the response blocks retries (docs/RELIABILITY.md).
+    idempotency_retention_hours: int = 24
+    idempotency_lease_seconds: int = 30
     # Empty: each process counts its own requests. Set: every process counts in this Redis.
     redis_url: str = ""
     redis_prefix: str = "turnout:"  # of every key turnout writes in Redis
@@ -42,6 +46,9 @@ class Settings:
     # oversell (the negative control). Never set this in production.
     debug_unsafe_seats: bool = False
     debug_race_window_ms: int = 0
+    # Test-only negative control: honour Idempotency-Key by look-up-then-store, without claiming the
+    # key in the write's transaction. Never set this in production.
+    debug_unsafe_idempotency: bool = False
     # Test-only: the length of every per-minute rate-limit window, so tests see windows end.
     debug_rate_limit_minute_seconds: int = 60
 
@@ -92,6 +99,10 @@ class Settings:
             raise ConfigError(
                 "TURNOUT_REDIS_URL must be redis://host:port/db, rediss://... or unix:///path"
             )
+        if self.idempotency_retention_hours < 24:
+            raise ConfigError("TURNOUT_IDEMPOTENCY_RETENTION_HOURS must be at least 24")
+        if not 1 <= self.idempotency_lease_seconds <= 300:
+            raise ConfigError("TURNOUT_IDEMPOTENCY_LEASE_SECONDS must be between 1 and 300")
         if self.debug_rate_limit_minute_seconds < 1:
             raise ConfigError("TURNOUT_DEBUG_RATE_LIMIT_MINUTE_SECONDS must be at least 1")
         if self.secret and len(self.secret) < 32:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import string
@@ -23,5 +24,9 @@ def check_id(field: str, value: object) -> FieldError | None:
     return None
 
 
-def new_id(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(20))
+def new_id(prefix: str, seed: bytes | None = None) -> str:
+    """A fresh id; with a `seed`, the same id for the same seed (a retried create finds its object)."""
+    if seed is None:
+        return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(20))
+    digest = hashlib.sha256(seed).digest()
+    return prefix + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:20])

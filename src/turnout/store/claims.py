@@ -32,6 +32,7 @@ class Claim:
     lease: int  # seconds after which a claim without a response may be taken over
     retention: int  # seconds a key is kept
     recorded: bool = False  # set by the store once the claim is in a write transaction
+    taken: bool = False  # set by the store when another request holds the key (ClaimTaken)
 
     @property
     def expired_before(self) -> int:

@@ -174,6 +174,7 @@ class SqliteStore:
         if claim is None:
             return
         if self.db.execute(claims.CLAIM, claims.claim_args(claim)).fetchone() is None:
+            claim.taken = True
             raise claims.ClaimTaken(claim.key)
         claim.recorded = True
 

@@ -201,6 +201,7 @@ class PostgresStore:
         """The first statement of a claimed write's transaction. A concurrent claim of the same key
         makes it wait for that transaction; if that one committed, this write is refused."""
         if await conn.fetchrow(_CLAIM, *claims.claim_args(claim)) is None:
+            claim.taken = True
             raise claims.ClaimTaken(claim.key)
         claim.recorded = True
 

@@ -35,6 +35,7 @@ from turnout.surfaces.http import (
     precondition,
     read_body,
 )
+from turnout.surfaces.idempotency import Idempotency
 from turnout.surfaces.ratelimits import adding_headers, ietf_headers
 
 
@@ -71,7 +72,7 @@ def build(services: Services) -> ASGIApp:
         ),
         Route("/availability", handlers.availability, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers=HANDLERS)
+    app = Idempotency(Starlette(routes=routes, exception_handlers=HANDLERS), services, core_error)
     settings = services.settings
     per_tenant = []
     if settings.rate_limits:  # Cronofy documents 50 requests a second and 500 a minute

@@ -27,8 +27,9 @@ from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.base import Store, WriteResult
 from turnout.surfaces.http import decode_object, etag, json_response, precondition, read_body
+from turnout.surfaces.idempotency import Idempotency, id_seed
 from turnout.surfaces.webkasa import mapping, parse, render
-from turnout.surfaces.webkasa.errors import HANDLERS
+from turnout.surfaces.webkasa.errors import HANDLERS, core_error
 from turnout.surfaces.webkasa.guard import Guard
 
 EVENT = "/events/{event_id}"
@@ -57,7 +58,8 @@ def build(services: Services) -> ASGIApp:
             Policy("per-key-reads", settings.rate_limit_reads_per_minute, minute),
             Policy("per-key-writes", settings.rate_limit_writes_per_minute, minute),
         )
-    return Guard(Starlette(routes=routes, exception_handlers=HANDLERS), services, budgets)
+    app = Starlette(routes=routes, exception_handlers=HANDLERS)
+    return Guard(Idempotency(app, services, core_error), services, budgets)
 
 
 class Handlers:
@@ -129,7 +131,9 @@ class Handlers:
         given = parse.event_fields(await self._body(request), creating=True)
         start_at, end_at, tz = parse.merged_schedule(given.schedule, None)
         changes = EventChanges(start_at=start_at, end_at=end_at, timezone=tz, **given.fields)
-        event, _ = await events.put_event(self.store, principal.tenant_id, new_id("evt_"), changes)
+        event, _ = await events.put_event(
+            self.store, principal.tenant_id, new_id("evt_", id_seed()), changes
+        )
         location = {"Location": self._url(f"/events/{event.id}")}
         return json_response({"data": render.event(event)}, 201, location | etag(event))
 
@@ -182,7 +186,9 @@ class Handlers:
         principal = self._principal(request, REGISTRATIONS_WRITE)
         fields = await self._fields(principal, request, creating=True)
         event_id = request.path_params["event_id"]
-        result = await self._write(request, event_id, new_id("reg_"), fields, must_exist=False)
+        result = await self._write(
+            request, event_id, new_id("reg_", id_seed()), fields, must_exist=False
+        )
         location = self._url(f"/events/{event_id}/registrations/{result.registration.id}")
         headers = {"Location": location} | etag(result.registration)
         return json_response(self._registration(result), 201, headers)
