@@ -111,3 +111,11 @@ def make_tenant(server: LiveServer, scopes: str = "write") -> Iterator[Tenant]:
         yield tenant
     finally:
         tenant.http.close()
+
+
+def routes_of(app: Any) -> Any:
+    """The Starlette app under a surface's middleware (authentication, idempotency): the one whose
+    `routes` are the surface's route table."""
+    while not hasattr(app, "routes"):
+        app = app.app
+    return app

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from tests.builders import make_event, register
-from tests.live import Tenant
+from tests.live import Tenant, routes_of
 from turnout.config import Settings
 from turnout.services import Services
 from turnout.surfaces.cronofy import routes as cronofy
@@ -21,7 +21,7 @@ def routes_with_ids() -> list[tuple[str, str]]:
     services = Services.create(Settings(secret="x" * 32))
     found = []
     for prefix, surface in (("/v1", cronofy), ("/api/v1", webkasa)):
-        for route in surface.build(services).app.routes:  # type: ignore[attr-defined]
+        for route in routes_of(surface.build(services)).routes:
             if "{" in route.path:
                 found += [
                     (method, prefix + route.path) for method in sorted(route.methods - {"HEAD"})

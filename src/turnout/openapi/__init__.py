@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from turnout.config import Settings
-from turnout.openapi import cronofy, operability, webkasa
+from turnout.openapi import cronofy, operability, webkasa, writes
 from turnout.openapi.build import API_KEY, BEARER, HTTP_METHODS, shared_schemas
 from turnout.openapi.page import html
 
@@ -22,7 +22,9 @@ def document(settings: Settings) -> dict[str, Any]:
         "info": _info(),
         "servers": [{"url": settings.base_url}],
         "tags": _tags(),
-        "paths": {**operability.paths(), **cronofy.paths(settings), **webkasa.paths(settings)},
+        "paths": writes.annotate(
+            {**operability.paths(), **cronofy.paths(settings), **webkasa.paths(settings)}
+        ),
         "components": {
             "schemas": {
                 **shared_schemas(),
@@ -61,7 +63,10 @@ def _info() -> dict[str, Any]:
                 "(known path, wrong method); 413 {} (body too large); 422 with the Cronofy error "
                 "object (every validation failure, malformed JSON, and every capacity or "
                 "cancelled-event refusal); 500 {}; 503 {} with Retry-After (database unavailable "
-                "or contended). 400 is never used. The credential is checked before the route, so "
+                "or contended). turnout's own headers add 400 (a malformed Idempotency-Key, "
+                "If-Match or If-None-Match), 409 (idempotency_in_progress, with Retry-After), 412 "
+                "(etag_mismatch) and 428 (precondition_required), in the 422 error object's "
+                "shape. The credential is checked before the route, so "
                 "an unknown /v1 path without a valid key is a 401.",
                 "The /api/v1 surface speaks Webkasa's Events and Registrations dialect over the "
                 "same tenants, events and registrations. Keys go in Authorization: Bearer or "
@@ -79,6 +84,12 @@ def _info() -> dict[str, Any]:
                 "every 429 carries Retry-After. Limits are fixed windows that start on the second "
                 "or the minute; a refused request uses no quota. With TURNOUT_REDIS_URL set, all "
                 "server processes share the counts.",
+                "Retries and concurrency, on both surfaces: every write takes an "
+                "Idempotency-Key (replayed for 24 hours to the same API key); every event and "
+                "registration representation carries a strong ETag naming the resource's state; "
+                "writes to existing resources honour If-Match and If-None-Match: * (412 when "
+                "they do not hold, unless the write would change nothing), and a tenant may "
+                "require one of them (428). See docs/RELIABILITY.md.",
             ]
         ),
         "license": {"name": "MIT", "identifier": "MIT"},

@@ -34,6 +34,12 @@ ERROR_CODES = (
     "VALIDATION_ERROR",
     "INTERNAL_ERROR",
     "SERVICE_UNAVAILABLE",
+    # turnout's own, from the write headers (openapi/writes.py)
+    "INVALID_HEADER",
+    "IDEMPOTENCY_IN_PROGRESS",
+    "IDEMPOTENCY_KEY_REUSED",
+    "PRECONDITION_FAILED",
+    "PRECONDITION_REQUIRED",
 )
 
 

@@ -32,6 +32,8 @@ from turnout.surfaces.http import client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
 
+STATE_CONFLICT_RETRY = 60  # seconds
+
 # Webkasa's detail codes; the core's finer codes fold into them.
 _DETAIL_CODES = {
     "must_be_integer": "invalid",
@@ -50,6 +52,10 @@ def error(
     body: dict[str, Any] = {"error": message, "code": code}
     if details:
         body["details"] = details
+    if status == 409 and not (headers and "Retry-After" in headers):
+        # Every 409 says when a retry could see another state (reliability.md ERR-2). For a full
+        # or cancelled event that is a guess, and a long one: seats free up, but not every second.
+        headers = {**(headers or {}), "Retry-After": str(STATE_CONFLICT_RETRY)}
     return json_response(body, status, headers)
 
 
