@@ -48,6 +48,32 @@ def test_200_concurrent_parties_on_capacity_50_take_exactly_50(tenant: Tenant) -
     assert c["total_count"] == 50
 
 
+def test_cap1_500_requests_from_50_clients_on_capacity_100_five_times(tenant: Tenant) -> None:
+    """reliability.md CAP-1: exactly 100 accepted, each accepted one stored and each refused one
+    absent (no lost or phantom write), the counter right, no 5xx; five independent runs."""
+    for run in range(5):
+        event_id = f"cap1_{run}"
+        make_event(tenant.http, event_id, capacity=100)
+        url = f"/v1/bookable_events/{event_id}/registrations"
+
+        def upsert(i: int, url: str = url) -> Request:
+            return lambda http: http.post(
+                url, json={"registration_id": f"r{i}", "status": "accepted"}
+            )
+
+        responses = burst(tenant.server.url, tenant.key, [upsert(i) for i in range(500)], 50)
+        assert Counter(r.status_code for r in responses) == Counter({200: 100, 422: 400}), run
+        stored = set()
+        page: str | None = url
+        while page:
+            body = tenant.http.get(page).json()
+            stored |= {r["registration_id"] for r in body["registrations"]}
+            page = body["pages"].get("next_page")
+        accepted = {f"r{i}" for i, r in enumerate(responses) if r.status_code == 200}
+        assert stored == accepted, run
+        assert counters(tenant.http, event_id)["seats_taken"] == 100 == recount(tenant, event_id)
+
+
 def test_50_concurrent_upserts_on_capacity_10(tenant: Tenant) -> None:  # C46
     make_event(tenant.http, "c46", capacity=10)
     statuses = race(tenant, "c46", 50)
