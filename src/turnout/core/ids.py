@@ -23,5 +23,12 @@ def check_id(field: str, value: object) -> FieldError | None:
     return None
 
 
+def could_exist(value: str) -> bool:
+    """Whether `value` could name a stored object. Every stored id passed `check_id` (or was made
+    by `new_id`), so any other value names nothing, and is answered without asking the database
+    (PostgreSQL refuses text holding NUL, which a path may carry as %00)."""
+    return len(value) <= MAX_ID_LENGTH and _ID.match(value) is not None
+
+
 def new_id(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(20))

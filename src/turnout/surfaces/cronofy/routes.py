@@ -63,6 +63,9 @@ def build(services: Services) -> ASGIApp:
         Route("/availability", handlers.availability, methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers=HANDLERS)
+    # No 307 from `/x/` to `/x`: Starlette builds that Location from the request's Host header, and
+    # every absolute URL turnout emits starts with TURNOUT_PUBLIC_URL. A trailing slash is a 404.
+    app.router.redirect_slashes = False
     settings = services.settings
     per_tenant = []
     if settings.rate_limits:  # Cronofy documents 50 requests a second and 500 a minute

@@ -56,7 +56,9 @@ def build(services: Services) -> ASGIApp:
             FixedWindow(settings.rate_limit_reads_per_minute, 60),
             FixedWindow(settings.rate_limit_writes_per_minute, 60),
         )
-    return Guard(Starlette(routes=routes, exception_handlers=HANDLERS), services, budgets)
+    app = Starlette(routes=routes, exception_handlers=HANDLERS)
+    app.router.redirect_slashes = False  # as on /v1: no Location built from the Host header
+    return Guard(app, services, budgets)
 
 
 class Handlers:
