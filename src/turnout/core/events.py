@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from turnout.core import localtime, times
+from turnout.core import ids, localtime, times
 from turnout.core.changes import KEEP, Keep
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.etags import Precondition
@@ -99,7 +99,7 @@ async def put_event(
 
 
 async def find_event(store: Store, tenant_id: int, event_id: str, include_drafts: bool) -> Event:
-    event = await store.get_event(tenant_id, event_id)
+    event = await store.get_event(tenant_id, event_id) if ids.could_exist(event_id) else None
     if event is None or (event.status == "draft" and not include_drafts):
         raise NotFound(event_id)
     return event

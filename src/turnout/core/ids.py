@@ -24,6 +24,13 @@ def check_id(field: str, value: object) -> FieldError | None:
     return None
 
 
+def could_exist(value: str) -> bool:
+    """Whether `value` could name a stored object. Every stored id passed `check_id` (or was made
+    by `new_id`), so any other value names nothing, and is answered without asking the database
+    (PostgreSQL refuses text holding NUL, which a path may carry as %00)."""
+    return len(value) <= MAX_ID_LENGTH and _ID.match(value) is not None
+
+
 def new_id(prefix: str, seed: bytes | None = None) -> str:
     """A fresh id; with a `seed`, the same id for the same seed (a retried create finds its object)."""
     if seed is None:

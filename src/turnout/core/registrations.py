@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from msgspec.structs import replace
 
-from turnout.core import times
+from turnout.core import ids, times
 from turnout.core.changes import KEEP, Keep, given_fields
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.etags import Precondition
@@ -95,6 +95,8 @@ async def write_registration(
     A `precondition` is checked against the registration as it is then, unless the write would
     change nothing.
     """
+    if not (ids.could_exist(event_id) and ids.could_exist(registration_id)):
+        raise NotFound(event_id)  # bodies' ids are checked by the surfaces; these came in a path
     now = times.now()
     if precondition is not None:
         precondition.require()
@@ -138,7 +140,9 @@ def _email_matters(old: Registration | None, new: Registration) -> bool:
 
 
 async def find_registration(store: Store, event: Event, registration_id: str) -> Registration:
-    registration = await store.get_registration(event.pk, registration_id)
+    registration = None
+    if ids.could_exist(registration_id):
+        registration = await store.get_registration(event.pk, registration_id)
     if registration is None:
         raise NotFound(registration_id)
     return registration

@@ -54,7 +54,26 @@ def decode_object(body: bytes, empty_is: dict[str, Any] | None = None) -> dict[s
         raise ValidationFailed(
             [FieldError("body", "invalid_json", "the body must be a JSON object")]
         )
+    # PostgreSQL text cannot hold NUL, so refuse it here for both databases alike. JSON can only
+    # carry one escaped, so most bodies skip the walk.
+    if b"\\u0000" in body and (field := _field_with_nul(value)):
+        raise ValidationFailed([FieldError(field, "invalid", f"{field} must not contain NUL")])
     return value
+
+
+def _field_with_nul(body: dict[str, Any]) -> str | None:
+    """The first top-level key whose name or value holds a NUL character, at any depth."""
+    for key, value in body.items():
+        stack = [key, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str) and "\x00" in item:
+                return key.replace("\x00", "") or "body"
+            if isinstance(item, dict):
+                stack += [*item.keys(), *item.values()]
+            elif isinstance(item, list):
+                stack += item
+    return None
 
 
 def bearer_token(request: Request) -> str | None:

@@ -72,7 +72,11 @@ def build(services: Services) -> ASGIApp:
         ),
         Route("/availability", handlers.availability, methods=["POST"]),
     ]
-    app = Idempotency(Starlette(routes=routes, exception_handlers=HANDLERS), services, core_error)
+    routed = Starlette(routes=routes, exception_handlers=HANDLERS)
+    # No 307 from `/x/` to `/x`: Starlette builds that Location from the request's Host header, and
+    # every absolute URL turnout emits starts with TURNOUT_PUBLIC_URL. A trailing slash is a 404.
+    routed.router.redirect_slashes = False
+    app = Idempotency(routed, services, core_error)
     settings = services.settings
     per_tenant = []
     if settings.rate_limits:  # Cronofy documents 50 requests a second and 500 a minute

@@ -9,6 +9,8 @@ X-RateLimit-* and the IETF draft's RateLimit-Policy and RateLimit (`surfaces/rat
 
 from __future__ import annotations
 
+import hmac
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,7 +28,11 @@ def presented_key(request: Request) -> str | None:
     """`Authorization: Bearer` or `X-API-Key`; both only if they carry the same key."""
     bearer = bearer_token(request)
     header = request.headers.get("x-api-key")
-    if bearer is not None and header is not None and bearer != header.strip():
+    if (
+        bearer is not None
+        and header is not None
+        and not hmac.compare_digest(bearer.encode(), header.strip().encode())
+    ):
         raise Unauthenticated("two different keys")
     if bearer is not None:
         return bearer

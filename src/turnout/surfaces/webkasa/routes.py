@@ -59,6 +59,7 @@ def build(services: Services) -> ASGIApp:
             Policy("per-key-writes", settings.rate_limit_writes_per_minute, minute),
         )
     app = Starlette(routes=routes, exception_handlers=HANDLERS)
+    app.router.redirect_slashes = False  # as on /v1: no Location built from the Host header
     return Guard(Idempotency(app, services, core_error), services, budgets)
 
 
