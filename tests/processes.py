@@ -220,13 +220,19 @@ class PrivatePostgres:
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
         self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
-        self._pg_ctl("-o", options, "start")
+        self.start()
         return self
 
     def _pg_ctl(self, *args: str) -> None:
         log = os.path.join(self.root, "server.log")
         self._run("pg_ctl", "-D", self.data, "-l", log, "-w", *args)
+
+    def stop(self) -> None:
+        self._pg_ctl("-m", "fast", "stop")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        self._pg_ctl("-o", options, "start")
 
     def restart(self) -> None:
         """`pg_ctl restart -m fast`: every session is ended, then the server comes back."""
