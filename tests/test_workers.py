@@ -98,8 +98,10 @@ def test_negative_control_across_workers_without_the_guard_oversells(
 ) -> None:
     unsafe = {"TURNOUT_DEBUG_UNSAFE_SEATS": "on", "TURNOUT_DEBUG_RACE_WINDOW_MS": "5"}
     tmp = str(tmp_path_factory.mktemp("unguarded"))
-    with ServerProcess(postgres_url, tmp, workers=3, **unsafe) as server:
-        with make_tenant(server) as tenant:  # type: ignore[arg-type]
-            make_event(tenant.http, "rush", capacity=40)
-            statuses = race(server, tenant, "rush", 160)
+    with (
+        ServerProcess(postgres_url, tmp, workers=3, **unsafe) as server,
+        make_tenant(server) as tenant,  # type: ignore[arg-type]
+    ):
+        make_event(tenant.http, "rush", capacity=40)
+        statuses = race(server, tenant, "rush", 160)
     assert statuses[200] > 40, statuses
