@@ -161,6 +161,18 @@ class PostgresStore:
     async def close(self) -> None:
         await self.pool.close()
 
+    async def durability_warnings(self) -> list[str]:
+        """A 2xx means committed; committed means durable only if the server flushes its WAL."""
+        warnings = []
+        for setting in ("fsync", "synchronous_commit"):
+            row = await self._fetchrow(f"SHOW {setting}")
+            if row is not None and row[0] == "off":
+                warnings.append(
+                    f"PostgreSQL has {setting}=off: writes turnout acknowledged may be lost "
+                    "if the database server crashes"
+                )
+        return warnings
+
     async def ping(self) -> None:
         await self._fetchrow("SELECT 1")
 
