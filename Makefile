@@ -31,7 +31,8 @@ serve: $(STAMP)
 test: install
 	$(BIN)/pytest
 
-# The long runs (`soak` marker), e.g. the state machine at 500 examples × 30 steps per database.
+# The long runs (`soak` marker): the state machine at 500 examples × 30 steps and 20 SIGKILLs
+# per database instead of 3.
 soak: install
 	$(BIN)/pytest -m soak
 

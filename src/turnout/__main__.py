@@ -139,6 +139,8 @@ async def _prepare(settings: Settings) -> None:
     store = await open_store(settings)
     try:
         await store.migrate()
+        for warning in await store.durability_warnings():
+            print(f"turnout: warning: {warning}", file=sys.stderr)
         if await store.count_tenants() > 0:
             return
         try:

@@ -29,6 +29,7 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     access_log: bool = True
     sqlite_synchronous: str = "FULL"
+    pg_pool_size: int = 10  # connections per server process
     rate_limits: bool = True
     rate_limit_reads_per_minute: int = 300
     rate_limit_writes_per_minute: int = 100
@@ -82,6 +83,8 @@ class Settings:
             )
         if not 1 <= self.page_size <= 1000:
             raise ConfigError("TURNOUT_PAGE_SIZE must be between 1 and 1000")
+        if not 1 <= self.pg_pool_size <= 1000:
+            raise ConfigError("TURNOUT_PG_POOL_SIZE must be between 1 and 1000")
         if self.sqlite_synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
             raise ConfigError("TURNOUT_SQLITE_SYNCHRONOUS must be FULL, EXTRA or NORMAL")
         limits = (

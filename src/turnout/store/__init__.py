@@ -11,7 +11,9 @@ async def open_store(settings: Settings) -> Store:
     if settings.is_postgres:
         from turnout.store.postgres import PostgresStore
 
-        return await PostgresStore.open(settings.database_url, unsafe_race_window=window)
+        return await PostgresStore.open(
+            settings.database_url, unsafe_race_window=window, pool_size=settings.pg_pool_size
+        )
     from turnout.store.sqlite import SqliteStore
 
     path = settings.database_url.removeprefix("sqlite:///")

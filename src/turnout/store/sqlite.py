@@ -113,6 +113,14 @@ class SqliteStore:
         self.reader.close()
         self.db.close()
 
+    async def durability_warnings(self) -> list[str]:
+        if self.db.execute("PRAGMA synchronous").fetchone()[0] >= 2:  # FULL or EXTRA
+            return []
+        return [
+            "SQLite synchronous is below FULL (TURNOUT_SQLITE_SYNCHRONOUS): writes turnout "
+            "acknowledged may be lost on power loss, though not on a crash of turnout"
+        ]
+
     async def ping(self) -> None:
         self.reader.execute("SELECT 1").fetchone()
 

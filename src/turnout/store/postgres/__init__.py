@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator, Sequence
 from importlib import resources
@@ -78,6 +79,23 @@ _FIRST_PAGE = (
 )
 _EVENT_HINTS = 10_000  # events remembered per process for writes' first tries
 
+# Errors that mean "the database cannot answer now", not "this request is wrong": a refused or lost
+# connection (OSError, class 08, asyncpg's InterfaceError), a server shutting down, starting up or
+# cancelling the statement (class 57: `pg_ctl restart`), or out of connections or disk (class 53).
+# They become 503 + Retry-After; a write that got one may or may not have committed, like any
+# unanswered request, and a retry of the same registration converges.
+_UNREACHABLE = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+)
+_BROKEN = (*_UNREACHABLE, asyncpg.InternalClientError)  # …or a connection in an unknown state
+# A transaction left open by a process that stopped talking (a hung worker, a network partition)
+# would hold its row locks, and so block its events' writes, until PostgreSQL ends it.
+_IDLE_IN_TRANSACTION_TIMEOUT = "60s"
+
 
 class PostgresStore:
     dialect = "postgres"
@@ -89,22 +107,47 @@ class PostgresStore:
         self.unsafe_race_window = unsafe_race_window
 
     @classmethod
-    async def open(cls, url: str, unsafe_race_window: float | None = None) -> PostgresStore:
+    async def open(
+        cls, url: str, unsafe_race_window: float | None = None, pool_size: int = 10
+    ) -> PostgresStore:
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
-        except (OSError, asyncpg.PostgresError) as exc:
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=1,
+                max_size=pool_size,
+                server_settings={
+                    "idle_in_transaction_session_timeout": _IDLE_IN_TRANSACTION_TIMEOUT,
+                    # pg_stat_activity then shows which server process holds each connection.
+                    "application_name": f"turnout/{os.getpid()}",
+                },
+            )
+        except _BROKEN as exc:
             raise Unavailable(f"cannot reach PostgreSQL: {exc}") from exc
         return cls(pool, unsafe_race_window)
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
         try:
-            async with self.pool.acquire() as conn:
-                yield conn
-        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
+            conn = await self.pool.acquire()
+        except _BROKEN as exc:  # no connection could be opened
             raise Unavailable(f"PostgreSQL is unreachable: {exc}") from exc
+        try:
+            yield conn
+        except _BROKEN as exc:
+            # A session the server ended can leave asyncpg's connection in a state where its next
+            # query fails ("cannot switch to state …"): never reuse it. The pool opens a new one
+            # on a later acquire, so once the server is back, requests succeed again without a
+            # restart of turnout. (A connection already closed has already left the pool.)
+            with contextlib.suppress(asyncpg.InterfaceError):
+                conn.terminate()
+            raise Unavailable(f"PostgreSQL connection lost: {exc}") from exc
         except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
             raise Unavailable(str(exc)) from exc
+        finally:
+            # Releasing resets the session, which fails if the server has just ended it; asyncpg
+            # then terminates the connection. The work is done either way, so its answer stands.
+            with contextlib.suppress(*_BROKEN):
+                await self.pool.release(conn)
 
     async def _fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         async with self._connection() as conn:
@@ -135,6 +178,18 @@ class PostgresStore:
 
     async def close(self) -> None:
         await self.pool.close()
+
+    async def durability_warnings(self) -> list[str]:
+        """A 2xx means committed; committed means durable only if the server flushes its WAL."""
+        warnings = []
+        for setting in ("fsync", "synchronous_commit"):
+            row = await self._fetchrow(f"SHOW {setting}")
+            if row is not None and row[0] == "off":
+                warnings.append(
+                    f"PostgreSQL has {setting}=off: writes turnout acknowledged may be lost "
+                    "if the database server crashes"
+                )
+        return warnings
 
     async def ping(self) -> None:
         await self._fetchrow("SELECT 1")
