@@ -50,6 +50,9 @@ class Settings:
     # Test-only negative control: honour Idempotency-Key by look-up-then-store, without claiming the
     # key in the write's transaction. Never set this in production.
     debug_unsafe_idempotency: bool = False
+    # Test-only: a file holding a count N; the Nth keyed write to commit after it appears deletes it
+    # and SIGKILLs its own process between the COMMIT and storing the response (IDEM-5).
+    debug_idempotency_crash_file: str = ""
     # Test-only: the length of every per-minute rate-limit window, so tests see windows end.
     debug_rate_limit_minute_seconds: int = 60
 

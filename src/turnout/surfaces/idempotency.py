@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import signal
 import time
 from collections.abc import Callable
 
@@ -89,6 +91,8 @@ class Idempotency:
                 await _send(send, found.response, replayed=True)
                 return
         storable = response.status < 500 and response.status not in _NOT_STORED
+        if crash_file := self.services.settings.debug_idempotency_crash_file:
+            _crash_if_asked(crash_file)
         try:
             await self.services.store.finish_claim(claim, response if storable else None)
         except TurnoutError:
@@ -150,6 +154,25 @@ class Idempotency:
         finally:
             claims.current.reset(token)
         return StoredResponse(status, headers, b"".join(chunks))
+
+
+def _crash_if_asked(path: str) -> None:
+    """Test-only (TURNOUT_DEBUG_IDEMPOTENCY_CRASH_FILE): the file holds a countdown of keyed
+    writes; the one that takes it to 0 deletes it and dies here, as a SIGKILL would. Taking the file
+    by rename makes one process at a time count (the others skip; tests need no exact count)."""
+    mine = f"{path}.{os.getpid()}"
+    try:
+        os.rename(path, mine)
+    except FileNotFoundError:
+        return
+    with open(mine) as f:
+        left = int(f.read().strip() or "1") - 1
+    if left <= 0:
+        os.remove(mine)
+        os.kill(os.getpid(), signal.SIGKILL)
+    with open(mine, "w") as f:
+        f.write(str(left))
+    os.rename(mine, path)
 
 
 def _valid_key(values: list[bytes]) -> str:
