@@ -11,7 +11,8 @@ import asyncio
 import logging
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -27,16 +28,21 @@ REDIS_URL = os.environ.get("TURNOUT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 BACKENDS = ["sqlite", "postgres"]
 
 
-def _postgres_reachable() -> str | None:
-    async def probe() -> None:
-        conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
-        await conn.close()
-
+def _problem(probe: Callable[[], Coroutine[Any, Any, None]]) -> str | None:
+    """None when `probe` succeeds; else what went wrong, for the skip or failure message."""
     try:
         asyncio.run(probe())
         return None
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
+
+
+def _postgres_reachable() -> str | None:
+    async def probe() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+        await conn.close()
+
+    return _problem(probe)
 
 
 def _redis_reachable() -> str | None:
@@ -47,11 +53,7 @@ def _redis_reachable() -> str | None:
         finally:
             await client.aclose()
 
-    try:
-        asyncio.run(probe())
-        return None
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
+    return _problem(probe)
 
 
 @pytest.fixture(scope="session")

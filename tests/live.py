@@ -57,16 +57,20 @@ class LiveServer:
         self._thread.join(timeout=20)
 
     def run(self, coro_fn: Any) -> Any:
-        """Run `coro_fn(store)` against this server's database, on a connection of its own."""
+        return run_on_store(self.settings, coro_fn)
 
-        async def go() -> Any:
-            store = await open_store(self.settings)
-            try:
-                return await coro_fn(store)
-            finally:
-                await store.close()
 
-        return asyncio.run(go())
+def run_on_store(settings: Settings, coro_fn: Any) -> Any:
+    """Run `coro_fn(store)` against the database of `settings`, on a connection of its own."""
+
+    async def go() -> Any:
+        store = await open_store(settings)
+        try:
+            return await coro_fn(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(go())
 
 
 class Tenant:

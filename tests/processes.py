@@ -10,7 +10,6 @@ used by other test sessions and must never be restarted.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import glob
 import os
@@ -28,9 +27,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.live import free_port
+from tests.live import free_port, run_on_store
 from turnout.config import Settings
-from turnout.store import open_store
 
 
 class ServerProcess:
@@ -141,16 +139,7 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def run(self, coro_fn: Any) -> Any:
-        """Run `coro_fn(store)` against this server's database, on a connection of its own."""
-
-        async def go() -> Any:
-            store = await open_store(self.settings)
-            try:
-                return await coro_fn(store)
-            finally:
-                await store.close()
-
-        return asyncio.run(go())
+        return run_on_store(self.settings, coro_fn)
 
 
 def _children(pid: int) -> list[int]:
