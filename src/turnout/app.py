@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -57,13 +59,23 @@ def build_app(settings: Settings) -> ASGIApp:
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
             Route("/docs", docs),
-            Mount("/v1", cronofy.build(services)),
-            Mount("/api/v1", webkasa.build(services)),
+            SurfaceMount("/v1", cronofy.build(services)),
+            SurfaceMount("/api/v1", webkasa.build(services)),
         ],
         lifespan=lifespan,
     )
     accesslog.configure(settings.access_log)
     return accesslog.AccessLog(app)
+
+
+class SurfaceMount(Mount):
+    """A Mount that owns every path under its prefix. Starlette's matches the rest with `.*`, which
+    stops at a newline, so /v1/a%0Ab fell through to a plain-text 404, without authentication, in
+    neither surface's error shape."""
+
+    def __init__(self, path: str, app: ASGIApp, **kwargs: Any) -> None:
+        super().__init__(path, app, **kwargs)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 def app_from_env() -> ASGIApp:

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from turnout.core import localtime, times
+from turnout.core import ids, localtime, times
 from turnout.core.changes import KEEP, Keep
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.model import Event, EventStatus
@@ -87,11 +87,13 @@ async def put_event(
     def decide(old: Event | None) -> EventFields | None:
         return apply_event_changes(old, changes(old) if callable(changes) else changes)
 
+    if not ids.could_exist(event_id):  # surfaces check new ids; this is an update's path
+        raise NotFound(event_id)
     return await store.write_event(tenant_id, event_id, decide, times.now())
 
 
 async def find_event(store: Store, tenant_id: int, event_id: str, include_drafts: bool) -> Event:
-    event = await store.get_event(tenant_id, event_id)
+    event = await store.get_event(tenant_id, event_id) if ids.could_exist(event_id) else None
     if event is None or (event.status == "draft" and not include_drafts):
         raise NotFound(event_id)
     return event

@@ -23,5 +23,11 @@ def check_id(field: str, value: object) -> FieldError | None:
     return None
 
 
+def could_exist(value: str) -> bool:
+    """Whether any object can have this id. Lookups by one that cannot (from a path, say) are
+    answered "not found" without asking the database, which may refuse such text (NUL)."""
+    return check_id("id", value) is None
+
+
 def new_id(prefix: str) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(20))

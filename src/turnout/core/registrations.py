@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from msgspec.structs import replace
 
-from turnout.core import times
+from turnout.core import ids, times
 from turnout.core.changes import KEEP, Keep, given_fields
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.metadata import email_key
@@ -114,6 +114,10 @@ async def write_registration(
             record_history=_status_changed(old, new),
         )
 
+    if not ids.could_exist(event_id):
+        raise NotFound(event_id)
+    if not ids.could_exist(registration_id):  # surfaces check new ids; this is a path's
+        raise NotFound(registration_id)
     return await store.write_registration(tenant_id, event_id, registration_id, decide, first_page)
 
 
@@ -130,7 +134,9 @@ def _email_matters(old: Registration | None, new: Registration) -> bool:
 
 
 async def find_registration(store: Store, event: Event, registration_id: str) -> Registration:
-    registration = await store.get_registration(event.pk, registration_id)
+    registration = None
+    if ids.could_exist(registration_id):
+        registration = await store.get_registration(event.pk, registration_id)
     if registration is None:
         raise NotFound(registration_id)
     return registration
