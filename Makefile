@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve test lint format bench bench-quick clean
+.PHONY: install serve test soak lint format bench bench-quick clean
 
 install: $(STAMP) tests/js/node_modules/.installed
 
@@ -30,6 +30,10 @@ serve: $(STAMP)
 
 test: install
 	$(BIN)/pytest
+
+# The long runs (`soak` marker), e.g. schemathesis at 1,000 examples per operation per database.
+soak: install
+	$(BIN)/pytest -m soak
 
 # turnout beside its ceiling; with TURNOUT_DATABASE_URL=postgresql://..., beside pgbench instead.
 bench: $(VENV)/.bench-installed
