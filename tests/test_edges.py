@@ -94,3 +94,11 @@ def test_ids_that_cannot_exist_are_not_found(tenant: Tenant) -> None:
     )
     assert r.status_code == 422, r.text
     assert list(r.json()["errors"]) == ["bookable_events"]
+
+
+@pytest.mark.parametrize("body", [b" ", b"\x0b"])
+def test_a_blank_body_is_malformed_not_empty(tenant: Tenant, body: bytes) -> None:
+    event = create_event(tenant.http)
+    r = tenant.http.patch(f"/api/v1/events/{event['id']}", content=body)
+    assert (r.status_code, code(r)) == (422, "VALIDATION_ERROR")
+    assert tenant.http.patch(f"/api/v1/events/{event['id']}", content=b"").status_code == 200

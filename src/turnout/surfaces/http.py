@@ -53,7 +53,8 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def decode_object(body: bytes, empty_is: dict[str, Any] | None = None) -> dict[str, Any]:
     """The body as a JSON object. Arrays, scalars, bad UTF-8 and NaN/Infinity are malformed."""
-    if not body.strip() and empty_is is not None:
+    # Only no bytes at all is an empty body: "\x0b" or " " is malformed JSON, not {}.
+    if not body and empty_is is not None:
         return dict(empty_is)
     try:
         value = msgspec.json.decode(body)
