@@ -31,8 +31,8 @@ serve: $(STAMP)
 test: install
 	$(BIN)/pytest
 
-# The long runs (`soak` marker): the state machine at 500 examples × 30 steps and 20 SIGKILLs
-# per database instead of 3.
+# The long runs (`soak` marker): the state machine at 500 examples × 30 steps, 20 SIGKILLs per
+# database instead of 3, and schemathesis at 1,000 examples per operation per database.
 soak: install
 	$(BIN)/pytest -m soak
 

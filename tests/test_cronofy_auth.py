@@ -45,6 +45,17 @@ def test_unknown_path_checks_the_credential_first(tenant: Tenant) -> None:
 def test_wrong_method_is_405(tenant: Tenant) -> None:
     r = tenant.http.put("/v1/bookable_events")
     assert (r.status_code, r.json()) == (405, {})
+    assert r.headers["allow"] == "GET, HEAD, POST"  # RFC 9110: every method of the path
+
+
+def test_a_path_with_a_newline_stays_in_the_surface(tenant: Tenant) -> None:
+    # Starlette's mount stopped at the newline: a plain-text 404, before authentication.
+    path = "/v1/bookable_events/a%0Ab/registrations"
+    with tenant.client() as http:
+        r = http.get(path)
+        assert (r.status_code, r.json()) == (401, {})
+    r = tenant.http.get(path)
+    assert (r.status_code, r.json()) == (404, {})
 
 
 def test_read_scope_cannot_write(tenant: Tenant) -> None:

@@ -527,8 +527,10 @@ def test_webkasa_query_parameters(document: dict[str, Any]) -> None:
     for _, _, op in webkasa_operations(document):
         for p in op.get("parameters", []):
             if p["name"] in ("upcoming", "past", "include_counts", "status"):
-                assert p["schema"] == {**p["schema"], "type": "string"}
-                assert "enum" not in p["schema"]  # read case-insensitively
+                # Read trimmed and case-insensitively: the enum only names the usual spellings.
+                for text in ("TRUE", " Published ", "confirmed", "other"):
+                    assert Draft202012Validator(p["schema"]).is_valid(text)
+                assert p["schema"]["anyOf"][0]["enum"]
             if p["name"] == "limit":
                 assert p["schema"]["minimum"] == 1 and "100" in p["description"]
             if p["name"] == "offset":
@@ -803,9 +805,9 @@ def test_webkasa_event_bodies_follow_the_field_rules(document: dict[str, Any]) -
         ("slots", 2.5),
         ("slots", "30"),
         ("cost", -1),
-        ("status", "live"),
-        ("status", "Published"),
+        ("status", 1),
         ("start_time", "9:00"),
+        ("start_time", "24:00"),
         ("start_date", "2024/05/01"),
         ("description", "d" * 5001),
         ("location", "l" * 501),
@@ -814,10 +816,14 @@ def test_webkasa_event_bodies_follow_the_field_rules(document: dict[str, Any]) -
         assert_invalid(document, "WebkasaEventCreate", {**good, field: value})
     assert_invalid(document, "WebkasaEventCreate", {"title": "T"})
     assert_invalid(document, "WebkasaEventCreate", {**good, "end_date": "2024-05-02"})
+    # Read case-insensitively, and null means the default (test_webkasa_events.py pins both).
+    defaults = {"status": None, "timezone": None, "end_date": None}
+    assert_valid(document, "WebkasaEventCreate", {**good, **defaults})
+    assert_valid(document, "WebkasaEventCreate", {**good, "status": "Published"})
     assert_valid(document, "WebkasaEventUpdate", {})
     nulls = {k: None for k in ("description", "location", "cost", "slots", "end_time", "end_date")}
-    assert_valid(document, "WebkasaEventUpdate", nulls)
-    for field in ("title", "start_date", "timezone", "status"):
+    assert_valid(document, "WebkasaEventUpdate", {**nulls, "timezone": None})
+    for field in ("title", "start_date", "status"):
         assert_invalid(document, "WebkasaEventUpdate", {field: None})
 
 
@@ -835,6 +841,8 @@ def test_webkasa_registration_bodies_follow_the_field_rules(document: dict[str, 
         ("guest_count", 10000),
         ("notes", "n" * 2001),
         ("attendee_email", "a" * 257),
+        ("attendee_email", "@example.com"),
+        ("attendee_email", "a@b@c"),
         ("attendee_name", ""),
     ]:
         assert_invalid(document, "WebkasaRegistrationCreate", {**good, field: value})
@@ -850,6 +858,22 @@ def test_webkasa_registration_bodies_follow_the_field_rules(document: dict[str, 
 
 
 # The HTML page
+
+
+def test_every_link_names_an_operation_and_its_parameters(document: dict[str, Any]) -> None:
+    by_id = {op["operationId"]: op for _, _, op in operations(document)}
+    links = [
+        (op["operationId"], link)
+        for _, _, op in operations(document)
+        for response in op["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert len(links) >= 19  # create → read → update → delete on both surfaces, and more
+    for source, link in links:
+        target = by_id[link["operationId"]]
+        names = {p["name"] for p in target.get("parameters", [])}
+        assert set(link.get("parameters", {})) <= names, (source, link)
+        assert "requestBody" not in link or "requestBody" in target, (source, link)
 
 
 def test_html_lists_every_operation(document: dict[str, Any]) -> None:

@@ -124,6 +124,16 @@ def test_unknown_routes_and_methods(tenant: Tenant) -> None:
     assert (r.status_code, code(r)) == (404, "NOT_FOUND")
     r = tenant.http.put("/api/v1/events")
     assert (r.status_code, code(r)) == (405, "METHOD_NOT_ALLOWED")
+    assert r.headers["allow"] == "GET, HEAD, POST"  # RFC 9110: every method of the path
+
+
+def test_a_path_with_a_newline_stays_in_the_surface(tenant: Tenant) -> None:
+    # Starlette's mount stopped at the newline: a plain-text 404, before authentication.
+    with tenant.client() as http:
+        r = http.get("/api/v1/events/a%0Ab")
+        assert (r.status_code, code(r)) == (401, "UNAUTHORIZED")
+    r = tenant.http.get("/api/v1/events/a%0Ab")
+    assert (r.status_code, code(r)) == (404, "NOT_FOUND")
 
 
 @pytest.fixture

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -73,8 +75,8 @@ def build_app(settings: Settings) -> ASGIApp:
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
             Route("/docs", docs),
-            Mount("/v1", cronofy.build(services)),
-            Mount("/api/v1", webkasa.build(services)),
+            SurfaceMount("/v1", cronofy.build(services)),
+            SurfaceMount("/api/v1", webkasa.build(services)),
         ],
         lifespan=lifespan,
     )
@@ -90,6 +92,16 @@ async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:
         except Exception:
             logging.getLogger("turnout.idempotency").warning("purging keys failed", exc_info=True)
         await asyncio.sleep(3600)
+
+
+class SurfaceMount(Mount):
+    """A Mount that owns every path under its prefix. Starlette's matches the rest with `.*`, which
+    stops at a newline, so /v1/a%0Ab fell through to a plain-text 404, without authentication, in
+    neither surface's error shape."""
+
+    def __init__(self, path: str, app: ASGIApp, **kwargs: Any) -> None:
+        super().__init__(path, app, **kwargs)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 def app_from_env() -> ASGIApp:

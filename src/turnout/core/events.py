@@ -95,6 +95,8 @@ async def put_event(
             precondition.check(old)
         return fields
 
+    if not ids.could_exist(event_id):  # surfaces check new ids; this is an update's path
+        raise NotFound(event_id)
     return await store.write_event(tenant_id, event_id, decide, times.now())
 
 

@@ -15,8 +15,9 @@ from typing import Any
 from turnout.core import times
 from turnout.core.errors import FieldError, ValidationFailed
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-_TIME = re.compile(r"\d{2}:\d{2}\Z")
+# ASCII: Python's \d also matches other scripts' digits, which int() reads ("١٢:٣٠" is 12:30).
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
+_TIME = re.compile(r"\d{2}:\d{2}\Z", re.ASCII)
 
 
 class NonexistentTime(ValueError):
@@ -65,7 +66,8 @@ def to_instant(day: dt.date, time: dt.time, tz_name: str) -> int:
 def local_parts(instant: int, tz_name: str) -> tuple[str, str]:
     """(YYYY-MM-DD, HH:MM) of `instant` in the zone; seconds are dropped."""
     local = dt.datetime.fromtimestamp(instant, zone(tz_name))
-    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
+    # date.isoformat pads the year to four digits; strftime's %Y does not on glibc.
+    return local.date().isoformat(), local.strftime("%H:%M")
 
 
 def schedule(

@@ -124,6 +124,10 @@ async def write_registration(
             record_history=_status_changed(old, new),
         )
 
+    if not ids.could_exist(event_id):
+        raise NotFound(event_id)
+    if not ids.could_exist(registration_id):  # surfaces check new ids; this is a path's
+        raise NotFound(registration_id)
     return await store.write_registration(tenant_id, event_id, registration_id, decide, first_page)
 
 

@@ -7,8 +7,9 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 
+# ASCII: Python's \d also matches other scripts' digits, which int() would read.
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})\Z"
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})\Z", re.ASCII
 )
 
 
@@ -55,5 +56,6 @@ def parse_rfc3339(text: str) -> int:
 
 @lru_cache(maxsize=1 << 16)
 def format_utc(instant: int) -> str:
-    # Cached: a page renders three instants per registration, and most repeat (strftime is slow).
-    return datetime.fromtimestamp(instant, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Cached: a page renders three instants per registration, and most repeat. isoformat, not
+    # strftime: %Y does not pad years before 1000 to four digits on glibc ("692-02-18").
+    return datetime.fromtimestamp(instant, UTC).replace(tzinfo=None).isoformat() + "Z"

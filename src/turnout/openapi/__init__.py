@@ -10,6 +10,7 @@ from typing import Any
 from turnout.config import Settings
 from turnout.openapi import cronofy, operability, webkasa, writes
 from turnout.openapi.build import API_KEY, BEARER, HTTP_METHODS, shared_schemas
+from turnout.openapi.links import add_links
 from turnout.openapi.page import html
 
 __all__ = ["HTTP_METHODS", "document", "html"]
@@ -17,7 +18,7 @@ __all__ = ["HTTP_METHODS", "document", "html"]
 
 def document(settings: Settings) -> dict[str, Any]:
     """The OpenAPI 3.1.0 document for a server configured by `settings`."""
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": _info(),
         "servers": [{"url": settings.base_url}],
@@ -35,6 +36,8 @@ def document(settings: Settings) -> dict[str, Any]:
             "securitySchemes": {BEARER: _bearer_scheme(), API_KEY: webkasa.api_key_scheme()},
         },
     }
+    add_links(document)
+    return document
 
 
 def _info() -> dict[str, Any]:

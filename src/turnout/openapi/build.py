@@ -111,6 +111,14 @@ def rendered(properties: dict[str, Schema], description: str = "") -> Schema:
     return object_schema(properties, list(properties), description)
 
 
+def spellings(words: list[str], nullable: bool = False) -> Schema:
+    """A word the surface reads trimmed and case-insensitively. The schema admits any string (so it
+    never forbids what the server accepts); the enum names the canonical spellings, which readers
+    and test generators see first."""
+    other = {"type": ["string", "null"] if nullable else "string"}
+    return {"anyOf": [{"enum": words}, other]}
+
+
 def id_schema(description: str) -> Schema:
     return {
         "type": "string",

@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 from turnout.auth.keys import Principal
 from turnout.core import etags
@@ -21,6 +22,17 @@ def client_gone(_: Request, __: Exception) -> Response:
     """The client hung up before sending its whole body: nobody is left to answer, and it is no
     server error. Nothing was written, because bodies are read before any write."""
     return Response(status_code=400)
+
+
+def allowed_methods(request: Request) -> str:
+    """A 405's Allow header (RFC 9110 §15.5.6): every method this surface's routes take at the
+    request's path. Starlette names only the first matching route's, and each route here has one."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -44,7 +56,8 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def decode_object(body: bytes, empty_is: dict[str, Any] | None = None) -> dict[str, Any]:
     """The body as a JSON object. Arrays, scalars, bad UTF-8 and NaN/Infinity are malformed."""
-    if not body.strip() and empty_is is not None:
+    # Only no bytes at all is an empty body: "\x0b" or " " is malformed JSON, not {}.
+    if not body and empty_is is not None:
         return dict(empty_is)
     try:
         value = msgspec.json.decode(body)

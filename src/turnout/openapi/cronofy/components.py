@@ -12,6 +12,9 @@ from turnout.surfaces.cronofy.parse import (
     MAX_NOTES,
 )
 
+# What core.times.parse_rfc3339 reads: upper-case T and Z, fractional seconds only if all zero.
+RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.0+)?(Z|[+-]\d{2}:\d{2})$"
+
 ERROR_KEYS = (
     "required",
     "invalid",
@@ -91,10 +94,16 @@ def _event_upsert() -> Schema:
     return object_schema(
         {
             "bookable_event_id": id_schema("Client-chosen id, unique within the tenant."),
-            "start": {"type": "string", "format": "date-time", "description": time_rule},
+            "start": {
+                "type": "string",
+                "format": "date-time",
+                "pattern": RFC3339,
+                "description": time_rule,
+            },
             "end": {
                 "type": "string",
                 "format": "date-time",
+                "pattern": RFC3339,
                 "description": time_rule + " After start.",
             },
             "status": {"type": "string", "enum": ["confirmed", "cancelled"]},

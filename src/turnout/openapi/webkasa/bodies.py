@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from turnout.core.metadata import MAX_STRING_LENGTH
-from turnout.openapi.build import Schema, object_schema
+from turnout.openapi.build import Schema, object_schema, spellings
 from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, READINGS
 from turnout.surfaces.webkasa.parse import MAX_GUESTS
 
@@ -13,7 +13,7 @@ MAX_SLOTS = 2**31 - 1
 MAX_COST = 10**9
 EVENT_STATUSES = tuple(EVENT_STATUS_IN)
 DATE: Schema = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-TIME: Schema = {"type": "string", "pattern": r"^\d{2}:\d{2}$"}
+TIME: Schema = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
 
 # The spec's examples (§5 W3, §6.1 W6).
 SPEC_EVENT = {
@@ -64,11 +64,11 @@ def _event_properties(creating: bool) -> dict[str, Schema]:
             "(otherwise a 422 on end_time).",
         ),
         "end_date": (
-            {
-                **DATE,
-                "description": "A turnout extension for events that cross midnight; valid only "
-                "with end_time. Default start_date. null is a 422 here.",
-            }
+            _nullable(
+                DATE,
+                "A turnout extension for events that cross midnight; valid only with end_time. "
+                "Omitted or null: start_date.",
+            )
             if creating
             else _nullable(
                 DATE,
@@ -76,8 +76,8 @@ def _event_properties(creating: bool) -> dict[str, Schema]:
             )
         ),
         "timezone": {
-            "type": "string",
-            "description": f"A valid IANA name (default UTC); null is a 422.{keep}",
+            "type": ["string", "null"],
+            "description": f"A valid IANA name; null or omitted: UTC on create.{keep}",
             "examples": ["America/Los_Angeles"],
         },
         "description": {
@@ -105,10 +105,14 @@ def _event_properties(creating: bool) -> dict[str, Schema]:
             f"are refused until usage falls below it.{keep}",
         },
         "status": {
-            "type": "string",
-            "enum": list(EVENT_STATUSES),
-            "description": "Exactly as written (lower case). "
-            + ("Default draft." if creating else "Any transition is allowed."),
+            **spellings(list(EVENT_STATUSES), nullable=creating),
+            "description": f"One of {', '.join(EVENT_STATUSES)}, case-insensitive; anything else "
+            + (
+                "is a 422. Omitted or null: draft."
+                if creating
+                else "(null too) is a 422. Any transition is allowed."
+            ),
+            "examples": list(EVENT_STATUSES),
         },
     }
 
@@ -121,7 +125,9 @@ def event_create() -> Schema:
         "fields are ignored.",
         additionalProperties=True,
     )
-    schema["dependentRequired"] = {"end_date": ["end_time"]}
+    # end_date needs end_time, unless it is null (null means no end date).
+    schema["if"] = {"properties": {"end_date": {"type": "string"}}, "required": ["end_date"]}
+    schema["then"] = {"properties": {"end_time": {"type": "string"}}, "required": ["end_time"]}
     return schema
 
 
@@ -129,8 +135,9 @@ def event_update() -> Schema:
     return object_schema(
         _event_properties(creating=False),
         [],
-        "The W4 body: W3's fields, all optional; omitted fields are kept. Given time fields are "
-        "merged with the event's current local fields, then its instants are recomputed.",
+        "The W4 body: W3's fields, all optional; omitted fields are kept (an empty body changes "
+        "nothing). Given time fields are merged with the event's current local fields, then its "
+        "instants are recomputed.",
         additionalProperties=True,
     )
 
@@ -142,6 +149,8 @@ def _registration_properties(creating: bool) -> dict[str, Schema]:
         "attendee_email": {
             "type": "string",
             "maxLength": MAX_STRING_LENGTH,
+            # Looser than the rule (Python's and JSON Schema's whitespace differ), never stricter.
+            "pattern": r"^[^@]*[^@ \t\n\r][^@]*@[^@]*[^@ \t\n\r][^@]*$",
             "description": "Exactly one @, a non-empty local part, a domain without whitespace; "
             "trimmed. At most one active registration per email (case-insensitive) per event. "
             "null is a 422.",
@@ -158,7 +167,7 @@ def _registration_properties(creating: bool) -> dict[str, Schema]:
             "description": "Free-form; null clears it.",
         },
         "status": {
-            "type": "string",
+            **spellings(list(READINGS)),
             "description": f"One of {statuses}, case-insensitive (default PENDING). PENDING → "
             "pending, CONFIRMED → accepted with the check-in undone, ATTENDED → accepted with "
             "the whole party checked in, CANCELLED → removed (check-in data kept). A status "
@@ -195,8 +204,8 @@ def registration_update() -> Schema:
     return object_schema(
         _registration_properties(creating=False),
         [],
-        "The W8 body: W6's fields, all optional; omitted fields are kept. Unknown keys are "
-        "ignored.",
+        "The W8 body: W6's fields, all optional; omitted fields are kept (an empty body changes "
+        "nothing). Unknown keys are ignored.",
         additionalProperties=True,
     )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from turnout.auth.keys import EVENTS_READ, EVENTS_WRITE
-from turnout.openapi.webkasa.bodies import SPEC_EVENT
+from turnout.openapi.build import spellings
+from turnout.openapi.webkasa.bodies import EVENT_STATUSES, SPEC_EVENT
 from turnout.openapi.webkasa.responses import (
     Responses,
     body,
@@ -37,7 +38,7 @@ def list_events(r: Responses) -> dict[str, Any]:
                 "status",
                 "published, draft or cancelled (read case-insensitively); anything else is "
                 "a 422. Omitted: every status.",
-                {"type": "string", "examples": ["published"]},
+                spellings(list(EVENT_STATUSES)),
             ),
             boolean("upcoming", "Only events that have not ended (end > now)."),
             boolean("past", "Only events that have ended (end ≤ now); with upcoming, a 422."),
@@ -139,7 +140,7 @@ def update_event(r: Responses) -> dict[str, Any]:
             ),
         },
         parameters=[event_id_param()],
-        body=body("WebkasaEventUpdate", {"slots": 40, "status": "cancelled"}),
+        body=body("WebkasaEventUpdate", {"slots": 40, "status": "cancelled"}, required=False),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from turnout.auth.keys import REGISTRATIONS_READ, REGISTRATIONS_WRITE
+from turnout.openapi.build import spellings
 from turnout.openapi.webkasa.bodies import SPEC_REGISTRATION
 from turnout.openapi.webkasa.responses import (
     DUPLICATE_REGISTRATION,
@@ -53,7 +54,7 @@ def list_registrations(r: Responses) -> dict[str, Any]:
                 "status",
                 f"Only registrations reading this: {', '.join(READINGS)} "
                 "(case-insensitive); anything else is a 422.",
-                {"type": "string", "examples": ["CONFIRMED"]},
+                spellings(list(READINGS)),
             ),
             *pagination(),
         ],
@@ -157,7 +158,7 @@ def update_registration(r: Responses) -> dict[str, Any]:
             ),
         },
         parameters=[event_id_param(), registration_id_param()],
-        body=body("WebkasaRegistrationUpdate", {"guest_count": 1, "notes": None}),
+        body=body("WebkasaRegistrationUpdate", {"guest_count": 1, "notes": None}, required=False),
     )
 
 

@@ -15,6 +15,7 @@ from turnout.openapi.build import (
     path_param,
     ratelimit_headers,
     ref,
+    spellings,
 )
 from turnout.surfaces.webkasa.parse import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
@@ -245,7 +246,7 @@ def boolean(name: str, meaning: str) -> dict[str, Any]:
     return query(
         name,
         f"{meaning} true, false, 1 or 0, case-insensitive; anything else is a 422. Default false.",
-        {"type": "string", "examples": ["true"]},
+        spellings(["true", "false", "1", "0"]),
     )
 
 

@@ -26,7 +26,7 @@ from turnout.core.errors import (
     ValidationFailed,
 )
 from turnout.ratelimit import Decision
-from turnout.surfaces.http import client_gone, json_response
+from turnout.surfaces.http import allowed_methods, client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
 
@@ -90,8 +90,10 @@ def too_many(decision: Decision) -> Response:
     return json_response({}, 429, {"Retry-After": str(decision.retry_after)})
 
 
-def http_error(_: Request, exc: Exception) -> Response:
+def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return json_response({}, 405, {"Allow": allowed_methods(request)})
     return json_response({}, exc.status_code)
 
 

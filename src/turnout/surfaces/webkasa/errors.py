@@ -28,7 +28,7 @@ from turnout.core.errors import (
     Unavailable,
     ValidationFailed,
 )
-from turnout.surfaces.http import client_gone, json_response
+from turnout.surfaces.http import allowed_methods, client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
 
@@ -133,10 +133,11 @@ def core_error(request: Request, exc: Exception) -> Response:
     return server_error(request, exc)
 
 
-def http_error(_: Request, exc: Exception) -> Response:
+def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        return error(405, "METHOD_NOT_ALLOWED", "Method not allowed")
+        allow = {"Allow": allowed_methods(request)}
+        return error(405, "METHOD_NOT_ALLOWED", "Method not allowed", headers=allow)
     return error(404, "NOT_FOUND", "Not found")
 
 
