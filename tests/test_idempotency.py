@@ -266,6 +266,9 @@ def test_a_key_of_255_characters_is_fine_and_reads_ignore_keys(tenant: Tenant) -
     register(tenant.http, "ev", "r2")
     second = tenant.http.get("/v1/bookable_events/ev", headers=headers)
     assert first.content != second.content  # a GET is never replayed
+    # A method the path does not have is a 405, key or not, reused or not.
+    for method in ("PUT", "TRACE", "DELETE"):
+        assert tenant.http.request(method, "/v1/bookable_events", headers=headers).status_code == 405
 
 
 @pytest.fixture

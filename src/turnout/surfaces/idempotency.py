@@ -20,9 +20,11 @@ import signal
 import time
 from collections.abc import Callable
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.routing import Match
+from starlette.types import Message, Receive, Scope, Send
 
 from turnout.auth.keys import Principal
 from turnout.core.errors import (
@@ -58,7 +60,7 @@ def id_seed() -> bytes | None:
 class Idempotency:
     def __init__(
         self,
-        app: ASGIApp,
+        app: Starlette,
         services: Services,
         render_error: ErrorRenderer,
         clock: Callable[[], float] = time.time,
@@ -70,7 +72,12 @@ class Idempotency:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         keys = [v for k, v in scope.get("headers", ()) if k == HEADER]
-        if scope["type"] != "http" or scope["method"] in _READS or not keys:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in _READS
+            or not keys
+            or not self._routed(scope)  # a 404 or 405 is answered as if there were no key
+        ):
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
@@ -100,6 +107,9 @@ class Idempotency:
             # run again — safely, see store/claims.py. The client still gets this answer.
             log.warning("could not store the response for an Idempotency-Key", exc_info=True)
         await _send(send, response, replayed=False)
+
+    def _routed(self, scope: Scope) -> bool:
+        return any(route.matches(scope)[0] is Match.FULL for route in self.app.routes)
 
     async def _claim(self, scope: Scope, key: str, body: bytes) -> Claim | StoredResponse:
         """The stored response for this key, or a claim to run the request under."""
