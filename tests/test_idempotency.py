@@ -268,7 +268,9 @@ def test_a_key_of_255_characters_is_fine_and_reads_ignore_keys(tenant: Tenant) -
     assert first.content != second.content  # a GET is never replayed
     # A method the path does not have is a 405, key or not, reused or not.
     for method in ("PUT", "TRACE", "DELETE"):
-        assert tenant.http.request(method, "/v1/bookable_events", headers=headers).status_code == 405
+        assert (
+            tenant.http.request(method, "/v1/bookable_events", headers=headers).status_code == 405
+        )
 
 
 @pytest.fixture

@@ -105,3 +105,26 @@ def test_negative_control_across_workers_without_the_guard_oversells(
         make_event(tenant.http, "rush", capacity=40)
         statuses = race(server, tenant, "rush", 160)
     assert statuses[200] > 40, statuses
+
+
+def test_idempotency_keys_hold_across_processes(tenant3: Tenant) -> None:
+    """IDEM-1 on three processes: 20 concurrent retries under one key make one event."""
+    from tests.test_idempotency import concurrent_creates
+
+    assert concurrent_creates(tenant3, runs=3) == [1] * 3
+
+
+def test_conditional_writes_hold_across_processes(tenant3: Tenant) -> None:
+    """OCC-1 on three processes: of two writes holding one ETag, exactly one lands."""
+    make_event(tenant3.http, "occ")
+    tags = [register(tenant3.http, "occ", f"r{i}").headers["etag"] for i in range(20)]
+    path = "/v1/bookable_events/occ/registrations"
+
+    def write(i: int, note: str) -> Request:
+        body = {"registration_id": f"r{i}", "status": "accepted", "notes": note}
+        return lambda http: http.post(path, json=body, headers={"If-Match": tags[i], **CLOSE})
+
+    requests = [write(i, side) for i in range(20) for side in ("left", "right")]
+    responses = burst(tenant3.server.url, tenant3.key, requests, threads=10)
+    pairs = [sorted(r.status_code for r in responses[i : i + 2]) for i in range(0, 40, 2)]
+    assert pairs == [[200, 412]] * 20
