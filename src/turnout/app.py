@@ -22,6 +22,7 @@ from turnout.services import Services
 from turnout.store import open_store
 from turnout.store.base import Store
 from turnout.surfaces.cronofy import routes as cronofy
+from turnout.surfaces.headers import HeaderLimit
 from turnout.surfaces.http import json_response
 from turnout.surfaces.webkasa import routes as webkasa
 
@@ -81,7 +82,7 @@ def build_app(settings: Settings) -> ASGIApp:
         lifespan=lifespan,
     )
     accesslog.configure(settings.access_log)
-    return accesslog.AccessLog(app)
+    return accesslog.AccessLog(HeaderLimit(app, settings.max_header_bytes))
 
 
 async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:

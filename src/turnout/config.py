@@ -27,6 +27,7 @@ class Settings:
     secret_file: str = "var/turnout.secret"  # noqa: S105 (a path, not a secret)
     page_size: int = 50
     max_body_bytes: int = 64 * 1024
+    max_header_bytes: int = 16 * 1024  # all request headers together; over it, 431
     access_log: bool = True
     sqlite_synchronous: str = "FULL"
     pg_pool_size: int = 10  # connections per server process
@@ -84,6 +85,8 @@ class Settings:
                 "sqlite:///relative/path.db, sqlite:////absolute/path.db or "
                 "postgresql://user@host:port/database"
             )
+        if self.max_header_bytes < 4096:
+            raise ConfigError("TURNOUT_MAX_HEADER_BYTES must be at least 4096")
         if not 1 <= self.page_size <= 1000:
             raise ConfigError("TURNOUT_PAGE_SIZE must be between 1 and 1000")
         if not 1 <= self.pg_pool_size <= 1000:

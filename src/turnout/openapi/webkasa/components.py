@@ -36,6 +36,7 @@ ERROR_CODES = (
     "SERVICE_UNAVAILABLE",
     # turnout's own, from the write headers (openapi/writes.py)
     "INVALID_HEADER",
+    "HEADERS_TOO_LARGE",
     "IDEMPOTENCY_IN_PROGRESS",
     "IDEMPOTENCY_KEY_REUSED",
     "PRECONDITION_FAILED",
