@@ -11,6 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -127,3 +128,25 @@ def test_restart_under_load_reconnects_and_loses_no_acknowledged_write(
         pg_tenant.id,
     )
     assert acknowledged <= {r[0] for r in stored}
+
+
+def test_a_server_started_while_the_database_is_down_waits_for_it(
+    cluster: PrivatePostgres, tmp_path: Path
+) -> None:
+    """A process (or a worker uvicorn replaces) that starts during an outage waits for the
+    database instead of failing its start-up, which would stop every worker."""
+    cluster.stop()
+    try:
+        server = ServerProcess(cluster.url, str(tmp_path), workers=2)
+        starting = threading.Thread(target=server.start)
+        starting.start()
+        time.sleep(2)
+        assert not server.ready()
+    finally:
+        cluster.start()
+    try:
+        starting.join(timeout=60)
+        assert server.ready(), server.log()[-2000:]
+        assert "not answering" in server.log()
+    finally:
+        server.stop()

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from turnout.auth import keys
 from turnout.config import ConfigError, Settings
 from turnout.core import times
-from turnout.store import open_store
+from turnout.core.errors import Unavailable
+from turnout.store import open_store, open_when_ready
 from turnout.store.base import TenantExists
 
 DESCRIPTION = """\
@@ -35,6 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"turnout: {exc}", file=sys.stderr)
         return 2
+    except Unavailable as exc:
+        print(
+            f"turnout: the database did not answer ({exc}); is it running, and is "
+            "TURNOUT_DATABASE_URL right?",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -136,9 +144,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _prepare(settings: Settings) -> None:
     """Migrate, and on an empty database make a 'default' tenant and show its first key, once."""
-    store = await open_store(settings)
+    store = await open_when_ready(settings)
     try:
-        await store.migrate()
         for warning in await store.durability_warnings():
             print(f"turnout: warning: {warning}", file=sys.stderr)
         if await store.count_tenants() > 0:

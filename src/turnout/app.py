@@ -19,7 +19,7 @@ from starlette.types import ASGIApp
 from turnout import accesslog, openapi
 from turnout.config import Settings
 from turnout.services import Services
-from turnout.store import open_store
+from turnout.store import open_when_ready
 from turnout.store.base import Store
 from turnout.surfaces.cronofy import routes as cronofy
 from turnout.surfaces.headers import HeaderLimit
@@ -34,10 +34,9 @@ def build_app(settings: Settings) -> ASGIApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        store = await open_store(settings)
+        store = await open_when_ready(settings)
         purging = None
         try:
-            await store.migrate()
             services.attach(store)
             purging = asyncio.create_task(_purge_idempotency_keys(store, settings))
             yield

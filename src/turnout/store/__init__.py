@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import time
+
 from turnout.config import Settings
+from turnout.core.errors import Unavailable
 from turnout.store.base import Store
+
+log = logging.getLogger("turnout.store")
 
 
 async def open_store(settings: Settings) -> Store:
@@ -18,3 +26,28 @@ async def open_store(settings: Settings) -> Store:
 
     path = settings.database_url.removeprefix("sqlite:///")
     return SqliteStore(path, settings.sqlite_synchronous.upper(), unsafe_race_window=window)
+
+
+async def open_when_ready(settings: Settings, patience: float = 60) -> Store:
+    """The store, migrated, once the database answers — waiting up to `patience` seconds for it.
+
+    A server process that starts while PostgreSQL restarts (uvicorn replaces a worker that died or
+    stopped answering its health checks) waits for the database instead of failing its start-up,
+    which would make uvicorn stop every worker.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            store = await open_store(settings)
+            try:
+                await store.migrate()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await store.close()
+                raise
+            return store
+        except Unavailable as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("the database is not answering (%s); trying again", exc)
+            await asyncio.sleep(0.5)
