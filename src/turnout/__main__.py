@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import shlex
 import sys
@@ -129,6 +130,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 2
     asyncio.run(_prepare(settings))
+    _tune_gc()
     common = dict(host=settings.host, port=settings.port, access_log=False, log_level="warning")
     print(f"turnout: serving on {settings.base_url} ({_database_label(settings)})", file=sys.stderr)
     if args.workers == 1:
@@ -140,6 +142,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         os.environ["TURNOUT_HOST"], os.environ["TURNOUT_PORT"] = settings.host, str(settings.port)
         uvicorn.run("turnout.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
     return 0
+
+
+def _tune_gc() -> None:
+    """Fewer, cheaper cyclic-GC pauses while serving: what exists now (modules, the app) lives for
+    the whole process, so collections skip it, and the youngest generation is collected less often.
+    Most request garbage is freed by reference counting anyway; the pauses showed in the p99."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 async def _prepare(settings: Settings) -> None:
