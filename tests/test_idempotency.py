@@ -324,3 +324,25 @@ def test_every_write_route_replays(
             method,
             path,
         )
+
+
+def test_keyed_creates_of_one_new_event_all_succeed(tenant: Tenant) -> None:
+    """Ten requests, each with its own key, create the same new event at once: one creates it, the
+    others update it; none is told its key is in use (a retry inside the store records the claim
+    once)."""
+    body = {
+        "bookable_event_id": "race-" + secrets.token_hex(4),
+        "start": "2030-01-24T12:30:00Z",
+        "end": "2030-01-24T17:00:00Z",
+        "status": "confirmed",
+    }
+
+    def create(idem: str) -> Any:
+        return lambda http: http.post(
+            "/v1/bookable_events", json=body, headers={"Idempotency-Key": idem}
+        )
+
+    for _ in range(3):
+        body["bookable_event_id"] = "race-" + secrets.token_hex(4)
+        responses = burst(tenant.server.url, tenant.key, [create(key()) for _ in range(10)], 10)
+        assert [r.status_code for r in responses] == [200] * 10, [r.text for r in responses]

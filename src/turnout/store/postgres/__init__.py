@@ -328,31 +328,32 @@ class PostgresStore:
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
     ) -> tuple[Event, bool]:
         """Decide on the event under its row lock (events are written rarely; preconditions compare
-        its counters too, which a version check alone would not cover)."""
+        its counters too, which a version check alone would not cover). One transaction, so a
+        claim is recorded once, with whichever try does the work."""
         claim = claims.current.get()
-        async with self._connection() as conn:
+        async with self._connection() as conn, conn.transaction():
+            if claim is not None:
+                await self._record_claim(conn, claim)
             for _ in range(_MAX_ATTEMPTS):
-                async with conn.transaction():
-                    if claim is not None:
-                        await self._record_claim(conn, claim)
-                    row = await conn.fetchrow(
-                        f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2"
-                        " FOR UPDATE",
-                        tenant_id,
-                        event_id,
-                    )
-                    old = event_from_row(row) if row else None
-                    fields = decide(old)
-                    if fields is None:
-                        assert old is not None
-                        return old, False
-                    row = await conn.fetchrow(
-                        _INSERT_EVENT if old is None else _UPDATE_EVENT,
-                        *_event_arguments(fields, now, tenant_id, event_id),
-                    )
-                    if row is not None:
-                        return event_from_row(row), old is None
-                # Another request created the event since our read: decide again on it.
+                row = await conn.fetchrow(
+                    f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2"
+                    " FOR UPDATE",
+                    tenant_id,
+                    event_id,
+                )
+                old = event_from_row(row) if row else None
+                fields = decide(old)
+                if fields is None:
+                    assert old is not None
+                    return old, False
+                row = await conn.fetchrow(
+                    _INSERT_EVENT if old is None else _UPDATE_EVENT,
+                    *_event_arguments(fields, now, tenant_id, event_id),
+                )
+                if row is not None:
+                    return event_from_row(row), old is None
+                # Another request created the event since our read (its INSERT committed before
+                # ours gave up): the next read, a new statement, sees it; decide again on it.
         raise Unavailable("the event is changing too fast; retry")
 
     # Registrations
