@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from contextvars import ContextVar
+from typing import Any
 
 import msgspec
 
@@ -134,12 +135,13 @@ def finish_statement(
     )
 
 
-def found_from_row(row: tuple[object, ...] | None) -> Found | None:
+def found_from_row(row: tuple[Any, ...] | None) -> Found | None:
+    """A FIND row (either driver's) as a Found."""
     if row is None:
         return None
     fingerprint, created_at, status, headers, body = row
     response = None
     if status is not None:
-        pairs = msgspec.json.decode(str(headers), type=list[tuple[str, str]])
-        response = StoredResponse(int(str(status)), pairs, bytes(body))  # type: ignore[call-overload]
-    return Found(bytes(fingerprint), int(str(created_at)), response)  # type: ignore[call-overload]
+        pairs = msgspec.json.decode(headers, type=list[tuple[str, str]])
+        response = StoredResponse(status, pairs, bytes(body))
+    return Found(bytes(fingerprint), created_at, response)
