@@ -15,6 +15,7 @@ from tests.conftest import base_settings
 from tests.live import LiveServer, Tenant, make_tenant
 from tests.race import burst
 from tests.webkasa import code, create_event, event_counts
+from turnout.store.queries import numbered
 
 REGS = "/v1/bookable_events/{}/registrations"
 
@@ -138,15 +139,25 @@ def test_keys_belong_to_one_credential(tenant: Tenant, other_tenant: Tenant) -> 
     assert event_counts(tenant.http, event["id"])["registrations"] == 2
 
 
-def backdate(server: LiveServer, idem: str, seconds: int) -> None:
+def execute(server: LiveServer, sql: str, *args: Any) -> None:
+    """One statement (`?` placeholders) on the server's database, as a crash or a clock would."""
+
     async def go(store: Any) -> None:
-        sql = "UPDATE idempotency_keys SET created_at = created_at - {} WHERE key = {}"
         if store.dialect == "sqlite":
-            store.db.execute(sql.format("?", "?"), (seconds, idem))
+            store.db.execute(sql, args)
         else:
-            await store.pool.execute(sql.format("$1", "$2"), seconds, idem)
+            await store.pool.execute(numbered(sql), *args)
 
     server.run(go)
+
+
+def backdate(server: LiveServer, idem: str, seconds: int) -> None:
+    execute(
+        server,
+        "UPDATE idempotency_keys SET created_at = created_at - ? WHERE key = ?",
+        seconds,
+        idem,
+    )
 
 
 def test_keys_are_kept_for_the_retention_period(server: LiveServer, tenant: Tenant) -> None:
@@ -179,16 +190,8 @@ def test_a_claim_left_by_a_dead_process_blocks_only_for_the_lease(
     first = create(tenant.http)
     assert first.status_code == 201
 
-    async def lose_response(store: Any) -> None:
-        sql = (
-            "UPDATE idempotency_keys SET status = NULL, headers = NULL, body = NULL WHERE key = {}"
-        )
-        if store.dialect == "sqlite":
-            store.db.execute(sql.format("?"), (idem,))
-        else:
-            await store.pool.execute(sql.format("$1"), idem)
-
-    server.run(lose_response)
+    lose_response = "UPDATE idempotency_keys SET status = NULL, headers = NULL, body = NULL"
+    execute(server, lose_response + " WHERE key = ?", idem)
     blocked = create(tenant.http)
     assert blocked.status_code == 409 and code(blocked) == "IDEMPOTENCY_IN_PROGRESS"
     assert int(blocked.headers["retry-after"]) >= 1
