@@ -25,11 +25,15 @@ _KEY = re.compile(r"(tk_[A-Za-z0-9]{12})_[A-Za-z0-9]{32}\Z")
 # A Webkasa write scope does not imply its read scope.
 EVENTS_READ, EVENTS_WRITE = "events:read", "events:write"
 REGISTRATIONS_READ, REGISTRATIONS_WRITE = "registrations:read", "registrations:write"
+# Managing the tenant itself (keys, hubs, webhook endpoints): only an `admin` key, which can also do
+# everything `write` can. Only the CLI or another admin key can make one.
+ADMIN = "admin"
 _READS = frozenset({EVENTS_READ, REGISTRATIONS_READ})
 _ALL = _READS | {EVENTS_WRITE, REGISTRATIONS_WRITE}
 GRANTS: dict[str, frozenset[str]] = {
     "read": _READS,
     "write": _ALL,
+    "admin": _ALL | {ADMIN},
     "*:read": _READS,
     "*": _ALL,
     EVENTS_READ: frozenset({EVENTS_READ}),
