@@ -10,6 +10,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 
+from turnout import cli
 from turnout.auth import keys
 from turnout.config import ConfigError, Settings
 from turnout.core import times
@@ -110,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     create_key.add_argument("--name", help="a label for the key, to tell keys apart")
     create_key.set_defaults(run=_key_create)
+    for register in cli.GROUPS:
+        register(commands)
     return parser
 
 
