@@ -10,11 +10,12 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount, Route
-from starlette.types import ASGIApp
+from starlette.routing import Match, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from turnout import accesslog, openapi
 from turnout.config import Settings
@@ -80,6 +81,10 @@ def build_app(settings: Settings) -> ASGIApp:
         ],
         lifespan=lifespan,
     )
+    # No redirects anywhere: Starlette's `/healthz/` → `/healthz` 307 builds its Location from the
+    # request's Host header, and turnout emits no URL that does not start with TURNOUT_PUBLIC_URL.
+    app.router.redirect_slashes = False
+    app.router.default = _not_found
     accesslog.configure(settings.access_log)
     return accesslog.AccessLog(HeaderLimit(app, settings.max_header_bytes))
 
@@ -94,14 +99,28 @@ async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:
         await asyncio.sleep(3600)
 
 
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    """A path outside every surface (`/healthz/`, `/docs/x`): 404 in the operability endpoints'
+    JSON, never Starlette's plain text or a redirect."""
+    await json_response({"status": "not_found"}, 404)(scope, receive, send)
+
+
 class SurfaceMount(Mount):
-    """A Mount that owns every path under its prefix. Starlette's matches the rest with `.*`, which
-    stops at a newline, so /v1/a%0Ab fell through to a plain-text 404, without authentication, in
-    neither surface's error shape."""
+    """A Mount that owns every path under its prefix, and the prefix itself. Starlette's matches
+    the rest with `.*`, which stops at a newline, so /v1/a%0Ab fell through to a plain-text 404,
+    without authentication, in neither surface's error shape; and `/v1` alone matched nothing,
+    so the router redirected it to `/v1/` (with a Location taken from the Host header)."""
 
     def __init__(self, path: str, app: ASGIApp, **kwargs: Any) -> None:
         super().__init__(path, app, **kwargs)
         self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if get_route_path(scope) != self.path:
+            return super().matches(scope)
+        # `/v1` is the surface's `/`: authenticated, then its own 404.
+        match, child = super().matches({**scope, "path": scope["path"] + "/"})
+        return match, {**child, "path": scope["path"] + "/"}
 
 
 def app_from_env() -> ASGIApp:

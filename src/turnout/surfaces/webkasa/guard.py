@@ -19,7 +19,7 @@ from turnout.auth.keys import Principal
 from turnout.core.errors import TurnoutError, Unauthenticated
 from turnout.ratelimit import Decision, Policy
 from turnout.services import Services
-from turnout.surfaces.http import bearer_token
+from turnout.surfaces.http import bearer_token, single_header
 from turnout.surfaces.ratelimits import adding_headers, ietf_headers
 from turnout.surfaces.webkasa.errors import core_error, rate_limited
 
@@ -27,7 +27,7 @@ from turnout.surfaces.webkasa.errors import core_error, rate_limited
 def presented_key(request: Request) -> str | None:
     """`Authorization: Bearer` or `X-API-Key`; both only if they carry the same key."""
     bearer = bearer_token(request)
-    header = request.headers.get("x-api-key")
+    header = single_header(request, "x-api-key")
     if (
         bearer is not None
         and header is not None

@@ -250,7 +250,11 @@ def merged_schedule(
         span = dt.date.fromisoformat(current["end_date"]) - dt.date.fromisoformat(
             current["start_date"]
         )
-        values["end_date"] = (dt.date.fromisoformat(values["start_date"]) + span).isoformat()
+        try:
+            values["end_date"] = (dt.date.fromisoformat(values["start_date"]) + span).isoformat()
+        except OverflowError:  # the kept length would end the event after 9999-12-31
+            message = "the event's end would fall after the year 9999"
+            raise ValidationFailed([FieldError("start_date", "invalid", message)]) from None
     if values.get("end_time") is None:
         values["end_date"] = None
     tz = values.get("timezone") or "UTC"
