@@ -217,3 +217,18 @@ def test_real_zone_names_are_accepted(tenant: Tenant) -> None:
         event = create_event(tenant.http, timezone=zone)
         assert event["timezone"] == zone
     assert create_registration(tenant.http, event["id"]).status_code == 201
+
+
+def test_oversized_headers_on_the_bare_webkasa_prefix_are_in_its_shape(tenant: Tenant) -> None:
+    # Found by the fuzzer (tests/test_fuzz.py) once `/api/v1` itself became part of the surface.
+    headers = {f"x-h{i}": "v" * 100 for i in range(200)}
+    r = tenant.http.get("/api/v1", headers=headers)
+    assert r.status_code == 431 and code(r) == "HEADERS_TOO_LARGE"
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/openapi.json", "/docs"])
+def test_wrong_method_on_operability_routes_is_json(tenant: Tenant, path: str) -> None:
+    # Found by the fuzzer: Starlette's plain-text "Method Not Allowed".
+    r = httpx.put(tenant.server.url + path)
+    assert r.status_code == 405 and r.json() == {"status": "method_not_allowed"}
+    assert "GET" in r.headers["allow"]

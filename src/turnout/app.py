@@ -8,10 +8,12 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator
+from http import HTTPStatus
 from typing import Any
 
 from starlette._utils import get_route_path
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Match, Mount, Route
@@ -80,6 +82,7 @@ def build_app(settings: Settings) -> ASGIApp:
             SurfaceMount("/api/v1", webkasa.build(services)),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
     )
     # No redirects anywhere: Starlette's `/healthz/` → `/healthz` 307 builds its Location from the
     # request's Host header, and turnout emits no URL that does not start with TURNOUT_PUBLIC_URL.
@@ -99,10 +102,20 @@ async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:
         await asyncio.sleep(3600)
 
 
+def _http_error(_: Request, exc: Exception) -> Response:
+    """`PUT /healthz` and the like: 405 (with Allow) in the same JSON as the 404 below."""
+    assert isinstance(exc, HTTPException)
+    return json_response(_status(exc.status_code), exc.status_code, dict(exc.headers or {}))
+
+
+def _status(code: int) -> dict[str, str]:
+    return {"status": HTTPStatus(code).phrase.lower().replace(" ", "_")}
+
+
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
     """A path outside every surface (`/healthz/`, `/docs/x`): 404 in the operability endpoints'
     JSON, never Starlette's plain text or a redirect."""
-    await json_response({"status": "not_found"}, 404)(scope, receive, send)
+    await json_response(_status(404), 404)(scope, receive, send)
 
 
 class SurfaceMount(Mount):

@@ -22,7 +22,7 @@ class HeaderLimit:
         if scope["type"] == "http":
             size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
             if size > self.limit:
-                if scope["path"].startswith("/api/v1/"):
+                if scope["path"] == "/api/v1" or scope["path"].startswith("/api/v1/"):
                     response = error(431, "HEADERS_TOO_LARGE", "Request headers are too large")
                 else:
                     response = json_response({}, 431)
