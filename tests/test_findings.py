@@ -232,3 +232,11 @@ def test_wrong_method_on_operability_routes_is_json(tenant: Tenant, path: str) -
     r = httpx.put(tenant.server.url + path)
     assert r.status_code == 405 and r.json() == {"status": "method_not_allowed"}
     assert "GET" in r.headers["allow"]
+
+
+@pytest.mark.parametrize("name", ["limit", "offset"])
+def test_numbers_in_queries_with_unit_separators_around_them(tenant: Tenant, name: str) -> None:
+    # Found by the parser fuzzer (tests/fuzz/parsers.py): str.strip removes \x1f, int() does not.
+    r = tenant.http.get(f"/api/v1/events?{name}=33%1F")
+    assert r.status_code == 200, r.text
+    assert r.json()["meta"][name] == 33

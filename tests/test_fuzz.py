@@ -28,7 +28,7 @@ from turnout import openapi
 from turnout.app import build_app
 
 BUDGET = float(os.environ.get("FUZZ_SECONDS", "25"))
-SOAK_BUDGET = float(os.environ.get("FUZZ_SOAK_SECONDS", "600"))
+SOAK_BUDGET = float(os.environ.get("FUZZ_SOAK_SECONDS", "300"))
 SERVER_ERROR = re.compile(rb"Traceback|Exception in ASGI| 5\d\d [\d.]+ms ")
 
 FINGERPRINT = [

@@ -159,6 +159,13 @@ QUERY_VALUES = [
     "x,y",
     "CHECKED_IN",
     "pending",
+    "33%1F",
+    "%1C1",
+    "%0B5",
+    "1%0A",
+    "%20%201",
+    "%E2%80%831",
+    "%C2%A01",
 ]
 METHODS = [
     b"GET",

@@ -42,7 +42,8 @@ def _query_int(
     text = query.get(name)
     if text is None:
         return default
-    if not re.fullmatch(r"-?\d{1,12}", text.strip(), re.ASCII):  # ASCII: not "٣" for 3
+    text = text.strip()  # str.strip takes \x1c-\x1f too, which int() would refuse with a 500
+    if not re.fullmatch(r"-?\d{1,12}", text, re.ASCII):  # ASCII: not "٣" for 3
         errors.append(FieldError(name, "invalid", f"{name} must be a whole number"))
         return default
     value = int(text)
