@@ -15,10 +15,12 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
+from tests.builders import make_event
 from tests.live import make_tenant
 from tests.processes import ServerProcess
 
@@ -188,6 +190,7 @@ def test_slowloris_clients_are_timed_out(served: ServerProcess) -> None:
     with make_tenant(served) as tenant:  # type: ignore[arg-type]
         honest = Honest(served, tenant.key)
         figures = under_attack(slowloris, honest, served.pid)
+    print(f"slowloris: {len(closed_after)} closed, the last after {max(closed_after):.2f} s")
     assert len(closed_after) == SLOW_CLIENTS, "some slow clients were never timed out"
     assert max(closed_after) < TIMEOUT + 3, closed_after
     assert all(a.startswith(b"HTTP/1.1 408 ") for a in answers)
@@ -235,3 +238,46 @@ def test_connections_past_the_limit_get_503_with_retry_after(
             sock.close()
         time.sleep(0.3)
         assert httpx.get(server.url + "/healthz").status_code == 200
+
+
+def _registration(tenant: Any, rid: str) -> str:
+    body = {"registration_id": rid, "status": "accepted"}
+    assert tenant.http.post("/v1/bookable_events/te/registrations", json=body).status_code == 200
+    return f"/api/v1/events/te/registrations/{rid}"
+
+
+def _status(tenant: Any, path: str) -> str:
+    return str(tenant.http.get(path).json()["data"]["status"])
+
+
+def test_an_unknown_transfer_encoding_is_refused_before_the_request_runs(
+    served: ServerProcess,
+) -> None:
+    # Found by the fuzzer: uvicorn started the app, then answered the parser's 400, so the client
+    # was told 400 for a DELETE that ran.
+    with make_tenant(served) as tenant:  # type: ignore[arg-type]
+        make_event(tenant.http, "te")
+        path = _registration(tenant, "r1")
+        with connect(served) as sock:
+            sock.sendall(
+                f"DELETE {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tenant.key}\r\n"
+                "Transfer-Encoding: x\r\n\r\n".encode()
+            )
+            assert answer(sock, 5).startswith(b"HTTP/1.1 400 ")
+        time.sleep(0.3)
+        assert _status(tenant, path) == "CONFIRMED"
+
+
+def test_garbage_behind_a_request_does_not_replace_its_answer(served: ServerProcess) -> None:
+    with make_tenant(served) as tenant:  # type: ignore[arg-type]
+        make_event(tenant.http, "te")
+        path = _registration(tenant, "r2")
+        with connect(served) as sock:
+            sock.sendall(
+                f"DELETE {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tenant.key}\r\n\r\n"
+                "GET / HTTP/1.1\r\nbad header\r\n\r\n".encode()
+            )
+            got = answer(sock, 5)
+        assert got.startswith(b"HTTP/1.1 200 "), got[:200]
+        assert got.count(b"HTTP/1.1 ") == 1
+        assert _status(tenant, path) == "CANCELLED"

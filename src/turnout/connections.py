@@ -62,6 +62,7 @@ def _line(status: bytes, *headers: bytes) -> bytes:
 
 
 REFUSALS = {
+    400: _line(b"400 Bad Request", b"connection: close"),
     408: _line(b"408 Request Timeout", b"connection: close"),
     431: _line(b"431 Request Header Fields Too Large", b"connection: close"),
     503: _line(b"503 Service Unavailable", b"retry-after: 1", b"connection: close"),
@@ -113,8 +114,31 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self.reading_head = False
+        if not _framing_understood(self.headers):
+            # The parser fails right after this callback, but uvicorn would already have started
+            # the app: the write would run while the client is told 400.
+            self.send_400_response("unsupported Transfer-Encoding")
+            return
         self._arm(self.limits.body_timeout, self._too_slow)
         super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes its parser cannot read — unless a request before them is
+        still being answered. uvicorn would write its 400 at once and close, so that request's
+        client read a 400 for a request that ran; instead it gets its own answer (with whatever
+        body had arrived), and the connection closes after it."""
+        if self.refused:
+            return
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            self._refuse(400)
+            return
+        self.refused = True  # what follows is unreadable: dropped
+        self._disarm()
+        cycle.keep_alive = False
+        if cycle.more_body:
+            cycle.more_body = False
+            cycle.message_event.set()
 
     def on_message_complete(self) -> None:
         self._disarm()
@@ -158,6 +182,15 @@ class GuardedProtocol(HttpToolsProtocol):
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.deadline = self.loop.call_later(_LINGER_SECONDS, self.transport.close)
+
+
+def _framing_understood(headers: list[tuple[bytes, bytes]]) -> bool:
+    """RFC 9112 §6.3: a request whose Transfer-Encoding does not end in chunked has no length a
+    server can know; it must be refused with 400 before anything acts on it."""
+    codings = [
+        c.strip().lower() for n, v in headers if n == b"transfer-encoding" for c in v.split(b",")
+    ]
+    return not codings or codings[-1] == b"chunked"
 
 
 def config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:

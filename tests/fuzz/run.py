@@ -23,7 +23,13 @@ from tests.fuzz.wire import Connection, Dropped, Response
 
 # Answers given before a request reaches a surface, by the HTTP layer: uvicorn's parser (malformed
 # requests) and connections.py (heads over the cap, timeouts, too many connections).
-FRAMING = {(400, b"Invalid HTTP request received."), (408, b""), (431, b""), (503, b"")}
+FRAMING = {
+    (400, b"Invalid HTTP request received."),
+    (400, b""),
+    (408, b""),
+    (431, b""),
+    (503, b""),
+}
 WRITES = {b"POST", b"PUT", b"PATCH", b"DELETE"}
 
 
@@ -88,6 +94,10 @@ class Report:
     operations: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
     findings: list[Finding] = dataclasses.field(default_factory=list)
     slowest: float = 0.0
+    # The last requests and their statuses, for findings that earlier requests may explain.
+    recent: collections.deque[tuple[bytes, int]] = dataclasses.field(
+        default_factory=lambda: collections.deque(maxlen=4)
+    )
 
 
 def draft_for(op: Operation, target: Target) -> Draft:
@@ -158,12 +168,14 @@ def _one(
         conn.close()
         return Connection(target.port, conn.timeout)
     report.statuses[answer.status] += 1
+    report.recent.append((wire, answer.status))
     report.slowest = max(report.slowest, answer.seconds)
     problem = check(op, draft, answer, bound)
     if problem is None and before is not None and answer.status >= 400:
         after = target.fingerprint()
         if after != before:
-            problem = f"{answer.status} refusal changed the database: {before} → {after}"
+            earlier = "\n".join(f"    after {status}: {w[:300]!r}" for w, status in report.recent)
+            problem = f"{answer.status} refusal changed the database: {before} → {after}\n{earlier}"
     if problem is None and not answer.closes and draft.version == b"HTTP/1.1":
         try:
             probe = conn.read()
