@@ -16,6 +16,11 @@ headers have arrived, and without `Retry-After`). This subclass adds, per connec
   byte, is closed;
 - `max_connections`: a connection past it gets `503` with `Retry-After: 1` at once and is closed.
 
+uvicorn's own options cover part of this: `timeout_keep_alive` is the idle timeout between
+requests (set from TURNOUT_IDLE_TIMEOUT_SECONDS); `h11_max_incomplete_event_size` caps heads, but
+only with the pure-Python h11 parser, not the httptools one turnout's throughput is measured with
+(docs/PERFORMANCE.md), and neither parser has a header or body timeout. Hence a thin subclass.
+
 The limits ride on uvicorn's Config (`limits`), which uvicorn pickles into its worker processes.
 """
 
