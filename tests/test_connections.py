@@ -281,3 +281,10 @@ def test_garbage_behind_a_request_does_not_replace_its_answer(served: ServerProc
         assert got.startswith(b"HTTP/1.1 200 "), got[:200]
         assert got.count(b"HTTP/1.1 ") == 1
         assert _status(tenant, path) == "CANCELLED"
+
+
+def test_a_slow_second_request_on_a_kept_alive_connection_gets_408(served: ServerProcess) -> None:
+    with connect(served) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\n")
+        got = answer(sock, TIMEOUT + 5)
+    assert got.startswith(b"HTTP/1.1 200 ") and b"HTTP/1.1 408 " in got, got

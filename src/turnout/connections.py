@@ -167,7 +167,8 @@ class GuardedProtocol(HttpToolsProtocol):
     def _too_slow(self) -> None:
         """A request's head or body did not arrive in time: 408 if nothing was answered yet; the
         app, if it is waiting for the body, is told the client is gone."""
-        if self.cycle is not None and self.cycle.response_started:
+        cycle = self.cycle
+        if cycle is not None and cycle.response_started and not cycle.response_complete:
             self.transport.close()  # too late for a 408; the app sees the disconnect
             return
         self._refuse(408)
