@@ -18,9 +18,9 @@ from starlette.types import ASGIApp
 
 from turnout import accesslog, openapi
 from turnout.config import Settings
+from turnout.core.ports import Store
 from turnout.services import Services
 from turnout.store import open_when_ready
-from turnout.store.base import Store
 from turnout.surfaces.cronofy import routes as cronofy
 from turnout.surfaces.headers import HeaderLimit
 from turnout.surfaces.http import json_response

@@ -11,7 +11,7 @@ from turnout.core.changes import KEEP, Keep
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.etags import Precondition
 from turnout.core.model import Event, EventStatus
-from turnout.store.base import EventFields, Store
+from turnout.core.ports import EventFields, EventStore
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +74,7 @@ def apply_event_changes(old: Event | None, changes: EventChanges) -> EventFields
 
 
 async def put_event(
-    store: Store,
+    store: EventStore,
     tenant_id: int,
     event_id: str,
     changes: EventChanges | Callable[[Event | None], EventChanges],
@@ -100,7 +100,9 @@ async def put_event(
     return await store.write_event(tenant_id, event_id, decide, times.now())
 
 
-async def find_event(store: Store, tenant_id: int, event_id: str, include_drafts: bool) -> Event:
+async def find_event(
+    store: EventStore, tenant_id: int, event_id: str, include_drafts: bool
+) -> Event:
     event = await store.get_event(tenant_id, event_id) if ids.could_exist(event_id) else None
     if event is None or (event.status == "draft" and not include_drafts):
         raise NotFound(event_id)

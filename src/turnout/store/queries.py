@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from turnout.store.base import EventQuery, RegistrationFilter
+from turnout.core.ports import EventQuery, RegistrationFilter
 from turnout.store.rows import EVENT_COLUMNS, REGISTRATION_COLUMNS
 
 

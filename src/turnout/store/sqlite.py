@@ -19,9 +19,7 @@ from msgspec.structs import replace
 
 from turnout.core.changes import plain_fields
 from turnout.core.errors import NotFound, Unavailable
-from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
-from turnout.core.seats import counter_delta, refusal
 from turnout.store import claims, queries
 from turnout.store import migrate as migrations
 from turnout.store.base import (
@@ -356,32 +354,29 @@ class SqliteStore:
             assert old is not None
             return WriteResult(event, old, created=False, changed=False)
         new = write.registration
-        delta = counter_delta(old, new)
         guarded = unsafe_stale_event is None
         taken = bool(write.unique_email) and self._email_taken(
             event.pk, write.unique_email or "", registration_id
         )
-        problem = refusal(unsafe_stale_event or event, delta.seats, write.cancel_ok, taken)
-        if problem:
+        if problem := write.refusal(unsafe_stale_event or event, taken):
             raise problem
 
-        version = (old.version if old else 0) + 1
         values: dict[str, Any] = {
             "event_pk": event.pk,
             "id": registration_id,
             "status": new.status,
             "guest_count": new.guest_count,
             "metadata": metadata_text(new.metadata),
-            "email_key": email_key(new.metadata),
+            "email_key": write.email_key,
             "notes": new.notes,
             "checked_in_count": new.checked_in_count,
             "checked_in_at": new.checked_in_at,
-            "version": version,
+            "version": new.version,
             "created_at": new.created_at,
             "updated_at": new.updated_at,
             "seq": 0,
         }
-        counts = plain_fields(delta)
+        counts = plain_fields(write.delta)
         after, next_seq = event, 0
         if old is None or any(counts.values()):  # else the event row has nothing to change
             params = {
@@ -398,9 +393,7 @@ class SqliteStore:
             )
             row = cur.fetchone()
             if row is None:  # the guard refused: refusal() above should have said so first
-                raise refusal(event, delta.seats, write.cancel_ok) or Unavailable(
-                    "seat guard refused the write"
-                )
+                raise write.refusal(event) or Unavailable("seat guard refused the write")
             after, next_seq = event_from_row(row), row[-1]
         if old is None:
             values["seq"] = next_seq - 1
@@ -413,7 +406,7 @@ class SqliteStore:
             ).fetchone()[0]
         else:
             values["seq"] = old.seq
-            values["old_version"] = old.version
+            values["old_version"] = write.old_version
             reg_pk = self.db.execute(
                 "UPDATE registrations SET status = :status, guest_count = :guest_count,"
                 " metadata = :metadata, email_key = :email_key, notes = :notes,"
@@ -428,7 +421,7 @@ class SqliteStore:
                 " VALUES (?, ?, ?, ?)",
                 (reg_pk, new.status, new.checked_in_count, new.updated_at),
             )
-        stored = replace(new, version=version, seq=values["seq"])
+        stored = replace(new, seq=values["seq"])
         return WriteResult(after, stored, created=old is None, changed=True)
 
     def _email_taken(self, event_pk: int, key: str, registration_id: str) -> bool:

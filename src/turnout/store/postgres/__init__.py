@@ -21,9 +21,7 @@ from msgspec.structs import replace
 
 from turnout.core.changes import plain_fields
 from turnout.core.errors import DuplicateRegistration, NotFound, TurnoutError, Unavailable
-from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
-from turnout.core.seats import CounterDelta, counter_delta, refusal
 from turnout.store import claims, queries
 from turnout.store import migrate as migrations
 from turnout.store.base import (
@@ -444,12 +442,11 @@ class PostgresStore:
                     rows = await conn.fetch(_FIRST_PAGE, event.pk, first_page + 1)
                     page = [registration_from_row(r) for r in rows]
                 return WriteResult(event, old, created=False, changed=False, page=page)
-            delta = counter_delta(old, write.registration)
-            if unsafe and (problem := refusal(event, delta.seats, write.cancel_ok)):
+            if unsafe and (problem := write.refusal(event)):
                 raise problem
             result = await conn.fetchrow(
                 _WRITE,
-                *_write_arguments(event, registration_id, old, write, delta, not unsafe),
+                *_write_arguments(event, registration_id, write, not unsafe),
                 first_page,
             )
             assert result is not None
@@ -463,12 +460,10 @@ class PostgresStore:
                 event, old, known = locked, _registration(result["o_current"]), True
                 continue
             if outcome == "refused":
-                raise refusal(locked, delta.seats, write.cancel_ok) or Unavailable("refused")
+                raise write.refusal(locked) or Unavailable("refused")
             if outcome == "duplicate":
                 raise DuplicateRegistration(write.unique_email or "")
-            stored = replace(
-                write.registration, version=(old.version if old else 0) + 1, seq=result["o_seq"]
-            )
+            stored = replace(write.registration, seq=result["o_seq"])
             page = None
             if result["o_page"] is not None:
                 page = [registration_from_row(r) for r in msgspec.json.decode(result["o_page"])]
@@ -505,9 +500,7 @@ def _registration(row: str | None) -> Registration | None:
 def _write_arguments(
     event: Event,
     registration_id: str,
-    old: Registration | None,
     write: RegistrationWrite,
-    delta: CounterDelta,
     guarded: bool,
 ) -> list[Any]:
     """The arguments of turnout_write_registration, in order, but for p_page."""
@@ -516,17 +509,17 @@ def _write_arguments(
         event.pk,
         event.status,
         registration_id,
-        old.version if old else 0,
+        write.old_version,
         new.status,
         new.guest_count,
         metadata_text(new.metadata),
-        email_key(new.metadata),
+        write.email_key,
         new.notes,
         new.checked_in_count,
         new.checked_in_at,
         new.created_at,
         new.updated_at,
-        list(plain_fields(delta).values()),
+        list(plain_fields(write.delta).values()),
         write.cancel_ok,
         write.unique_email,
         guarded,

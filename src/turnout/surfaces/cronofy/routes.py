@@ -21,10 +21,10 @@ from turnout.core import events, registrations, times
 from turnout.core.errors import NotFound, TurnoutError, ValidationFailed
 from turnout.core.model import Event, Registration
 from turnout.core.paging import PageKind, PageToken, page_total
+from turnout.core.ports import WriteResult
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
 from turnout.ratelimit import Policy
 from turnout.services import Services
-from turnout.store.base import WriteResult
 from turnout.surfaces.cronofy import parse, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
 from turnout.surfaces.http import (

@@ -22,10 +22,10 @@ from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.events import EventChanges
 from turnout.core.ids import new_id
 from turnout.core.model import Event, Registration
+from turnout.core.ports import Store, WriteResult
 from turnout.core.registrations import releases_or_holds_none
 from turnout.ratelimit import Policy
 from turnout.services import Services
-from turnout.store.base import Store, WriteResult
 from turnout.surfaces.http import decode_object, etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency, id_seed
 from turnout.surfaces.webkasa import mapping, parse, render
