@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from turnout.core import ids, localtime, times
 from turnout.core.changes import KEEP, Keep
@@ -12,6 +12,8 @@ from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.etags import Precondition
 from turnout.core.model import Event, EventStatus
 from turnout.core.ports import EventFields, EventStore
+
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,3 +109,20 @@ async def find_event(
     if event is None or (event.status == "draft" and not include_drafts):
         raise NotFound(event_id)
     return event
+
+
+async def parse_for_event(
+    store: EventStore,
+    tenant_id: int,
+    event_id: str,
+    include_drafts: bool,
+    parsing: Awaitable[T],
+) -> T:
+    """The parsed body of a request on one event's path; when the body is refused, an unknown event
+    is a 404 first, before the 422. Writes find the event themselves, so it is looked up here only
+    when the body is refused: a valid request costs no extra read."""
+    try:
+        return await parsing
+    except ValidationFailed:
+        await find_event(store, tenant_id, event_id, include_drafts)
+        raise

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -34,6 +35,8 @@ from turnout.surfaces.webkasa.guard import Guard
 
 EVENT = "/events/{event_id}"
 REGISTRATION = "/events/{event_id}/registrations/{registration_id}"
+
+T = TypeVar("T")
 
 
 def build(services: Services) -> ASGIApp:
@@ -88,13 +91,21 @@ class Handlers:
     async def _fields(
         self, principal: Principal, request: Request, creating: bool
     ) -> dict[str, Any]:
-        """The registration fields of the body. An unknown event is a 404 before any 422; writes
-        find the event themselves, so it is looked up here only when the body is refused."""
-        try:
-            return parse.registration_fields(await self._body(request), creating=creating)
-        except ValidationFailed:
-            await self._event(principal, request)
-            raise
+        """The registration fields of the body (an unknown event is a 404 before any 422)."""
+        return await self._parsed(
+            principal, request, lambda body: parse.registration_fields(body, creating=creating)
+        )
+
+    async def _parsed(
+        self, principal: Principal, request: Request, parse_body: Callable[[Any], T]
+    ) -> T:
+        async def parsing() -> T:
+            return parse_body(await self._body(request))
+
+        event_id = request.path_params["event_id"]
+        return await events.parse_for_event(
+            self.store, principal.tenant_id, event_id, True, parsing()
+        )
 
     def _url(self, path: str) -> str:
         return self.services.settings.base_url + "/api/v1" + path
@@ -231,11 +242,7 @@ class Handlers:
     # W10
     async def check_in(self, request: Request) -> Response:
         principal = self._principal(request, REGISTRATIONS_WRITE)
-        try:
-            count = parse.check_in_count(await self._body(request))
-        except ValidationFailed:
-            await self._event(principal, request)
-            raise
+        count = await self._parsed(principal, request, parse.check_in_count)
         result = await registrations.write_registration(
             self.store,
             principal.tenant_id,
