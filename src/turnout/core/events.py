@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from turnout.core import ids, localtime, times
@@ -126,3 +126,19 @@ async def parse_for_event(
     except ValidationFailed:
         await find_event(store, tenant_id, event_id, include_drafts)
         raise
+
+
+def bookable(event: Event, now: int) -> bool:
+    """Open for registrations: confirmed, not over, and with a seat free."""
+    return (
+        event.status == "confirmed"
+        and event.end_at > now
+        and (event.capacity is None or event.seats_taken < event.capacity)
+    )
+
+
+async def available(store: EventStore, tenant_id: int, event_ids: Sequence[str]) -> list[Event]:
+    """The bookable ones of `event_ids`, in the order asked for; unknown ids are left out."""
+    found = {e.id: e for e in await store.get_events(tenant_id, event_ids)}
+    now = times.now()
+    return [e for e in (found.get(i) for i in event_ids) if e is not None and bookable(e, now)]

@@ -9,7 +9,7 @@ from msgspec.structs import replace
 
 from turnout.core import ids, times
 from turnout.core.changes import KEEP, Keep, given_fields
-from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.errors import FieldError, NotFound, RegistrationCancelled, ValidationFailed
 from turnout.core.etags import Precondition
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Metadata, Registration, RegistrationStatus
@@ -157,3 +157,23 @@ async def find_registration(
     if registration is None:
         raise NotFound(registration_id)
     return registration
+
+
+def check_in(count: int | None, old: Registration | None) -> RegistrationChanges:
+    """`count` people of the party are present (None: all of them). Absolute, so retries are safe.
+
+    Checking in a pending or tentative registration accepts it; a declined or removed one cannot be
+    checked in.
+    """
+    if old is None:
+        raise NotFound("registration")
+    present = old.party_size if count is None else count
+    if present > old.party_size:
+        raise ValidationFailed(
+            [FieldError("count", "out_of_range", f"the party has {old.party_size} people")]
+        )
+    if old.status in ("declined", "removed"):
+        raise RegistrationCancelled(old.id)
+    if present > 0 and old.status in ("pending", "tentative"):
+        return RegistrationChanges(status="accepted", checked_in_count=present)
+    return RegistrationChanges(checked_in_count=present)

@@ -20,19 +20,18 @@ from msgspec.structs import replace
 from turnout.core.changes import plain_fields
 from turnout.core.errors import NotFound, Unavailable
 from turnout.core.model import Event, Registration, Tenant
-from turnout.store import claims, queries
-from turnout.store import migrate as migrations
-from turnout.store.base import (
+from turnout.core.ports import (
     ApiKeyRecord,
     DecideEvent,
     DecideRegistration,
-    EventQuery,
-    RegistrationFilter,
     TenantExists,
     WriteResult,
 )
+from turnout.store import claims
+from turnout.store import migrate as migrations
 from turnout.store.claims import Claim
 from turnout.store.groupcommit import GroupCommit
+from turnout.store.reads import Reads
 from turnout.store.rows import (
     EVENT_COLUMNS,
     REGISTRATION_COLUMNS,
@@ -56,7 +55,7 @@ _APPLY_COUNTERS = (
 )
 
 
-class SqliteStore:
+class SqliteStore(Reads):
     dialect = "sqlite"
 
     def __init__(
@@ -198,6 +197,9 @@ class SqliteStore:
 
     # Events
 
+    async def _rows(self, sql: str, args: Sequence[Any]) -> list[Any]:
+        return self.reader.execute(sql, args).fetchall()
+
     @staticmethod
     def _event(db: sqlite3.Connection, tenant_id: int, event_id: str) -> Event | None:
         row = db.execute(
@@ -205,42 +207,6 @@ class SqliteStore:
             (tenant_id, event_id),
         ).fetchone()
         return event_from_row(row) if row else None
-
-    async def get_event(self, tenant_id: int, event_id: str) -> Event | None:
-        return self._event(self.reader, tenant_id, event_id)
-
-    async def get_events(self, tenant_id: int, event_ids: Sequence[str]) -> list[Event]:
-        marks = ", ".join("?" * len(event_ids))
-        rows = self.reader.execute(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND id IN ({marks})",
-            (tenant_id, *event_ids),
-        )
-        return [event_from_row(r) for r in rows]
-
-    async def list_events(
-        self, tenant_id: int, after_pk: int, limit: int, include_drafts: bool
-    ) -> list[Event]:
-        drafts = "" if include_drafts else " AND status <> 'draft'"
-        rows = self.reader.execute(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND pk > ?{drafts}"
-            " ORDER BY pk LIMIT ?",
-            (tenant_id, after_pk, limit),
-        )
-        return [event_from_row(r) for r in rows]
-
-    async def count_events(self, tenant_id: int, include_drafts: bool) -> int:
-        drafts = "" if include_drafts else " AND status <> 'draft'"
-        query = f"SELECT count(*) FROM events WHERE tenant_id = ?{drafts}"
-        return int(self.reader.execute(query, (tenant_id,)).fetchone()[0])
-
-    async def find_events(
-        self, tenant_id: int, query: EventQuery, limit: int, offset: int
-    ) -> tuple[list[Event], int]:
-        select, count, args = queries.find_events(tenant_id, query)
-        rows = self.reader.execute(select, (*args, limit, offset)).fetchall()
-        return [event_from_row(r) for r in rows], int(
-            self.reader.execute(count, args).fetchone()[0]
-        )
 
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
@@ -294,25 +260,6 @@ class SqliteStore:
             (event_pk, registration_id),
         ).fetchone()
         return registration_from_row(row) if row else None
-
-    async def get_registration(self, event_pk: int, registration_id: str) -> Registration | None:
-        return self._registration(self.reader, event_pk, registration_id)
-
-    async def list_registrations(
-        self, event_pk: int, after_seq: int, limit: int
-    ) -> list[Registration]:
-        rows = self.reader.execute(
-            f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = ? AND seq > ?"
-            " ORDER BY seq LIMIT ?",
-            (event_pk, after_seq, limit),
-        )
-        return [registration_from_row(r) for r in rows]
-
-    async def registrations_at(
-        self, event_pk: int, only: RegistrationFilter | None, offset: int, limit: int
-    ) -> list[Registration]:
-        sql, args = queries.registrations_at(event_pk, only, offset, limit)
-        return [registration_from_row(r) for r in self.reader.execute(sql, args)]
 
     async def write_registration(
         self,

@@ -22,20 +22,19 @@ from msgspec.structs import replace
 from turnout.core.changes import plain_fields
 from turnout.core.errors import DuplicateRegistration, NotFound, TurnoutError, Unavailable
 from turnout.core.model import Event, Registration, Tenant
-from turnout.store import claims, queries
-from turnout.store import migrate as migrations
-from turnout.store.base import (
+from turnout.core.ports import (
     ApiKeyRecord,
     DecideEvent,
     DecideRegistration,
     EventFields,
-    EventQuery,
-    RegistrationFilter,
     RegistrationWrite,
     TenantExists,
     WriteResult,
 )
+from turnout.store import claims, queries
+from turnout.store import migrate as migrations
 from turnout.store.claims import Claim
+from turnout.store.reads import Reads
 from turnout.store.rows import (
     EVENT_COLUMNS,
     REGISTRATION_COLUMNS,
@@ -95,7 +94,7 @@ _BROKEN = (*_UNREACHABLE, asyncpg.InternalClientError)  # …or a connection in 
 _IDLE_IN_TRANSACTION_TIMEOUT = "60s"
 
 
-class PostgresStore:
+class PostgresStore(Reads):
     dialect = "postgres"
 
     def __init__(self, pool: asyncpg.Pool, unsafe_race_window: float | None) -> None:
@@ -150,6 +149,9 @@ class PostgresStore:
     async def _fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         async with self._connection() as conn:
             return await conn.fetchrow(query, *args)
+
+    async def _rows(self, sql: str, args: Sequence[Any]) -> list[asyncpg.Record]:
+        return await self._fetch(queries.numbered(sql), *args)
 
     async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         async with self._connection() as conn:
@@ -276,52 +278,6 @@ class PostgresStore:
 
     # Events
 
-    async def get_event(self, tenant_id: int, event_id: str) -> Event | None:
-        row = await self._fetchrow(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2",
-            tenant_id,
-            event_id,
-        )
-        return event_from_row(row) if row else None
-
-    async def get_events(self, tenant_id: int, event_ids: Sequence[str]) -> list[Event]:
-        rows = await self._fetch(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])",
-            tenant_id,
-            list(event_ids),
-        )
-        return [event_from_row(r) for r in rows]
-
-    async def list_events(
-        self, tenant_id: int, after_pk: int, limit: int, include_drafts: bool
-    ) -> list[Event]:
-        drafts = "" if include_drafts else " AND status <> 'draft'"
-        rows = await self._fetch(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND pk > $2{drafts}"
-            " ORDER BY pk LIMIT $3",
-            tenant_id,
-            after_pk,
-            limit,
-        )
-        return [event_from_row(r) for r in rows]
-
-    async def count_events(self, tenant_id: int, include_drafts: bool) -> int:
-        drafts = "" if include_drafts else " AND status <> 'draft'"
-        row = await self._fetchrow(
-            f"SELECT count(*) FROM events WHERE tenant_id = $1{drafts}", tenant_id
-        )
-        assert row is not None
-        return int(row[0])
-
-    async def find_events(
-        self, tenant_id: int, query: EventQuery, limit: int, offset: int
-    ) -> tuple[list[Event], int]:
-        select, count, args = queries.find_events(tenant_id, query)
-        rows = await self._fetch(queries.numbered(select), *args, limit, offset)
-        total = await self._fetchrow(queries.numbered(count), *args)
-        assert total is not None
-        return [event_from_row(r) for r in rows], int(total[0])
-
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
     ) -> tuple[Event, bool]:
@@ -355,32 +311,6 @@ class PostgresStore:
         raise Unavailable("the event is changing too fast; retry")
 
     # Registrations
-
-    async def get_registration(self, event_pk: int, registration_id: str) -> Registration | None:
-        row = await self._fetchrow(
-            f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = $1 AND id = $2",
-            event_pk,
-            registration_id,
-        )
-        return registration_from_row(row) if row else None
-
-    async def list_registrations(
-        self, event_pk: int, after_seq: int, limit: int
-    ) -> list[Registration]:
-        rows = await self._fetch(
-            f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = $1 AND seq > $2"
-            " ORDER BY seq LIMIT $3",
-            event_pk,
-            after_seq,
-            limit,
-        )
-        return [registration_from_row(r) for r in rows]
-
-    async def registrations_at(
-        self, event_pk: int, only: RegistrationFilter | None, offset: int, limit: int
-    ) -> list[Registration]:
-        sql, args = queries.registrations_at(event_pk, only, offset, limit)
-        return [registration_from_row(r) for r in await self._fetch(queries.numbered(sql), *args)]
 
     async def write_registration(
         self,

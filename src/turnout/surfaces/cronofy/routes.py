@@ -18,7 +18,7 @@ from turnout.auth.keys import (
     REGISTRATIONS_WRITE,
     Principal,
 )
-from turnout.core import events, registrations, times
+from turnout.core import events, registrations
 from turnout.core.errors import NotFound
 from turnout.core.model import Event, Registration
 from turnout.core.paging import PageKind, PageToken, page_total
@@ -235,16 +235,8 @@ class Handlers:
     async def availability(self, request: Request) -> Response:
         principal = self._principal(request, EVENTS_READ)
         ids = parse.availability_ids(await self._body(request))
-        found = {e.id: e for e in await self.services.store.get_events(principal.tenant_id, ids)}
-        now = times.now()
-        available = [
-            render.availability(e)
-            for e in (found.get(i) for i in ids)
-            if e is not None
-            and e.status == "confirmed"
-            and e.end_at > now
-            and (e.capacity is None or e.seats_taken < e.capacity)
-        ]
+        found = await events.available(self.services.store, principal.tenant_id, ids)
+        available = [render.availability(e) for e in found]
         return json_response({"available_bookable_events": available})
 
     # E8

@@ -248,7 +248,7 @@ class Handlers:
             principal.tenant_id,
             request.path_params["event_id"],
             request.path_params["registration_id"],
-            lambda old: mapping.check_in_changes(count, old),
+            lambda old: registrations.check_in(count, old),
             include_drafts=True,
             cancel_rule=lambda old, new: False,  # no check-in at a cancelled event
             must_exist=True,
