@@ -3,6 +3,7 @@ will) is mounted after the fixed prefixes, and turnout's own routes still win ov
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,17 +17,44 @@ from starlette.types import ASGIApp
 
 from tests.conftest import base_settings
 from tests.live import LiveServer, surface_routes
+from turnout.core.errors import Unauthenticated
 from turnout.services import Services
 from turnout.surfaces import registry
+from turnout.surfaces.access import Access, Guard
 from turnout.surfaces.http import json_response
 from turnout.surfaces.surface import Surface
 
 
-def build_hub(_: Services) -> ASGIApp:
-    async def hub(request: Request) -> Response:
-        return json_response({"hub": request.path_params["hub"], "rest": request.url.path})
+@dataclasses.dataclass(frozen=True)
+class HubPrincipal:
+    tenant_name: str
 
-    return Starlette(routes=[Route("/registrations", hub, methods=["GET"])])
+
+async def sas(request: Request) -> HubPrincipal:
+    """A stand-in for credentials of the surface's own, checked without the API-key store."""
+    if request.headers.get("authorization") != "SharedAccessSignature ok":
+        raise Unauthenticated("bad token")
+    return HubPrincipal("hub-tenant")
+
+
+def build_hub(services: Services) -> ASGIApp:
+    async def hub(request: Request) -> Response:
+        return json_response(
+            {
+                "hub": request.path_params["hub"],
+                "rest": request.url.path,
+                "tenant": request.state.principal.tenant_name,
+            }
+        )
+
+    routed = Starlette(routes=[Route("/registrations", hub, methods=["GET"])])
+    access = Access(
+        credential=lambda _: None,
+        render_error=lambda _, exc: json_response({"hub_error": str(exc)}, 401),
+        too_many=lambda decision: json_response({}, 429),
+        authenticate=sas,
+    )
+    return Guard(routed, services, access)
 
 
 HUB = Surface("hub", "/{hub}", build_hub, lambda status: json_response({"hub": status}, status))
@@ -52,13 +80,18 @@ def client(with_hub: None, tmp_path: Path) -> Iterator[httpx.Client]:
 def test_a_pattern_surface_is_mounted_after_the_fixed_prefixes(client: httpx.Client) -> None:
     order = [s.name for s in registry.in_mount_order()]
     assert order.index("hub") > max(order.index("cronofy"), order.index("webkasa"))
-    assert client.get("/myhub/registrations").json() == {
-        "hub": "myhub",
-        "rest": "/myhub/registrations",
-    }
-    assert client.get("/v1/bookable_events").status_code == 401  # /v1's, not the hub's
-    assert client.get("/v1/registrations").status_code == 401  # the hub's pattern matches it too
+    sas = {"Authorization": "SharedAccessSignature ok"}
+    answer = client.get("/myhub/registrations", headers=sas).json()
+    assert answer == {"hub": "myhub", "rest": "/myhub/registrations", "tenant": "hub-tenant"}
+    assert client.get("/v1/bookable_events", headers=sas).json() == {}  # /v1's 401, not the hub's
+    # The hub's pattern matches this path too, but /v1 is mounted first.
+    assert client.get("/v1/registrations", headers=sas).json() == {}
     assert client.get("/api/v1/events").json()["code"] == "UNAUTHORIZED"
+
+
+def test_a_surface_may_bring_its_own_credentials(client: httpx.Client) -> None:
+    refused = client.get("/myhub/registrations", headers={"Authorization": "Bearer tk_x"})
+    assert (refused.status_code, refused.json()) == (401, {"hub_error": "bad token"})
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/docs", "/openapi.json"])

@@ -12,13 +12,13 @@ headers of the budget that applied (`Access.headers`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from turnout.auth.keys import Principal
 from turnout.core.errors import TurnoutError
 from turnout.ratelimit import Decision, Policy
 from turnout.services import Services
@@ -32,16 +32,20 @@ Budget = tuple[Sequence[Policy], str]
 class Access:
     """A surface's authentication and rate-limit policy."""
 
-    # The presented key, or None; may raise a core error (say, two different keys).
+    # The presented API key, or None; may raise a core error (say, two different keys).
     credential: Callable[[Request], str | None]
     # The surface's error for a refused credential (a core error: Unauthenticated, Forbidden...).
     render_error: Callable[[Request, Exception], Response]
     # The surface's 429.
     too_many: Callable[[Decision], Response]
     # Which budget a request from `principal` with `method` counts against.
-    budget: Callable[[Principal, str], Budget | None] = lambda _principal, _method: None
+    budget: Callable[[Any, str], Budget | None] = lambda _principal, _method: None
     # The rate-limit headers every response carries, from the decision that applied.
     headers: Callable[[Decision | None], dict[str, str]] = ietf_headers
+    # For a surface with credentials of its own (Notification Hubs' SAS tokens): verifies the
+    # request's and returns its principal (a Principal, or any object with `tenant_name`), or raises
+    # a core error. None: the API key from `credential`, checked by the shared authenticator.
+    authenticate: Callable[[Request], Awaitable[Any]] | None = None
 
 
 class Guard:
@@ -59,10 +63,10 @@ class Guard:
             return
         request = Request(scope)
         refusal: Response | None = None
-        principal: Principal | None = None
+        principal: Any = None
         decision: Decision | None = None
         try:
-            principal = await self.services.auth.authenticate(self.access.credential(request))
+            principal = await self._authenticate(request)
         except TurnoutError as exc:
             refusal = self.access.render_error(request, exc)
             decision = await self.services.refuse_credential(
@@ -83,3 +87,8 @@ class Guard:
         scope["state"]["principal"] = principal
         scope["state"]["tenant"] = principal.tenant_name
         await self.app(scope, receive, adding_headers(send, headers))
+
+    async def _authenticate(self, request: Request) -> Any:
+        if self.access.authenticate is not None:
+            return await self.access.authenticate(request)
+        return await self.services.auth.authenticate(self.access.credential(request))
