@@ -1,33 +1,30 @@
-"""Builds the ASGI app from Settings: the surfaces, operability endpoints, and the store's lifespan."""
+"""Builds the ASGI app from Settings: operability endpoints, the registered surfaces
+(surfaces/registry.py), and the store's lifespan."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import AsyncIterator
 from http import HTTPStatus
-from typing import Any
 
-from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Match, Mount, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from turnout import accesslog, openapi
 from turnout.config import Settings
+from turnout.core.ports import Store
 from turnout.services import Services
 from turnout.store import open_when_ready
-from turnout.store.base import Store
-from turnout.surfaces.cronofy import routes as cronofy
+from turnout.surfaces import registry
 from turnout.surfaces.headers import HeaderLimit
 from turnout.surfaces.http import json_response
-from turnout.surfaces.webkasa import routes as webkasa
 
 
 def build_app(settings: Settings) -> ASGIApp:
@@ -74,12 +71,12 @@ def build_app(settings: Settings) -> ASGIApp:
 
     app = Starlette(
         routes=[
+            # turnout's own routes come first, so no surface can claim them (surfaces/registry.py).
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
             Route("/docs", docs),
-            SurfaceMount("/v1", cronofy.build(services)),
-            SurfaceMount("/api/v1", webkasa.build(services)),
+            *registry.mounts(services),
         ],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
@@ -89,7 +86,7 @@ def build_app(settings: Settings) -> ASGIApp:
     app.router.redirect_slashes = False
     app.router.default = _not_found
     accesslog.configure(settings.access_log)
-    return accesslog.AccessLog(HeaderLimit(app, settings.max_header_bytes))
+    return accesslog.AccessLog(HeaderLimit(app, settings.max_header_bytes, app.routes))
 
 
 async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:
@@ -116,24 +113,6 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
     """A path outside every surface (`/healthz/`, `/docs/x`): 404 in the operability endpoints'
     JSON, never Starlette's plain text or a redirect."""
     await json_response(_status(404), 404)(scope, receive, send)
-
-
-class SurfaceMount(Mount):
-    """A Mount that owns every path under its prefix, and the prefix itself. Starlette's matches
-    the rest with `.*`, which stops at a newline, so /v1/a%0Ab fell through to a plain-text 404,
-    without authentication, in neither surface's error shape; and `/v1` alone matched nothing,
-    so the router redirected it to `/v1/` (with a Location taken from the Host header)."""
-
-    def __init__(self, path: str, app: ASGIApp, **kwargs: Any) -> None:
-        super().__init__(path, app, **kwargs)
-        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if get_route_path(scope) != self.path:
-            return super().matches(scope)
-        # `/v1` is the surface's `/`: authenticated, then its own 404.
-        match, child = super().matches({**scope, "path": scope["path"] + "/"})
-        return match, {**child, "path": scope["path"] + "/"}
 
 
 def app_from_env() -> ASGIApp:

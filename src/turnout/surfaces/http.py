@@ -18,7 +18,6 @@ from turnout.core.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from turnout.core.model import Event, Registration
 
 JSON_TYPE = "application/json; charset=utf-8"
 _encoder = msgspec.json.Encoder()
@@ -130,5 +129,5 @@ def _tags(request: Request, header: str) -> frozenset[str] | None:
         raise BadHeader(header, str(exc)) from None
 
 
-def etag(resource: Event | Registration) -> dict[str, str]:
+def etag(resource: msgspec.Struct) -> dict[str, str]:
     return {"ETag": etags.of(resource)}
