@@ -21,11 +21,12 @@ import httpx
 import pytest
 
 from tests.fuzz import routes
-from tests.fuzz.run import Finding, Target, run, summary
+from tests.fuzz.run import SHAPES, Finding, Target, run, summary
 from tests.live import make_tenant
 from tests.processes import ServerProcess
 from turnout import openapi
 from turnout.app import build_app
+from turnout.surfaces import registry
 
 BUDGET = float(os.environ.get("FUZZ_SECONDS", "25"))
 SOAK_BUDGET = float(os.environ.get("FUZZ_SOAK_SECONDS", "300"))
@@ -86,7 +87,8 @@ def fuzzed(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 def fuzz_once(server: ServerProcess, seconds: float) -> None:
     settings = server.settings.with_(page_size=1, access_log=True)  # as the other tests' apps
-    operations = routes.operations(build_app(settings), openapi.document(settings))
+    app = build_app(settings)
+    operations = routes.operations(app, openapi.document(settings))
     assert len(operations) >= 23  # both surfaces and the operability routes
     seed = int(os.environ.get("FUZZ_SEED", random.randrange(2**32)))
     with make_tenant(server) as tenant:  # type: ignore[arg-type]
@@ -104,6 +106,7 @@ def fuzz_once(server: ServerProcess, seconds: float) -> None:
                 rows.fingerprint,
                 lambda: _objects(tenant.http),
                 probe,
+                routes.top_routes(app),
             )
             report = run(operations, target, seconds, seed)
         finally:
@@ -154,6 +157,10 @@ def _objects(http: httpx.Client) -> dict[str, str]:
         assert r.status_code == 200, r.text
     page = http.get("/v1/bookable_events/fz_event").json()["registration"]["pages"]["next_page"]
     return {"event_id": "fz_event", "registration_id": "fz_reg", "token": page.rsplit("/", 1)[1]}
+
+
+def test_every_registered_surface_has_an_error_shape_to_check() -> None:
+    assert {surface.name for surface in registry.SURFACES} <= set(SHAPES)
 
 
 def test_fuzz_every_route(fuzzed: ServerProcess) -> None:

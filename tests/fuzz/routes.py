@@ -7,10 +7,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
+from urllib.parse import unquote
 
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Match, Mount, Route
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -53,3 +54,19 @@ def operations(app: Any, document: dict[str, Any]) -> list[Operation]:
             Operation(method, path, json.loads(json.dumps(example)) if example else example)
         )
     return found
+
+
+def top_routes(app: Any) -> Sequence[BaseRoute]:
+    while not hasattr(app, "routes"):
+        app = app.app
+    return list(app.routes)
+
+
+def surface_of(routes: Sequence[BaseRoute], path: str) -> str:
+    """The name of the registered surface the router gives `path` to ('' for turnout's own routes
+    and paths nobody takes) — so an answer's expected shape follows the routing, by construction."""
+    scope = {"type": "http", "path": unquote(path.split("?")[0]), "root_path": "", "method": "GET"}
+    for route in routes:
+        if route.matches(scope)[0] is not Match.NONE:
+            return str(getattr(getattr(route, "surface", None), "name", ""))
+    return ""
