@@ -82,6 +82,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self.limits: Limits = config.limits  # type: ignore[attr-defined]
         self.head_bytes = 0
         self.reading_head = False  # between a request's first byte and the end of its headers
+        self.awaiting_body = False  # between the end of a request's headers and its end
         self.began_this_read = False
         self.deadline: asyncio.TimerHandle | None = None
         self.refused = False
@@ -103,6 +104,10 @@ class GuardedProtocol(HttpToolsProtocol):
             return  # read and dropped until the linger ends, so the 503 is not lost to a reset
         self.began_this_read = False
         super().data_received(data)
+        if self.awaiting_body and self.deadline is None:
+            # Armed here rather than at the end of the headers: most requests have no body, and
+            # their end follows the headers in the same read, so they need no timer at all.
+            self._arm(self.limits.body_timeout, self._too_slow)
         if not self.reading_head or self.transport.is_closing():
             return
         if not self.began_this_read:  # the bytes before a request's start belong to the last one
@@ -124,7 +129,8 @@ class GuardedProtocol(HttpToolsProtocol):
             # the app: the write would run while the client is told 400.
             self.send_400_response("unsupported Transfer-Encoding")
             return
-        self._arm(self.limits.body_timeout, self._too_slow)
+        self._disarm()
+        self.awaiting_body = True
         super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
@@ -139,6 +145,7 @@ class GuardedProtocol(HttpToolsProtocol):
             self._refuse(400)
             return
         self.refused = True  # what follows is unreadable: dropped
+        self.awaiting_body = False
         self._disarm()
         cycle.keep_alive = False
         if cycle.more_body:
@@ -146,6 +153,7 @@ class GuardedProtocol(HttpToolsProtocol):
             cycle.message_event.set()
 
     def on_message_complete(self) -> None:
+        self.awaiting_body = False
         self._disarm()
         super().on_message_complete()
 
@@ -179,6 +187,7 @@ class GuardedProtocol(HttpToolsProtocol):
         if self.refused or self.transport.is_closing():
             return
         self.refused = True
+        self.awaiting_body = False
         self._disarm()
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:  # nothing more of it gets written
