@@ -9,14 +9,10 @@ from turnout.core.changes import KEEP
 from turnout.core.errors import FieldError, ValidationFailed
 from turnout.core.events import EventChanges
 from turnout.core.ids import check_id
+from turnout.core.limits import MAX_AVAILABILITY_IDS, MAX_CAPACITY, MAX_GUESTS, MAX_NOTES
 from turnout.core.metadata import check_metadata
 from turnout.core.model import REGISTRATION_STATUSES, EventStatus, RegistrationStatus
 from turnout.core.registrations import RegistrationChanges
-
-MAX_CAPACITY = 2**31 - 1
-MAX_GUESTS = 9999
-MAX_NOTES = 2000
-MAX_AVAILABILITY_IDS = 100
 
 
 def event_upsert(body: dict[str, Any]) -> tuple[str, EventChanges]:

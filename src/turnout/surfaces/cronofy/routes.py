@@ -18,23 +18,19 @@ from turnout.auth.keys import (
     Principal,
 )
 from turnout.core import events, registrations, times
-from turnout.core.errors import NotFound, TurnoutError, ValidationFailed
+from turnout.core.changes import KEEP
+from turnout.core.errors import CapacityReached, NotFound, TurnoutError, ValidationFailed
 from turnout.core.model import Event, Registration
 from turnout.core.paging import PageKind, PageToken, page_total
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
+from turnout.core.seats import seats_held
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.base import WriteResult
 from turnout.surfaces.cronofy import parse, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
-from turnout.surfaces.http import (
-    bearer_token,
-    decode_object,
-    etag,
-    json_response,
-    precondition,
-    read_body,
-)
+from turnout.surfaces.decoding import read_object
+from turnout.surfaces.http import bearer_token, etag, json_response, precondition
 from turnout.surfaces.idempotency import Idempotency
 from turnout.surfaces.ratelimits import adding_headers, ietf_headers
 
@@ -147,8 +143,7 @@ class Handlers:
         return principal
 
     async def _body(self, request: Request) -> dict[str, Any]:
-        raw = await read_body(request, self.services.settings.max_body_bytes)
-        return decode_object(raw, empty_is={})
+        return await read_object(request, self.services.settings.max_body_bytes)
 
     # E1
     async def upsert_event(self, request: Request) -> Response:
@@ -190,18 +185,40 @@ class Handlers:
         except ValidationFailed:
             await self._find_event(principal, event_id)  # an unknown event is a 404 first
             raise
-        result = await registrations.write_registration(
-            self.services.store,
-            principal.tenant_id,
-            event_id,
-            registration_id,
-            changes,
-            include_drafts=False,
-            cancel_rule=takes_no_more_seats,
-            first_page=self.page_size,
-            precondition=precondition(request, principal),
-        )
+        try:
+            result = await registrations.write_registration(
+                self.services.store,
+                principal.tenant_id,
+                event_id,
+                registration_id,
+                changes,
+                include_drafts=False,
+                cancel_rule=takes_no_more_seats,
+                first_page=self.page_size,
+                precondition=precondition(request, principal),
+            )
+        except CapacityReached as refused:
+            refused.field = await self._seats_asked_by(
+                principal, event_id, registration_id, changes
+            )
+            raise
         return await self._registration_written(result)
+
+    async def _seats_asked_by(
+        self,
+        principal: Principal,
+        event_id: str,
+        registration_id: str,
+        changes: RegistrationChanges,
+    ) -> str:
+        """The field a capacity refusal names: guest_count when it rose on a registration that
+        already holds seats (a status among those is a free move), else the status."""
+        if changes.guest_count is KEEP:
+            return "status"
+        store = self.services.store
+        event = await store.get_event(principal.tenant_id, event_id)
+        current = event and await store.get_registration(event.pk, registration_id)
+        return "guest_count" if seats_held(current or None) > 0 else "status"
 
     # E5
     async def delete_registration(self, request: Request) -> Response:
