@@ -3,8 +3,8 @@ that says where and why. Each surface's parse.py then checks the fields (every e
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, TypeVar
 
 import msgspec
 from starlette.requests import Request
@@ -13,6 +13,7 @@ from turnout.core.errors import FieldError, ValidationFailed
 from turnout.surfaces.http import read_body
 
 MALFORMED = "the body must be a JSON object"
+T = TypeVar("T")
 
 
 def decode_object(
@@ -113,5 +114,20 @@ def _field_with_nul(body: dict[str, Any]) -> str | None:
 
 async def read_object(request: Request, limit: int) -> dict[str, Any]:
     """The request's body, at most `limit` bytes, as a JSON object; no body at all is `{}`."""
-    raw = await read_body(request, limit)
+    return object_of(request, await read_body(request, limit))
+
+
+def object_of(request: Request, raw: bytes) -> dict[str, Any]:
+    """`raw`, the request's body, as a JSON object; no body at all is `{}`."""
     return decode_object(raw, empty_is={}, content_type=request.headers.get("content-type"))
+
+
+def fast_or_checked(
+    request: Request,
+    raw: bytes,
+    fast: Callable[[bytes], T | None],
+    checked: Callable[[dict[str, Any]], T],
+) -> T:
+    """A body's command: decoded whole against its declaration (`fast`), or, when that fails,
+    checked field by field (`checked`), which reports every error at once."""
+    return fast(raw) or checked(object_of(request, raw))

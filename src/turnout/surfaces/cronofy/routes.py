@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -29,10 +30,12 @@ from turnout.services import Services
 from turnout.store.base import WriteResult
 from turnout.surfaces.cronofy import parse, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
-from turnout.surfaces.decoding import read_object
-from turnout.surfaces.http import bearer_token, etag, json_response, precondition
+from turnout.surfaces.decoding import fast_or_checked, read_object
+from turnout.surfaces.http import bearer_token, etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency
 from turnout.surfaces.ratelimits import adding_headers, ietf_headers
+
+T = TypeVar("T")
 
 
 def build(services: Services) -> ASGIApp:
@@ -145,10 +148,21 @@ class Handlers:
     async def _body(self, request: Request) -> dict[str, Any]:
         return await read_object(request, self.services.settings.max_body_bytes)
 
+    async def _command(
+        self,
+        request: Request,
+        fast: Callable[[bytes], T | None],
+        checked: Callable[[dict[str, Any]], T],
+    ) -> T:
+        raw = await read_body(request, self.services.settings.max_body_bytes)
+        return fast_or_checked(request, raw, fast, checked)
+
     # E1
     async def upsert_event(self, request: Request) -> Response:
         principal = self._principal(request, EVENTS_WRITE)
-        event_id, changes = parse.event_upsert(await self._body(request))
+        event_id, changes = await self._command(
+            request, parse.fast_event_upsert, parse.event_upsert
+        )
         event, _ = await events.put_event(
             self.services.store,
             principal.tenant_id,
@@ -181,7 +195,9 @@ class Handlers:
         principal = self._principal(request, REGISTRATIONS_WRITE)
         event_id = request.path_params["event_id"]
         try:
-            registration_id, changes = parse.registration_upsert(await self._body(request))
+            registration_id, changes = await self._command(
+                request, parse.fast_registration_upsert, parse.registration_upsert
+            )
         except ValidationFailed:
             await self._find_event(principal, event_id)  # an unknown event is a 404 first
             raise
