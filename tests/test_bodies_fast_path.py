@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from turnout.core.errors import ValidationFailed
 from turnout.surfaces.cronofy import parse
 from turnout.surfaces.decoding import decode_object
+from turnout.surfaces.webkasa import contract as webkasa_contract
+from turnout.surfaces.webkasa import parse as webkasa_parse
 
 EDGES: list[Any] = [
     *(None, True, False, 0, 1, -1, 9999, 10000, 2**31 - 1, 2**31, -(2**31), -(2**31) - 1, 2**70),
@@ -104,3 +106,51 @@ def test_registration_upsert_paths_agree(body: dict[str, Any], valid_base: bool)
 def test_malformed_and_nul_bodies_take_the_checked_path() -> None:
     for raw in (b"", b"[]", b'{"registration_id": "r\\u0000", "status": "accepted"}', b"\xff"):
         assert parse.fast_registration_upsert(raw) is None
+
+
+WEBKASA_KEYS = [
+    *("attendee_email", "attendee_name", "attendee_phone", "status", "guest_count", "notes"),
+    *("id", "capacity"),
+]
+WEBKASA_EDGES = [
+    *EDGES,
+    *("a@b.c", " a@b.c ", "a@@b", "@b", "a@ b", "a@b ", "confirmed", " Attended ", "CANCELLED"),
+    *(" ", "ß", "A" * 256 + "@x", "+1 234"),
+]
+WEBKASA = {"attendee_email": "a@example.com", "attendee_name": "A"}
+
+
+def _webkasa_slow(raw: bytes, creating: bool) -> Any:
+    try:
+        return webkasa_parse.registration_fields(decode_object(raw, empty_is={}), creating)
+    except ValidationFailed:
+        return None
+
+
+def _webkasa_agree(body: dict[str, Any], creating: bool) -> None:
+    raw = json.dumps(body).encode()
+    answer = webkasa_contract.fast_registration_fields(raw, creating)
+    if set(body) <= set(webkasa_parse.REGISTRATION_FIELDS):
+        assert answer == _webkasa_slow(raw, creating), (body, creating, answer)
+    else:  # ignored and unknown fields are the checked path's to accept or refuse
+        assert answer is None, body
+
+
+def test_webkasa_registration_edges_agree() -> None:
+    for creating in (True, False):
+        for key in WEBKASA_KEYS:
+            _webkasa_agree({k: v for k, v in WEBKASA.items() if k != key}, creating)
+            for value in WEBKASA_EDGES:
+                _webkasa_agree({**WEBKASA, key: value}, creating)
+
+
+@settings(max_examples=1000, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(
+    st.dictionaries(st.sampled_from(WEBKASA_KEYS), st.sampled_from(WEBKASA_EDGES), max_size=3),
+    st.booleans(),
+    st.booleans(),
+)
+def test_webkasa_registration_paths_agree(
+    body: dict[str, Any], valid_base: bool, creating: bool
+) -> None:
+    _webkasa_agree({**WEBKASA, **body} if valid_base else body, creating)

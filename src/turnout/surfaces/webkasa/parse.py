@@ -29,7 +29,7 @@ from turnout.store.base import EventQuery
 from turnout.surfaces.decoding import refuse_unknown
 from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, FILTERS, READINGS
 
-_EMAIL = re.compile(r"[^@\s][^@]*@[^@\s]+\Z")
+EMAIL_SHAPE = re.compile(r"[^@\s][^@]*@[^@\s]+\Z")
 
 
 def _fail(errors: list[FieldError]) -> None:
@@ -375,7 +375,7 @@ def _attendee(name: str, value: Any) -> FieldError | None:
         return FieldError(name, "invalid", f"{name} must be non-empty text")
     if len(value) > MAX_ATTENDEE_TEXT:
         return FieldError(name, "too_long", f"{name} is at most {MAX_ATTENDEE_TEXT} characters")
-    if name == "attendee_email" and not _EMAIL.match(value.strip()):
+    if name == "attendee_email" and not EMAIL_SHAPE.match(value.strip()):
         return FieldError(name, "invalid", "attendee_email must be an email address")
     return None
 

@@ -26,10 +26,10 @@ from turnout.core.registrations import releases_or_holds_none
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.base import Store, WriteResult
-from turnout.surfaces.decoding import read_object
-from turnout.surfaces.http import etag, json_response, precondition
+from turnout.surfaces.decoding import fast_or_checked, read_object
+from turnout.surfaces.http import etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency, id_seed
-from turnout.surfaces.webkasa import mapping, parse, render
+from turnout.surfaces.webkasa import contract, mapping, parse, render
 from turnout.surfaces.webkasa.errors import HANDLERS, core_error
 from turnout.surfaces.webkasa.guard import Guard
 
@@ -91,7 +91,13 @@ class Handlers:
         """The registration fields of the body. An unknown event is a 404 before any 422; writes
         find the event themselves, so it is looked up here only when the body is refused."""
         try:
-            return parse.registration_fields(await self._body(request), creating=creating)
+            raw = await read_body(request, self.services.settings.max_body_bytes)
+            return fast_or_checked(
+                request,
+                raw,
+                lambda raw: contract.fast_registration_fields(raw, creating),
+                lambda body: parse.registration_fields(body, creating=creating),
+            )
         except ValidationFailed:
             await self._event(principal, request)
             raise
