@@ -85,13 +85,14 @@ def _validation(_: Request, exc: ValidationFailed) -> Response:
 
 
 def _not_found(request: Request, exc: NotFound) -> Response:
-    """Names what is missing: the registration when the event exists, else the event."""
+    """Names what is missing — the registration when the event exists, else the event — but not its
+    id, so that another tenant's object reads exactly like a missing one (test_tenancy.py)."""
     params = request.path_params
     event_id, registration_id = params.get("event_id"), params.get("registration_id")
     if registration_id is not None and str(exc) in ("registration", registration_id):
-        message = f"Registration {registration_id} not found in event {event_id}"
+        message = "Registration not found in this event"
     elif event_id is not None:
-        message = f"Event {event_id} not found"
+        message = "Event not found"
     else:
         message = "Not found"
     return error(404, "NOT_FOUND", message)

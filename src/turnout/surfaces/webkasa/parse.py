@@ -154,7 +154,7 @@ EVENT_FIELDS = (
     *("title", "description", "location", "cost", "slots", "status"),
     *("start_date", "start_time", "end_date", "end_time", "timezone"),
 )
-EVENT_IGNORED = ("id", "created_at", "updated_at", "counts")
+EVENT_IGNORED = ("id", "created_at", "updated_at", "counts", "tenant_id", "etag")
 EVENT_INSTEAD = {
     "capacity": "slots",
     "name": "title",
@@ -169,6 +169,7 @@ REGISTRATION_FIELDS = (
 )
 REGISTRATION_IGNORED = (
     *("id", "event_id", "created_at", "updated_at", "checked_in_count", "checked_in_at"),
+    *("tenant_id", "etag"),
 )
 REGISTRATION_INSTEAD = {
     "email": "attendee_email",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,10 +23,10 @@ from turnout.core.errors import CapacityReached, FieldError, NotFound, Validatio
 from turnout.core.events import EventChanges
 from turnout.core.ids import new_id
 from turnout.core.model import Event, Registration
+from turnout.core.ports import Store, WriteResult
 from turnout.core.registrations import releases_or_holds_none
 from turnout.ratelimit import Policy
 from turnout.services import Services
-from turnout.store.base import Store, WriteResult
 from turnout.surfaces.decoding import fast_or_checked, read_object
 from turnout.surfaces.http import etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency, id_seed
@@ -35,6 +36,8 @@ from turnout.surfaces.webkasa.guard import Guard
 
 EVENT = "/events/{event_id}"
 REGISTRATION = "/events/{event_id}/registrations/{registration_id}"
+
+T = TypeVar("T")
 
 
 def build(services: Services) -> ASGIApp:
@@ -88,9 +91,9 @@ class Handlers:
     async def _fields(
         self, principal: Principal, request: Request, creating: bool
     ) -> dict[str, Any]:
-        """The registration fields of the body. An unknown event is a 404 before any 422; writes
-        find the event themselves, so it is looked up here only when the body is refused."""
-        try:
+        """The registration fields of the body (an unknown event is a 404 before any 422)."""
+
+        async def parsing() -> dict[str, Any]:
             raw = await read_body(request, self.services.settings.max_body_bytes)
             return fast_or_checked(
                 request,
@@ -98,9 +101,22 @@ class Handlers:
                 lambda raw: contract.fast_registration_fields(raw, creating),
                 lambda body: parse.registration_fields(body, creating=creating),
             )
-        except ValidationFailed:
-            await self._event(principal, request)
-            raise
+
+        event_id = request.path_params["event_id"]
+        return await events.parse_for_event(
+            self.store, principal.tenant_id, event_id, True, parsing()
+        )
+
+    async def _parsed(
+        self, principal: Principal, request: Request, parse_body: Callable[[Any], T]
+    ) -> T:
+        async def parsing() -> T:
+            return parse_body(await self._body(request))
+
+        event_id = request.path_params["event_id"]
+        return await events.parse_for_event(
+            self.store, principal.tenant_id, event_id, True, parsing()
+        )
 
     def _url(self, path: str) -> str:
         return self.services.settings.base_url + "/api/v1" + path
@@ -242,17 +258,13 @@ class Handlers:
     # W10
     async def check_in(self, request: Request) -> Response:
         principal = self._principal(request, REGISTRATIONS_WRITE)
-        try:
-            count = parse.check_in_count(await self._body(request))
-        except ValidationFailed:
-            await self._event(principal, request)
-            raise
+        count = await self._parsed(principal, request, parse.check_in_count)
         result = await registrations.write_registration(
             self.store,
             principal.tenant_id,
             request.path_params["event_id"],
             request.path_params["registration_id"],
-            lambda old: mapping.check_in_changes(count, old),
+            lambda old: registrations.check_in(count, old),
             include_drafts=True,
             cancel_rule=lambda old, new: False,  # no check-in at a cancelled event
             must_exist=True,
