@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.fuzz import routes
-from tests.fuzz.run import SHAPES, Finding, Target, run, summary
+from tests.fuzz.run import SHAPES, Target, run, summary
 from tests.live import make_tenant
 from tests.processes import ServerProcess
 from turnout import openapi
@@ -115,22 +115,9 @@ def fuzz_once(server: ServerProcess, seconds: float) -> None:
     print(f"\nfuzz seed {seed} on {server.settings.database_url.split(':')[0]}: {text}")
     untouched = {f"{o.method} {o.path}" for o in operations} - set(report.operations)
     errors = [line for line in server.log().encode().splitlines() if SERVER_ERROR.search(line)]
-    findings = [f for f in report.findings if not _left_to_the_shared_decoder(f)]
-    assert not findings, f"FUZZ_SEED={seed}\n{text}"
-    if len(findings) == len(report.findings):  # (those 500s log tracebacks)
-        assert not errors, b"\n".join(errors[:20]).decode(errors="replace")
+    assert not report.findings, f"FUZZ_SEED={seed}\n{text}"
+    assert not errors, b"\n".join(errors[:20]).decode(errors="replace")
     assert not untouched or seconds < 5, untouched
-
-
-def _left_to_the_shared_decoder(finding: Finding) -> bool:
-    """Issue 10's first finding (invalid UTF-8 in a JSON body → 500) is fixed by the shared body
-    decoder of the `contracts` branch; until that is merged, those 500s are reported, not failed."""
-    _, _, body = finding.request.partition(b"\r\n\r\n")
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return finding.problem.startswith("500")
-    return False
 
 
 def _objects(http: httpx.Client) -> dict[str, str]:

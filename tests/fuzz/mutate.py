@@ -17,8 +17,24 @@ from typing import Any
 from urllib.parse import quote
 
 from tests.fuzz.wire import Request
+from turnout.core import limits
 
 _ABSENT = object()
+
+
+def limit_values() -> list[Any]:
+    """At and one past every limit the core declares (core/limits.py), both as numbers and as
+    string lengths: a limit added there is fuzzed by construction."""
+    declared = {
+        value
+        for name, value in vars(limits).items()
+        if name.isupper() and isinstance(value, int) and not isinstance(value, bool)
+    }
+    numbers = sorted({n for v in declared for n in (v - 1, v, v + 1)})
+    texts = ["x" * n for n in numbers if 0 <= n <= 70_000]
+    return [*numbers, *texts]
+
+
 # Value tables, kept dense: a line per value would only make them longer to read.
 # fmt: off
 NUMBERS: list[Any] = [
@@ -37,7 +53,7 @@ STRINGS: list[Any] = [
 OTHERS: list[Any] = [
     None, True, False, [], {}, [1] * 10001, {"a": 1}, [[[]]],
 ]
-HOSTILE = NUMBERS + STRINGS + OTHERS
+HOSTILE = NUMBERS + STRINGS + OTHERS + limit_values()
 BAD_UTF8 = [
     b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc0\xaf", b"\x80",
 ]
@@ -58,6 +74,7 @@ CONTENT_TYPES = [
     b"multipart/form-data; boundary=x", b"application/json;;;", b"", b"\xff", b"application/xml",
 ]
 # fmt: on
+QUERY_VALUES += [str(v) for v in limit_values() if isinstance(v, int)]
 
 
 @dataclasses.dataclass

@@ -23,8 +23,9 @@ with atheris.instrument_imports(include=["turnout"]):
     from turnout.core import localtime, times
     from turnout.core.errors import TurnoutError
     from turnout.core.paging import PageKind, PageTokens
-    from turnout.surfaces import http
+    from turnout.surfaces import decoding
     from turnout.surfaces.cronofy import parse as cronofy
+    from turnout.surfaces.webkasa import contract as webkasa_contract
     from turnout.surfaces.webkasa import parse as webkasa
 
 TOKENS = PageTokens(b"fuzz" * 8)
@@ -38,12 +39,19 @@ CURRENT = {
 
 
 def bodies(data: bytes) -> None:
-    """Bytes as a JSON body, then through every surface's body parser."""
+    """Bytes through each declared body's fast path, then as a JSON body (the shared decoder)
+    through every surface's field-by-field parser."""
+    for fast in (
+        cronofy.fast_event_upsert,
+        cronofy.fast_registration_upsert,
+        lambda raw: webkasa_contract.fast_registration_fields(raw, creating=True),
+        lambda raw: webkasa_contract.fast_registration_fields(raw, creating=False),
+    ):
+        with contextlib.suppress(TurnoutError):
+            fast(data)
     try:
-        body = http.decode_object(data, empty_is={})
+        body = decoding.decode_object(data, empty_is={}, content_type="application/json")
     except TurnoutError:
-        return
-    except UnicodeDecodeError:  # issue 10's first finding: the contracts branch's decoder fixes it
         return
     for parse in (
         cronofy.event_upsert,
