@@ -17,12 +17,13 @@ from typing import Any, TypeVar
 
 from msgspec.structs import replace
 
+from turnout.core import notices
 from turnout.core.changes import plain_fields
 from turnout.core.errors import NotFound, Unavailable
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
 from turnout.core.seats import counter_delta, refusal
-from turnout.store import claims, queries
+from turnout.store import claims, outbox, queries
 from turnout.store import migrate as migrations
 from turnout.store.base import (
     ApiKeyRecord,
@@ -281,6 +282,7 @@ class SqliteStore:
                 )
             event = self._event(self.db, tenant_id, event_id)
             assert event is not None
+            outbox.record_sqlite(self.db, tenant_id, notices.event_changed(old, event))
             return event, old is None
 
         return await self.writes.run(work)
@@ -429,6 +431,10 @@ class SqliteStore:
                 (reg_pk, new.status, new.checked_in_count, new.updated_at),
             )
         stored = replace(new, version=version, seq=values["seq"])
+        changes = notices.registration_changed(event.id, old, stored)
+        outbox.record_sqlite(
+            self.db, tenant_id, changes + notices.event_filled(event, after, new.updated_at)
+        )
         return WriteResult(after, stored, created=old is None, changed=True)
 
     def _email_taken(self, event_pk: int, key: str, registration_id: str) -> bool:

@@ -19,12 +19,13 @@ import asyncpg
 import msgspec
 from msgspec.structs import replace
 
+from turnout.core import notices
 from turnout.core.changes import plain_fields
 from turnout.core.errors import DuplicateRegistration, NotFound, TurnoutError, Unavailable
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
 from turnout.core.seats import CounterDelta, counter_delta, refusal
-from turnout.store import claims, queries
+from turnout.store import claims, outbox, queries
 from turnout.store import migrate as migrations
 from turnout.store.base import (
     ApiKeyRecord,
@@ -58,7 +59,7 @@ _READ_FOR_WRITE = (
 )
 _WRITE = (
     "SELECT o_outcome, o_event, o_seq, o_current::text, o_page::text FROM turnout_write_registration("
-    + ", ".join(f"${i}" for i in range(1, 20))
+    + ", ".join(f"${i}" for i in range(1, 25))
     + ")"
 )
 _CLAIM = queries.numbered(claims.CLAIM)
@@ -351,7 +352,11 @@ class PostgresStore:
                     *_event_arguments(fields, now, tenant_id, event_id),
                 )
                 if row is not None:
-                    return event_from_row(row), old is None
+                    event = event_from_row(row)
+                    await outbox.record_postgres(
+                        conn, tenant_id, notices.event_changed(old, event), now
+                    )
+                    return event, old is None
                 # Another request created the event since our read (its INSERT committed before
                 # ours gave up): the next read, a new statement, sees it; decide again on it.
         raise Unavailable("the event is changing too fast; retry")
@@ -451,6 +456,7 @@ class PostgresStore:
                 _WRITE,
                 *_write_arguments(event, registration_id, old, write, delta, not unsafe),
                 first_page,
+                *_outbox_arguments(event, old, write, delta),
             )
             assert result is not None
             if result["o_outcome"] == "no_event":
@@ -496,6 +502,16 @@ class PostgresStore:
 def _event_arguments(fields: EventFields, now: int, tenant_id: int, event_id: str) -> list[Any]:
     v = plain_fields(fields)
     return [*(v[name] for name in _EVENT_VALUES.split(", ")), now, tenant_id, event_id]
+
+
+def _outbox_arguments(
+    event: Event, old: Registration | None, write: RegistrationWrite, delta: CounterDelta
+) -> list[Any]:
+    """The write's webhook messages, for the write function to insert if it applies the write."""
+    stored = replace(write.registration, version=(old.version if old else 0) + 1)
+    changed = notices.registration_changed(event.id, old, stored)
+    full_id = outbox.message_id() if notices.may_fill(delta.seats) else None
+    return [*outbox.columns(changed), full_id]
 
 
 def _registration(row: str | None) -> Registration | None:
