@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
-from turnout import accesslog, openapi
+from turnout import accesslog, openapi, webhooks
 from turnout.config import Settings
 from turnout.services import Services
 from turnout.store import open_when_ready
@@ -39,7 +39,8 @@ def build_app(settings: Settings) -> ASGIApp:
         try:
             services.attach(store)
             purging = asyncio.create_task(_purge_idempotency_keys(store, settings))
-            yield
+            async with webhooks.dispatching(store, settings, services.secret):
+                yield
         finally:
             if purging is not None:
                 purging.cancel()

@@ -37,6 +37,7 @@ from turnout.surfaces.http import (
 )
 from turnout.surfaces.idempotency import Idempotency
 from turnout.surfaces.ratelimits import adding_headers, ietf_headers
+from turnout.webhooks.routes import routes as webhook_routes
 
 
 def build(services: Services) -> ASGIApp:
@@ -71,6 +72,7 @@ def build(services: Services) -> ASGIApp:
             methods=["DELETE"],
         ),
         Route("/availability", handlers.availability, methods=["POST"]),
+        *webhook_routes(services),  # the webhooks extension (docs/WEBHOOKS.md)
     ]
     routed = Starlette(routes=routes, exception_handlers=HANDLERS)
     # No 307 from `/x/` to `/x`: Starlette builds that Location from the request's Host header, and
