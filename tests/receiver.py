@@ -19,6 +19,7 @@ class Receiver:
         self.received: list[dict[str, Any]] = []  # every request: id, headers, body, verified
         self.lock = threading.Lock()
         self.bad_signatures = 0
+        self.raw: list[tuple[dict[str, str], bytes]] = []  # every request's headers and body
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -43,6 +44,7 @@ class Receiver:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def take(self, headers: dict[str, str], body: bytes) -> None:
+        self.raw.append((headers, body))
         try:
             payload = Webhook(self.secret).verify(body, headers)
             verified = True

@@ -56,13 +56,14 @@ class Dispatcher:
         lease_seconds: int,
         clock: Callable[[], float] = time.time,
         http: httpx.AsyncClient | None = None,
+        total_timeout: float = TOTAL_TIMEOUT,
     ) -> None:
         self.ws = ws
         self.server_secret = server_secret
         self.lease_seconds = lease_seconds
         self.clock = clock  # when messages are due; the signature's timestamp is the wall clock's
         self.http = http or client(allow, CONNECT_TIMEOUT)
-        self.sent = 0  # attempts made, for the benchmark
+        self.total_timeout = total_timeout
 
     async def run(self) -> None:
         """Deliver until cancelled; a database hiccup is logged and retried."""
@@ -123,7 +124,7 @@ class Dispatcher:
             "webhook-signature": self._signatures(signer, claimed.message_id, timestamp, body),
         }
         try:
-            async with asyncio.timeout(TOTAL_TIMEOUT):
+            async with asyncio.timeout(self.total_timeout):
                 request = self.http.build_request("POST", signer.url, content=body, headers=headers)
                 response = await self.http.send(request, stream=True)
                 try:
@@ -131,7 +132,7 @@ class Dispatcher:
                 finally:
                     await response.aclose()
         except TimeoutError:
-            return None, f"no answer within {TOTAL_TIMEOUT:g} s"
+            return None, f"no answer within {self.total_timeout:g} s"
         except (httpx.HTTPError, OSError) as exc:
             return None, f"{type(exc).__name__}: {exc}"[:500]
         return response.status_code, f"HTTP {response.status_code}: {text}"[:500]
