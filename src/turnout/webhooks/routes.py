@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette._utils import get_route_path
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from turnout.auth.keys import ADMIN
 from turnout.core import times
@@ -24,11 +27,35 @@ from turnout.webhooks.guard import AllowList
 from turnout.webhooks.store import Delivery, WebhookStore
 
 PAGE_SIZE = 100
+PREFIX = "/webhook_endpoints"
+
+
+class WithWebhooks:
+    """The /v1 surface, with the webhook endpoints beside its routes. They are kept out of its
+    route table, which is the Cronofy contract (and its OpenAPI document); docs/WEBHOOKS.md
+    documents them. `app` is the surface, so tests that walk `.app` still find its routes."""
+
+    def __init__(self, app: ASGIApp, extension: ASGIApp) -> None:
+        self.app = app
+        self.extension = extension
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = get_route_path(scope) if scope["type"] == "http" else ""
+        if path == PREFIX or path.startswith(PREFIX + "/"):
+            await self.extension(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def with_webhooks(app: ASGIApp, services: Services, handlers: Any) -> ASGIApp:
+    extension = Starlette(routes=routes(services), exception_handlers=handlers)
+    extension.router.redirect_slashes = False
+    return WithWebhooks(app, extension)
 
 
 def routes(services: Services) -> list[Route]:
     h = Handlers(services)
-    base = "/webhook_endpoints"
+    base = PREFIX
     one = base + "/{endpoint_id}"
     return [
         Route(base, h.create, methods=["POST"]),

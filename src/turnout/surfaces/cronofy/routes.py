@@ -37,7 +37,7 @@ from turnout.surfaces.http import (
 )
 from turnout.surfaces.idempotency import Idempotency
 from turnout.surfaces.ratelimits import adding_headers, ietf_headers
-from turnout.webhooks.routes import routes as webhook_routes
+from turnout.webhooks.routes import with_webhooks
 
 
 def build(services: Services) -> ASGIApp:
@@ -72,7 +72,6 @@ def build(services: Services) -> ASGIApp:
             methods=["DELETE"],
         ),
         Route("/availability", handlers.availability, methods=["POST"]),
-        *webhook_routes(services),  # the webhooks extension (docs/WEBHOOKS.md)
     ]
     routed = Starlette(routes=routes, exception_handlers=HANDLERS)
     # No 307 from `/x/` to `/x`: Starlette builds that Location from the request's Host header, and
@@ -90,7 +89,8 @@ def build(services: Services) -> ASGIApp:
                 settings.debug_rate_limit_minute_seconds,
             ),
         ]
-    return Authenticate(app, services, per_tenant)
+    # The webhooks extension (docs/WEBHOOKS.md) shares this surface's keys, limits and errors.
+    return Authenticate(with_webhooks(app, services, HANDLERS), services, per_tenant)
 
 
 class Authenticate:
