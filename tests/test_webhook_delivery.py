@@ -12,15 +12,20 @@ from tests.builders import make_event, register
 from tests.conftest import base_settings
 from tests.live import LiveServer, Tenant, make_tenant
 from tests.receiver import Receiver
+from tests.test_webhook_outbox import own_database_url
+
+__all__ = ["own_database_url"]  # the fixture
 
 
 @pytest.fixture(scope="module")
 def hook_server(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory
+    own_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
+    """A server whose dispatcher may reach loopback, on a database of its own: the session's
+    other servers (whose dispatchers may not) must never claim its messages."""
     settings = base_settings(
         str(tmp_path_factory.mktemp("hooks")),
-        database_url,
+        own_database_url,
         webhook_allow_networks="127.0.0.0/8",
         webhook_lease_seconds=5,
     )

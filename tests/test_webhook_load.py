@@ -3,8 +3,10 @@ the database; and SIGKILL of the dispatching process mid-delivery. Real `turnout
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -16,9 +18,11 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import PG_ADMIN_URL
 from tests.live import make_tenant
 from tests.processes import ServerProcess
 from tests.receiver import Receiver
+from tests.test_webhook_outbox import _admin
 
 HOOK_ENV = {"TURNOUT_WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8", "TURNOUT_WEBHOOK_LEASE_SECONDS": "5"}
 WRITES = int(os.environ.get("TURNOUT_TEST_WEBHOOK_WRITES", "2000"))
@@ -26,11 +30,19 @@ CASES = [("sqlite", 1), ("postgres", 1), ("postgres", 3)]
 
 
 @pytest.fixture(params=CASES, ids=[f"{b}-{n}" for b, n in CASES])
-def case(request: pytest.FixtureRequest, tmp_path: Any) -> tuple[str, int]:
+def case(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[tuple[str, int]]:
+    """A database of the test's own: the session's other servers dispatch from the shared one."""
     backend, processes = request.param
-    if backend == "postgres":
-        return str(request.getfixturevalue("postgres_url")), processes
-    return "sqlite:///" + str(tmp_path / "hooks.db"), processes
+    if backend == "sqlite":
+        yield "sqlite:///" + str(tmp_path / "hooks.db"), processes
+        return
+    request.getfixturevalue("postgres_url")  # skips, or fails under CI, without PostgreSQL
+    name = "turnout_load_" + secrets.token_hex(4)
+    asyncio.run(_admin(f"CREATE DATABASE {name}"))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, processes
+    finally:
+        asyncio.run(_admin(f"DROP DATABASE {name} WITH (FORCE)"))
 
 
 def mixed_load(admin: Any, writes: int, seed: int) -> dict[str, int]:
@@ -189,11 +201,6 @@ def test_mixed_load_every_committed_change_arrives(case: tuple[str, int], tmp_pa
             f"{len(receiver.received)} deliveries received"
         )
         assert outcomes.get("5xx", 0) == 0
-
-
-@pytest.fixture
-def workers_env(case: tuple[str, int]) -> Iterator[None]:
-    yield
 
 
 def start_worker(server: ServerProcess, log: Any) -> subprocess.Popen[bytes]:

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from tests.receiver import Receiver
-from tests.test_webhook_outbox import SECRET, on_store, put_event
+from tests.test_webhook_outbox import SECRET, on_store, own_database_url, put_event
 from turnout.store.base import Store
 from turnout.webhooks import manage
 from turnout.webhooks.dispatcher import JITTER, MAX_ATTEMPTS, RETRY_AFTER, Dispatcher, retry_at
@@ -14,6 +14,7 @@ from turnout.webhooks.guard import AllowList
 from turnout.webhooks.store import WebhookStore
 
 LOCAL = AllowList.parse("127.0.0.0/8")
+__all__ = ["own_database_url"]  # the fixture
 
 
 class Clock:
@@ -47,7 +48,7 @@ def test_schedule_spans_about_three_days() -> None:
     assert retry_at(0, MAX_ATTEMPTS) is None
 
 
-def test_failing_receiver_is_retried_on_schedule_then_disabled(database_url: str) -> None:
+def test_failing_receiver_is_retried_on_schedule_then_disabled(own_database_url: str) -> None:
     async def work(store: Store, ws: WebhookStore, tenant_id: int) -> None:
         with Receiver(mode="fail") as receiver:
             endpoint = await endpoint_for(ws, tenant_id, receiver)
@@ -75,10 +76,10 @@ def test_failing_receiver_is_retried_on_schedule_then_disabled(database_url: str
             finally:
                 await dispatcher.close()
 
-    on_store(database_url, work)
+    on_store(own_database_url, work)
 
 
-def test_hanging_receiver_times_out_and_is_retried(database_url: str) -> None:
+def test_hanging_receiver_times_out_and_is_retried(own_database_url: str) -> None:
     async def work(store: Store, ws: WebhookStore, tenant_id: int) -> None:
         with Receiver(mode="hang") as receiver:
             endpoint = await endpoint_for(ws, tenant_id, receiver)
@@ -96,10 +97,10 @@ def test_hanging_receiver_times_out_and_is_retried(database_url: str) -> None:
             finally:
                 await dispatcher.close()
 
-    on_store(database_url, work)
+    on_store(own_database_url, work)
 
 
-def test_gone_disables_the_endpoint(database_url: str) -> None:
+def test_gone_disables_the_endpoint(own_database_url: str) -> None:
     async def work(store: Store, ws: WebhookStore, tenant_id: int) -> None:
         with Receiver(mode="gone") as receiver:
             endpoint = await endpoint_for(ws, tenant_id, receiver)
@@ -113,10 +114,10 @@ def test_gone_disables_the_endpoint(database_url: str) -> None:
             finally:
                 await dispatcher.close()
 
-    on_store(database_url, work)
+    on_store(own_database_url, work)
 
 
-def test_rotation_signs_with_both_secrets(database_url: str) -> None:
+def test_rotation_signs_with_both_secrets(own_database_url: str) -> None:
     async def work(store: Store, ws: WebhookStore, tenant_id: int) -> None:
         with Receiver() as receiver:
             endpoint = await endpoint_for(ws, tenant_id, receiver)
@@ -133,7 +134,7 @@ def test_rotation_signs_with_both_secrets(database_url: str) -> None:
                 receiver.take(*receiver_last(receiver))
             assert receiver.bad_signatures == 0
 
-    on_store(database_url, work)
+    on_store(own_database_url, work)
 
 
 def receiver_last(receiver: Receiver) -> tuple[dict[str, str], bytes]:
