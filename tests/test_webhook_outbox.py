@@ -15,9 +15,9 @@ from tests.conftest import PG_ADMIN_URL
 from turnout.config import Settings
 from turnout.core import events, registrations, times
 from turnout.core.errors import CapacityReached
+from turnout.core.ports import Store
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
 from turnout.store import open_store
-from turnout.store.base import Store
 from turnout.webhooks import manage
 from turnout.webhooks.store import WebhookStore
 

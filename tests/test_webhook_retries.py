@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.receiver import Receiver
 from tests.test_webhook_outbox import SECRET, on_store, own_database_url, put_event
-from turnout.store.base import Store
+from turnout.core.ports import Store
 from turnout.webhooks import manage
 from turnout.webhooks.dispatcher import JITTER, MAX_ATTEMPTS, RETRY_AFTER, Dispatcher, retry_at
 from turnout.webhooks.guard import AllowList

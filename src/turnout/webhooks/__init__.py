@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from turnout.config import Settings
-from turnout.store.base import Store
+from turnout.core.ports import Store
 
 
 @contextlib.asynccontextmanager

@@ -14,8 +14,8 @@ from typing import Any
 
 import msgspec
 
+from turnout.core.ports import Store
 from turnout.store import queries
-from turnout.store.base import Store
 from turnout.webhooks.endpoints import Endpoint, types_from_column
 
 _ENDPOINT_COLUMNS = (
