@@ -20,7 +20,8 @@ from turnout.auth.keys import ADMIN
 from turnout.core import times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.services import Services
-from turnout.surfaces.http import decode_object, json_response, read_body
+from turnout.surfaces.decoding import read_object
+from turnout.surfaces.http import json_response
 from turnout.webhooks import manage
 from turnout.webhooks.endpoints import Endpoint, render
 from turnout.webhooks.guard import AllowList
@@ -85,8 +86,7 @@ class Handlers:
         return WebhookStore(self.services.store)
 
     async def _body(self, request: Request) -> dict[str, Any]:
-        raw = await read_body(request, self.services.settings.max_body_bytes)
-        return decode_object(raw, empty_is={})
+        return await read_object(request, self.services.settings.max_body_bytes)
 
     async def create(self, request: Request) -> Response:
         tenant = self._tenant(request)
