@@ -185,6 +185,7 @@ def main() -> int:
     )
     parser.add_argument("--writes", type=int, default=2000, help="upserts per round")
     parser.add_argument("--messages", type=int, default=3000, help="messages to deliver")
+    parser.add_argument("--only", choices=["sqlite", "postgres"], help="one database only")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="turnout-bench-webhooks-")
     with open(os.path.join(work, "receiver.py"), "w") as f:
@@ -207,7 +208,10 @@ def main() -> int:
     try:
         time.sleep(1.5)
         url = f"http://127.0.0.1:{port}/hook"
-        run(f"sqlite:///{work}/turnout.db", "sqlite", args.writes, args.messages, url)
+        if args.only != "postgres":
+            run(f"sqlite:///{work}/turnout.db", "sqlite", args.writes, args.messages, url)
+        if args.only == "sqlite":
+            return 0
         name = "turnout_bench_hooks_" + secrets.token_hex(3)
         try:
             asyncio.run(_admin(f"CREATE DATABASE {name}"))
