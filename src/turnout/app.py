@@ -24,6 +24,7 @@ from turnout.store.base import Store
 from turnout.surfaces.cronofy import routes as cronofy
 from turnout.surfaces.headers import HeaderLimit
 from turnout.surfaces.http import json_response
+from turnout.surfaces.nhub import routes as nhub
 from turnout.surfaces.webkasa import routes as webkasa
 
 
@@ -77,6 +78,7 @@ def build_app(settings: Settings) -> ASGIApp:
             Route("/docs", docs),
             SurfaceMount("/v1", cronofy.build(services)),
             SurfaceMount("/api/v1", webkasa.build(services)),
+            SurfaceMount("", nhub.build(services)),  # /{hub}/…: last, after every fixed path
         ],
         lifespan=lifespan,
     )

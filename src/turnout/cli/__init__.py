@@ -10,4 +10,8 @@ from collections.abc import Callable
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-GROUPS: list[Register] = []
+from turnout.cli import hubs  # noqa: E402
+
+GROUPS: list[Register] = [
+    hubs.register,
+]

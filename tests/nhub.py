@@ -1,0 +1,85 @@
+"""Notification hubs in tests: hubs made through the core, SAS tokens made as the SDKs make them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from tests.live import LiveServer
+from turnout.core import hub_admin, times
+from turnout.core.hubs import KeySeal, parse_rights
+from turnout.store.hubs import hub_store
+
+APPLE_TOKEN = "00fc13adff785122b4ad28809a3420982341241421348097878e577c991de8f0"
+
+
+def apple_entry(token: str = APPLE_TOKEN, tags: str | None = None) -> str:
+    tags_xml = f"<Tags>{tags}</Tags>" if tags is not None else ""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><entry xmlns="http://www.w3.org/2005/Atom">'
+        '<content type="application/xml"><AppleRegistrationDescription '
+        'xmlns:i="http://www.w3.org/2001/XMLSchema-instance" '
+        'xmlns="http://schemas.microsoft.com/netservices/2010/10/servicebus/connect">'
+        f"{tags_xml}<DeviceToken>{token}</DeviceToken></AppleRegistrationDescription></content></entry>"
+    )
+
+
+def sas_token(
+    sr_url: str, key_name: str, key: str, lifetime: int = 3600, upper: bool = True
+) -> str:
+    sr = quote(sr_url.lower(), safe="")
+    if not upper:
+        sr = sr.replace("%3A", "%3a").replace("%2F", "%2f")
+    se = str(int(time.time()) + lifetime)
+    digest = hmac.new(key.encode(), f"{sr}\n{se}".encode(), hashlib.sha256).digest()
+    sig = quote(base64.b64encode(digest).decode(), safe="")
+    return f"SharedAccessSignature sr={sr}&sig={sig}&se={se}&skn={key_name}"
+
+
+class HubClient:
+    """A tenant's hub and its two default keys, with an httpx client per key."""
+
+    def __init__(self, server: LiveServer, quota: int | None = None, ttl: int | None = None):
+        self.server = server
+        self.tenant = "t_" + secrets.token_hex(5)
+        self.name = "hub" + secrets.token_hex(4)
+
+        async def go(store: Any) -> Any:
+            tenant = await store.create_tenant(self.tenant, times.now())
+            hubs = hub_store(store, KeySeal(server.settings.server_secret()), 3600)
+            hub, rules = await hub_admin.create_hub(
+                hubs, tenant.id, self.name, quota, ttl, times.now()
+            )
+            return tenant.id, hub, rules
+
+        self.tenant_id, self.hub, rules = server.run(go)
+        (self.listen_name, self.listen_key), (self.full_name, self.full_key) = rules
+        self.endpoint = server.url + "/"
+
+    def auth(self, full: bool = True) -> str:
+        name, key = (self.full_name, self.full_key) if full else (self.listen_name, self.listen_key)
+        return sas_token(self.endpoint, name, key)
+
+    def client(self, full: bool = True) -> httpx.Client:
+        return httpx.Client(
+            base_url=f"{self.server.url}/{self.name}",
+            headers={"Authorization": self.auth(full)},
+            params={"api-version": "2020-06"},
+            timeout=30,
+        )
+
+    def add_rule(self, name: str, rights: str, hub: str | None) -> str:
+        async def go(store: Any) -> str:
+            hubs = hub_store(store, KeySeal(self.server.settings.server_secret()), 3600)
+            return await hub_admin.create_rule(
+                hubs, self.tenant_id, hub, name, parse_rights(rights), times.now()
+            )
+
+        return str(self.server.run(go))
