@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
+import ipaddress
 import secrets
+import threading
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-from tests.live import LiveServer
+from tests.live import LiveServer, free_port
+from turnout.app import build_app
+from turnout.config import Settings
 from turnout.core import hub_admin, times
 from turnout.core.hubs import KeySeal, parse_rights
 from turnout.store.hubs import hub_store
@@ -83,3 +94,61 @@ class HubClient:
             )
 
         return str(self.server.run(go))
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for localhost and 127.0.0.1, and its key: (cert.pem, key.pem)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    san = x509.SubjectAlternativeName(
+        [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(san, critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+class TlsServer(LiveServer):
+    """A live server over https on localhost, with `self_signed` certificate files."""
+
+    def __init__(self, settings: Settings, cert: Path, key: Path) -> None:
+        port = free_port()
+        self.settings = settings.with_(
+            host="127.0.0.1",
+            port=port,
+            public_url=f"https://localhost:{port}",
+            tls_certfile=str(cert),
+            tls_keyfile=str(key),
+        )
+        self.url = f"https://localhost:{port}"
+        config = uvicorn.Config(
+            build_app(self.settings),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            ssl_certfile=str(cert),
+            ssl_keyfile=str(key),
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
