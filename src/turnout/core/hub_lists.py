@@ -136,7 +136,9 @@ class ListTokens:
         except (binascii.Error, ValueError):
             raise invalid_token() from None
         size = _LAYOUT.size + _BINDING_BYTES
-        if len(raw) != size + _TAG_BYTES:
+        # Only the canonical spelling: base64 ignores the unused low bits of the last character.
+        canonical = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        if len(raw) != size + _TAG_BYTES or canonical != text:
             raise invalid_token()
         expected = hmac.new(self._key, raw[:size], hashlib.sha256).digest()[:_TAG_BYTES]
         if not hmac.compare_digest(raw[size:], expected) or raw[
