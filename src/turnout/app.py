@@ -32,18 +32,21 @@ def build_app(settings: Settings) -> ASGIApp:
     services = Services.create(settings)
     document = openapi.document(settings)
     docs_page = openapi.html(document)
+    hubs = nhub.build(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         store = await open_when_ready(settings)
-        purging = None
+        purging = hub_purging = None
         try:
             services.attach(store)
             purging = asyncio.create_task(_purge_idempotency_keys(store, settings))
+            hub_purging = asyncio.create_task(hubs.purge_forever())
             yield
         finally:
-            if purging is not None:
-                purging.cancel()
+            for task in (purging, hub_purging):
+                if task is not None:
+                    task.cancel()
             await services.close()
             await store.close()
 
@@ -78,7 +81,7 @@ def build_app(settings: Settings) -> ASGIApp:
             Route("/docs", docs),
             SurfaceMount("/v1", cronofy.build(services)),
             SurfaceMount("/api/v1", webkasa.build(services)),
-            SurfaceMount("", nhub.build(services)),  # /{hub}/…: last, after every fixed path
+            SurfaceMount("", hubs),  # /{hub}/…: last, after every fixed path
         ],
         lifespan=lifespan,
     )

@@ -7,12 +7,13 @@ or JSON here, leave the rules to the core and the SQL to the store, and render h
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
 import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from starlette.requests import Request
@@ -135,6 +136,17 @@ class NotificationHubs:
                 self.services.store, self.seal, self.settings.hub_tombstone_seconds, window
             )
         return self._hubs
+
+    async def purge_forever(self, every: float = 60) -> None:
+        """Delete expired devices (their hubs' counts go down in the same transaction) and tombstones
+        past retention, now and every `every` seconds; the app's lifespan runs this."""
+        while True:
+            now = int(time.time())
+            try:
+                await self.hubs.purge(now, now - self.settings.hub_tombstone_seconds)
+            except Exception:
+                logging.getLogger("turnout.nhub").warning("purging hubs failed", exc_info=True)
+            await asyncio.sleep(every)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -269,7 +281,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def build(services: Services) -> Any:
+def build(services: Services) -> NotificationHubs:
     from turnout.surfaces.nhub.operations import OPERATIONS
 
     return NotificationHubs(services, OPERATIONS)
