@@ -5,6 +5,7 @@ and `azure-notification-hub-unofficial` 0.1.0 (pinned in requirements.lock)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from azure_notification_hub import NotificationHubsClient
 
 from tests.conftest import base_settings
 from tests.live import LiveServer
-from tests.nhub import HubClient, TlsServer, apple_entry, self_signed
+from tests.nhub import APPLE_TOKEN, HubClient, TlsServer, apple_entry, self_signed
 
 JS = Path(__file__).parent / "nhub_js"
 
@@ -112,3 +113,12 @@ def test_js_sdk_over_https(tls_server: tuple[LiveServer, Path]) -> None:  # CLI-
     listen = f"Endpoint=sb://{authority}/;SharedAccessKeyName={hub.listen_name};SharedAccessKey={hub.listen_key}"
     out = run_node("drive_nhub.mjs", full, listen, hub.name, str(cert))
     check_js_run(out, hub)
+
+
+def test_azure_sb_over_http(hub: HubClient) -> None:  # CLI-2
+    out = run_node("drive_azure_sb.cjs", connection_string(hub), hub.name)
+    assert re.fullmatch(r"\d+-\d+-1", str(out["registrationId"]))
+    created = out["created"]
+    assert created["token"] == APPLE_TOKEN.upper() and created["tags"] == "sb,user:1"  # type: ignore[index]
+    assert out["listed"] == [created["id"]]  # type: ignore[index]
+    assert out["afterDelete"] == []
