@@ -84,6 +84,53 @@ DELETE_EXPIRED = "DELETE FROM hub_devices WHERE expires_at <= ? RETURNING hub_id
 DELETE_TOMBSTONES = "DELETE FROM hub_tombstones WHERE deleted_at <= ?"
 
 
+# PostgreSQL: each device write is one statement (one round trip, its own transaction), written with
+# PostgreSQL's own $n placeholders. A create counts through the quota guard and inserts only if the
+# guard passed; a concurrent create of the same ID fails the whole statement on the unique key. An
+# overwrite applies only to the version it was decided from. Tags are brought to the new set without
+# touching the ones that stay.
+_PG_CREATE = (
+    "WITH counted AS ({count}),"
+    " device AS (INSERT INTO hub_devices (hub_id, kind, id, version, platform, handle, body,"
+    " created_at, updated_at, expires_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $8, $9 FROM counted"
+    f" RETURNING {DEVICE_COLUMNS}),"
+    " tagged AS (INSERT INTO hub_device_tags (hub_id, tag, device_pk)"
+    " SELECT $1, tag, device.pk FROM device, unnest($10::text[]) AS tag)"
+    " SELECT device.* FROM (SELECT 1) AS one LEFT JOIN device ON true"
+)
+PG_CREATE = _PG_CREATE.format(
+    count="UPDATE hubs SET device_count = device_count + 1 WHERE id = $1"
+    " AND (registration_quota IS NULL OR device_count < registration_quota) RETURNING id"
+)
+PG_CREATE_UNGUARDED = _PG_CREATE.format(  # the negative control's: no guard
+    count="UPDATE hubs SET device_count = device_count + 1 WHERE id = $1 RETURNING id"
+)
+PG_OVERWRITE = (
+    "WITH device AS (UPDATE hub_devices SET version = $3, platform = $4, handle = $5,"
+    " body = $6, created_at = $7, updated_at = $8, expires_at = $9 WHERE pk = $1 AND version = $2"
+    f" RETURNING {DEVICE_COLUMNS}),"
+    " untagged AS (DELETE FROM hub_device_tags WHERE device_pk IN (SELECT pk FROM device)"
+    " AND NOT (tag = ANY($11::text[]))),"
+    " tagged AS (INSERT INTO hub_device_tags (hub_id, tag, device_pk)"
+    " SELECT $10, tag, device.pk FROM device, unnest($11::text[]) AS tag ON CONFLICT DO NOTHING)"
+    " SELECT device.* FROM (SELECT 1) AS one LEFT JOIN device ON true"
+)
+PG_DELETE = (
+    "WITH device AS (DELETE FROM hub_devices WHERE pk = $1 AND version = $2 RETURNING hub_id),"
+    " uncounted AS (UPDATE hubs SET device_count = device_count - 1"
+    " WHERE id IN (SELECT hub_id FROM device)),"
+    " tombstone AS (INSERT INTO hub_tombstones (hub_id, id, deleted_at)"
+    " SELECT hub_id, $3, $4 FROM device WHERE $5"
+    " ON CONFLICT (hub_id, id) DO UPDATE SET deleted_at = excluded.deleted_at)"
+    " SELECT count(*) FROM device"
+)
+PG_READ_FOR_WRITE = (
+    f"SELECT {', '.join('d.' + c.strip() for c in DEVICE_COLUMNS.split(','))},"
+    " EXISTS (SELECT 1 FROM hub_tombstones WHERE hub_id = $1 AND id = $3 AND deleted_at > $4)"
+    " FROM (SELECT 1) AS one LEFT JOIN hub_devices d ON d.hub_id = $1 AND d.kind = $2 AND d.id = $3"
+)
+
+
 def list_by_handle(handles: int) -> str:
     marks = ", ".join("?" * handles)
     return (
@@ -156,8 +203,12 @@ class HubStore(Protocol):
 
     async def get_device(self, hub_id: int, kind: str, device_id: str) -> Device | None: ...
     async def write_device(
-        self, hub_id: int, kind: str, device_id: str, decide: Decide, now: int
-    ) -> tuple[Device, bool]: ...
+        self, hub_id: int, kind: str, device_id: str, decide: Decide, now: int, new_id: bool = False
+    ) -> tuple[Device, bool]:
+        """Decide and apply one write in one transaction. `new_id`: the server just chose this ID,
+        so it is assumed unused (a store may then skip reading it; a collision is still caught)."""
+        ...
+
     async def delete_device(
         self, hub_id: int, kind: str, device_id: str, check: CheckDelete, now: int
     ) -> bool: ...

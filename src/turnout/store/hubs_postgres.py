@@ -1,9 +1,11 @@
 """Hubs, rules and devices on PostgreSQL (asyncpg, the store's pool).
 
-A device write reads the row, lets the core decide, and applies the decision in one transaction. The
-quota guard's UPDATE locks the hub row, so creates of one hub queue there; two creates of the same ID
-race to the unique key, and the loser starts again, now seeing the winner's row (then the core's
-no-op rule gives both the same answer). Overwrites are guarded by the version they were decided from.
+A device write reads the row and its tombstone without locks (one query; skipped for a server-chosen
+ID), lets the core decide, and applies the decision as one statement (store/hubs.py, PG_*): one round
+trip, its own transaction. The quota guard's UPDATE locks the hub row, so creates of one hub queue
+there; two creates of the same ID race to the unique key, the loser's whole statement rolls back,
+and it starts again, now seeing the winner's row (then the core's no-op rule gives both the same
+answer). Overwrites and deletes apply only to the version they were decided from.
 """
 
 from __future__ import annotations
@@ -129,19 +131,35 @@ class PostgresHubs:
         return sql.device_from_row(rows[0]) if rows else None
 
     async def write_device(
-        self, hub_id: int, kind: str, device_id: str, decide: Decide, now: int
+        self, hub_id: int, kind: str, device_id: str, decide: Decide, now: int, new_id: bool = False
     ) -> tuple[Device, bool]:
         guarded = True
         if self.unsafe_window is not None:
             guarded = False
             await self._unsafe_quota_check(hub_id)
         for _ in range(_ATTEMPTS):
+            # A server-chosen ID is new: no read, so the write is one round trip.
+            old, tombstoned = (
+                (None, False) if new_id else await self._read(hub_id, kind, device_id, now)
+            )
+            change = decide(old, tombstoned, now)
+            if change is None:
+                assert old is not None
+                return old, False
             try:
-                async with self.store._connection() as conn, conn.transaction():
-                    return await self._write(conn, hub_id, kind, device_id, decide, now, guarded)
+                return await self._apply(hub_id, kind, device_id, old, change, now, guarded), True
             except _LostRace:
-                continue
+                new_id = False  # the ID exists after all: read it and decide again
         raise Unavailable("too many concurrent writes of one device; try again")
+
+    async def _read(
+        self, hub_id: int, kind: str, device_id: str, now: int
+    ) -> tuple[Device | None, bool]:
+        """The stored row and whether the ID is tombstoned, in one query."""
+        since = now - self.tombstone_seconds if kind == REGISTRATION else None
+        row = await self.store._fetchrow(sql.PG_READ_FOR_WRITE, hub_id, kind, device_id, since)
+        old = sql.device_from_row(tuple(row)[:-1]) if row[0] is not None else None
+        return old, bool(row[-1])
 
     async def _unsafe_quota_check(self, hub_id: int) -> None:
         query = "SELECT device_count, registration_quota FROM hubs WHERE id = ?"
@@ -150,32 +168,8 @@ class PostgresHubs:
         if quota is not None and count >= quota:
             raise QuotaExceeded()
 
-    async def _write(
-        self,
-        conn: Any,
-        hub_id: int,
-        kind: str,
-        device_id: str,
-        decide: Decide,
-        now: int,
-        guarded: bool,
-    ) -> tuple[Device, bool]:
-        row = await conn.fetchrow(numbered(sql.GET_DEVICE), hub_id, kind, device_id)
-        old = sql.device_from_row(row) if row else None
-        tombstoned = False
-        if kind == REGISTRATION:
-            since = now - self.tombstone_seconds
-            found = await conn.fetchrow(numbered(sql.TOMBSTONED), hub_id, device_id, since)
-            tombstoned = found is not None
-        change = decide(old, tombstoned, now)
-        if change is None:
-            assert old is not None
-            return old, False
-        return await self._apply(conn, hub_id, kind, device_id, old, change, now, guarded), True
-
     async def _apply(
         self,
-        conn: Any,
         hub_id: int,
         kind: str,
         device_id: str,
@@ -184,50 +178,42 @@ class PostgresHubs:
         now: int,
         guarded: bool,
     ) -> Device:
+        """One statement: the quota guard, the row and its tags, all or nothing."""
         values = (change.version, change.platform, change.handle, change.body)
-        if old is None:
-            count = sql.COUNT_CREATE if guarded else sql.COUNT_CREATE_UNGUARDED
-            if await conn.execute(numbered(count), hub_id) != "UPDATE 1":
+        tags = list(change.tags)
+        args: tuple[Any, ...]
+        try:
+            if old is None:
+                query = sql.PG_CREATE if guarded else sql.PG_CREATE_UNGUARDED
+                args = (hub_id, kind, device_id, *values, now, change.expires_at, tags)
+            else:
+                created = now if change.fresh else old.created_at
+                query = sql.PG_OVERWRITE
+                args = (old.pk, old.version, *values, created, now, change.expires_at, hub_id, tags)
+            row = await self.store._fetchrow(query, *args)
+        except asyncpg.UniqueViolationError:
+            raise _LostRace() from None  # a concurrent create of this ID won; nothing was written
+        if row is None or row[0] is None:
+            if old is None:
                 raise QuotaExceeded()
-            insert = sql.INSERT_DEVICE + " ON CONFLICT (hub_id, kind, id) DO NOTHING RETURNING pk"
-            args = (hub_id, kind, device_id, *values, now, now, change.expires_at)
-            pk = await conn.fetchval(numbered(insert), *args)
-            if pk is None:
-                raise _LostRace()
-        else:
-            pk = old.pk
-            created = now if change.fresh else old.created_at
-            status = await conn.execute(
-                numbered(sql.UPDATE_DEVICE),
-                *values,
-                created,
-                now,
-                change.expires_at,
-                pk,
-                old.version,
-            )
-            if status != "UPDATE 1":
-                raise _LostRace()
-            await conn.execute(numbered(sql.DELETE_TAGS), pk)
-        await conn.executemany(numbered(sql.INSERT_TAG), [(hub_id, t, pk) for t in change.tags])
-        row = await conn.fetchrow(numbered(sql.GET_DEVICE), hub_id, kind, device_id)
+            raise _LostRace()  # the row changed since it was read
         return sql.device_from_row(row)
 
     async def delete_device(
         self, hub_id: int, kind: str, device_id: str, check: CheckDelete, now: int
     ) -> bool:
-        async with self.store._connection() as conn, conn.transaction():
-            query = numbered(sql.GET_DEVICE + " FOR UPDATE")
-            row = await conn.fetchrow(query, hub_id, kind, device_id)
-            old = sql.device_from_row(row) if row else None
+        for _ in range(_ATTEMPTS):
+            old, _ = await self._read(hub_id, kind, device_id, now)
             check(old, now)
             if old is None:
                 return False
-            await conn.execute(numbered(sql.DELETE_DEVICE), old.pk)
-            await conn.execute(numbered(sql.COUNT_DELETE), hub_id)
-            if kind == REGISTRATION:
-                await conn.execute(numbered(sql.TOMBSTONE), hub_id, device_id, now)
-            return True
+            tombstone = kind == REGISTRATION
+            row = await self.store._fetchrow(
+                sql.PG_DELETE, old.pk, old.version, device_id, now, tombstone
+            )
+            if row is not None and row[0] == 1:
+                return True
+        raise Unavailable("too many concurrent writes of one device; try again")
 
     async def list_devices(
         self, hub_id: int, now: int, after: int, limit: int, offset: int, tag: str | None

@@ -124,7 +124,7 @@ class SqliteHubs:
         return sql.device_from_row(rows[0]) if rows else None
 
     async def write_device(
-        self, hub_id: int, kind: str, device_id: str, decide: Decide, now: int
+        self, hub_id: int, kind: str, device_id: str, decide: Decide, now: int, new_id: bool = False
     ) -> tuple[Device, bool]:
         guarded = True
         if self.unsafe_window is not None:

@@ -57,7 +57,7 @@ async def create(call: Call) -> Response:
         try:
             registration_id = new_registration_id()
             device, _ = await call.hubs.write_device(
-                call.hub.id, REGISTRATION, registration_id, decide, _now()
+                call.hub.id, REGISTRATION, registration_id, decide, _now(), new_id=True
             )
             return _entry(call, device)
         except IdTaken:
