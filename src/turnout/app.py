@@ -81,7 +81,7 @@ def build_app(settings: Settings) -> ASGIApp:
             Route("/docs", docs),
             SurfaceMount("/v1", cronofy.build(services)),
             SurfaceMount("/api/v1", webkasa.build(services)),
-            SurfaceMount("", hubs),  # /{hub}/…: last, after every fixed path
+            nhub.HubsMount(hubs),  # /{hub}/…: last, after every fixed path
         ],
         lifespan=lifespan,
     )

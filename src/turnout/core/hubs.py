@@ -24,7 +24,7 @@ RIGHTS = (LISTEN, SEND, MANAGE)
 
 _HUB_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?\Z")
 # Names the first path segment of other routes takes, so no hub may have them (any case).
-_RESERVED = {"v1", "api", "docs", "openapi.json", "metrics", "static", "admin"}
+_RESERVED = {"v1", "api", "docs", "openapi.json", "metrics", "static", "admin", "readyz"}
 _RULE_NAME = re.compile(r"[A-Za-z0-9._-]{1,256}\Z")
 
 
@@ -80,10 +80,15 @@ def check_hub_name(name: str) -> str:
             f"hub name {name!r} is not valid: 1-64 letters, digits, '.', '_' or '-', "
             "starting and ending with a letter or digit"
         )
-    lowered = name.lower()
-    if lowered in _RESERVED or lowered.startswith("health"):
+    if is_reserved(name):
         raise HubRefused(f"hub name {name!r} is reserved for turnout's own paths")
     return name
+
+
+def is_reserved(first_segment: str) -> bool:
+    """Whether a first path segment belongs to turnout's own routes, never to a hub."""
+    lowered = first_segment.lower()
+    return lowered in _RESERVED or lowered.startswith(("health", "readyz"))
 
 
 def check_rule_name(name: str) -> str:

@@ -18,11 +18,12 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match, Mount
 from starlette.types import Receive, Scope, Send
 
 from turnout.core.errors import TurnoutError
 from turnout.core.hub_lists import ListTokens
-from turnout.core.hubs import LISTEN, MANAGE, SEND, Hub, KeySeal, Rule
+from turnout.core.hubs import LISTEN, MANAGE, SEND, Hub, KeySeal, Rule, is_reserved
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.hubs import HubStore, hub_store
@@ -279,6 +280,21 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise _too_large()
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+class HubsMount(Mount):
+    """The surface's mount: every path whose first segment could name a hub. It claims nothing of
+    turnout's own (/docs, /healthz, …), so a wrong method there stays those routes' 405."""
+
+    def __init__(self, app: NotificationHubs) -> None:
+        super().__init__("", app)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        first = scope.get("path", "/").lstrip("/").split("/", 1)[0]
+        if scope["type"] == "http" and is_reserved(unquote(first)):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 def build(services: Services) -> NotificationHubs:

@@ -1,0 +1,198 @@
+"""Notification-hub management as /v1 extensions (docs/NOTIFICATION_HUBS.md), for `admin` keys:
+what `turnout hub …` does, in the /v1 error shapes. The rules are core/hub_admin.py's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from turnout.auth.keys import ADMIN, Principal
+from turnout.core import hub_admin, times
+from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.hubs import (
+    Hub,
+    HubRefused,
+    KeySeal,
+    Rule,
+    connection_string,
+    parse_rights,
+    rights_text,
+)
+from turnout.services import Services
+from turnout.store.hubs import KEEP, HubStore, hub_store
+from turnout.surfaces.http import decode_object, json_response, read_body
+
+
+def routes(services: Services) -> list[Route]:
+    handlers = HubAdmin(services)
+    return [
+        Route("/hubs", handlers.list_hubs, methods=["GET"]),
+        Route("/hubs", handlers.create_hub, methods=["POST"]),
+        Route("/hubs/{name}", handlers.read_hub, methods=["GET"]),
+        Route("/hubs/{name}", handlers.change_hub, methods=["POST"]),
+        Route("/hubs/{name}", handlers.delete_hub, methods=["DELETE"]),
+        Route("/hub_rules", handlers.list_rules, methods=["GET"]),
+        Route("/hub_rules", handlers.create_rule, methods=["POST"]),
+        Route("/hub_rules/{name}/rotate", handlers.rotate_rule, methods=["POST"]),
+        Route("/hub_rules/{name}", handlers.delete_rule, methods=["DELETE"]),
+    ]
+
+
+def hub_json(hub: Hub) -> dict[str, Any]:
+    return {
+        "name": hub.name,
+        "registration_quota": hub.registration_quota,
+        "registration_ttl_seconds": hub.registration_ttl,
+        "device_count": hub.device_count,
+    }
+
+
+def rule_json(rule: Rule) -> dict[str, Any]:
+    return {"name": rule.name, "hub": rule.hub_name, "rights": rights_text(rule.rights).split(",")}
+
+
+def refused(field: str, exc: HubRefused) -> ValidationFailed:
+    return ValidationFailed([FieldError(field, exc.code, str(exc))])
+
+
+def _count(body: dict[str, Any], key: str) -> Any:
+    """A setting from the body: absent → KEEP, null → None, else a whole number."""
+    if key not in body:
+        return KEEP
+    value = body[key]
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ValidationFailed(
+            [FieldError(key, "must_be_integer", f"{key} is a whole number or null")]
+        )
+    return value
+
+
+class HubAdmin:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._hubs: HubStore | None = None
+
+    def _admin(self, request: Request) -> tuple[Principal, HubStore]:
+        principal: Principal = request.state.principal
+        principal.require(ADMIN)
+        if self._hubs is None:
+            seal = KeySeal(self.services.secret)
+            tombstones = self.services.settings.hub_tombstone_seconds
+            self._hubs = hub_store(self.services.store, seal, tombstones)
+        return principal, self._hubs
+
+    async def _body(self, request: Request) -> dict[str, Any]:
+        raw = await read_body(request, self.services.settings.max_body_bytes)
+        return decode_object(raw, empty_is={})
+
+    def _connection(self, rule_name: str, key: str) -> str:
+        return connection_string(self.services.settings.base_url, rule_name, key)
+
+    async def list_hubs(self, request: Request) -> Response:
+        principal, hubs = self._admin(request)
+        found = await hubs.list_hubs(principal.tenant_id)
+        return json_response({"hubs": [hub_json(h) for h in found]})
+
+    async def create_hub(self, request: Request) -> Response:
+        principal, hubs = self._admin(request)
+        body = await self._body(request)
+        name = body.get("name")
+        if not isinstance(name, str):
+            raise ValidationFailed([FieldError("name", "required", "name is required")])
+        quota, ttl = _count(body, "registration_quota"), _count(body, "registration_ttl_seconds")
+        try:
+            hub, rules = await hub_admin.create_hub(
+                hubs,
+                principal.tenant_id,
+                name,
+                None if quota is KEEP else quota,
+                None if ttl is KEEP else ttl,
+                times.now(),
+            )
+        except HubRefused as exc:
+            raise refused("name", exc) from exc
+        strings = [self._connection(rule, key) for rule, key in rules]
+        body = {
+            "hub": hub_json(hub),
+            "connection_strings": {"listen": strings[0], "full": strings[1]},
+        }
+        return json_response(body)
+
+    async def read_hub(self, request: Request) -> Response:
+        principal, hubs = self._admin(request)
+        hub = await hubs.find_hub(principal.tenant_id, request.path_params["name"])
+        if hub is None:
+            raise NotFound("no such hub")
+        return json_response({"hub": hub_json(hub)})
+
+    async def change_hub(self, request: Request) -> Response:
+        principal, hubs = self._admin(request)
+        body = await self._body(request)
+        quota, ttl = _count(body, "registration_quota"), _count(body, "registration_ttl_seconds")
+        if await hubs.find_hub(principal.tenant_id, request.path_params["name"]) is None:
+            raise NotFound("no such hub")
+        try:
+            hub = await hub_admin.set_hub(
+                hubs, principal.tenant_id, request.path_params["name"], quota, ttl
+            )
+        except HubRefused as exc:
+            raise refused("registration_quota", exc) from exc
+        return json_response({"hub": hub_json(hub)})
+
+    async def delete_hub(self, request: Request) -> Response:
+        principal, hubs = self._admin(request)
+        if not await hubs.delete_hub(principal.tenant_id, request.path_params["name"]):
+            raise NotFound("no such hub")
+        return json_response({})
+
+    async def list_rules(self, request: Request) -> Response:
+        principal, hubs = self._admin(request)
+        found = await hubs.list_rules(principal.tenant_id)
+        return json_response({"hub_rules": [rule_json(r) for r in found]})
+
+    async def create_rule(self, request: Request) -> Response:
+        principal, hubs = self._admin(request)
+        body = await self._body(request)
+        name, hub, rights = body.get("name"), body.get("hub"), body.get("rights")
+        if (
+            not isinstance(name, str)
+            or not isinstance(rights, list)
+            or not all(isinstance(r, str) for r in rights)
+        ):
+            raise ValidationFailed(
+                [FieldError("name", "required", "name and rights (a list) are required")]
+            )
+        try:
+            granted = parse_rights(",".join(rights))
+            key = await hub_admin.create_rule(
+                hubs,
+                principal.tenant_id,
+                hub if isinstance(hub, str) else None,
+                name,
+                granted,
+                times.now(),
+            )
+        except HubRefused as exc:
+            raise refused("name", exc) from exc
+        rule = {"name": name, "hub": hub, "rights": rights_text(granted).split(",")}
+        return json_response({"hub_rule": rule, "connection_string": self._connection(name, key)})
+
+    async def rotate_rule(self, request: Request) -> Response:
+        principal, hubs = self._admin(request)
+        name = request.path_params["name"]
+        try:
+            key = await hub_admin.rotate_rule(hubs, principal.tenant_id, name)
+        except HubRefused as exc:
+            raise NotFound(str(exc)) from exc
+        return json_response({"connection_string": self._connection(name, key)})
+
+    async def delete_rule(self, request: Request) -> Response:
+        principal, hubs = self._admin(request)
+        try:
+            await hub_admin.delete_rule(hubs, principal.tenant_id, request.path_params["name"])
+        except HubRefused as exc:
+            raise NotFound(str(exc)) from exc
+        return json_response({})
