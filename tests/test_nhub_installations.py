@@ -7,11 +7,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import base_settings
 from tests.live import LiveServer
-from tests.nhub import HubClient, apple_entry
+from tests.nhub import HubClient, apple_entry, sas_token
 from turnout.core.hubs import KeySeal
 from turnout.store.hubs import hub_store
 
@@ -128,3 +129,36 @@ def test_purge_deletes_expired_devices_and_keeps_the_count(server: LiveServer) -
     assert purged >= 0 and after.device_count == 0
     with hub.client() as http:  # the tombstone of p-1 was purged too
         assert http.put("/registrations/p-1", content=apple_entry()).status_code == 200
+
+
+def test_throttle_is_shared_through_redis(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:  # RL-2 for hubs: two processes' requests count in one bucket per hub
+    directory = str(tmp_path_factory.mktemp("thr-redis"))
+    prefix = f"turnout-test-{time.time_ns()}:"
+    settings = base_settings(
+        directory,
+        database_url,
+        rate_limits=True,
+        hub_requests_per_second=4,
+        redis_url=redis_url,
+        redis_prefix=prefix,
+    )
+    with LiveServer(settings) as first, LiveServer(settings) as second:
+        hub = HubClient(first)
+        servers = [first, second]
+        tokens = [sas_token(s.url + "/", hub.full_name, hub.full_key) for s in servers]
+        statuses = []
+        clients = [
+            httpx.Client(base_url=sv.url, headers={"Authorization": t})
+            for sv, t in zip(servers, tokens, strict=True)
+        ]
+        started = time.time()
+        for i in range(24):  # alternating between the two processes
+            statuses.append(clients[i % 2].get(f"/{hub.name}/registrations/x").status_code)
+        windows = int(time.time()) - int(started) + 1  # one-second windows the burst touched
+        for client in clients:
+            client.close()
+    # Shared: at most 4 per window in all. Per process, it would be up to 8.
+    assert statuses.count(404) <= 4 * windows, (windows, statuses)
+    assert statuses.count(429) >= 24 - 4 * windows
