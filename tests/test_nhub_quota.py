@@ -102,3 +102,18 @@ def test_concurrent_identical_creates_of_one_id(server: LiveServer) -> None:  # 
     assert {r.status_code for r in responses} == {200}
     assert {r.headers["etag"] for r in responses} == {'W/"1"'}
     assert counts(hub) == (1, 1)
+
+
+def test_concurrent_identical_creates_across_three_processes(
+    postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:  # REG-11, ≥ 3 processes
+    with ServerProcess(postgres_url, str(tmp_path_factory.mktemp("reg11")), workers=3) as server:
+        hub = HubClient(server)
+        auth = {"Authorization": hub.auth()}
+        put: Request = lambda http: http.put(  # noqa: E731
+            f"/{hub.name}/registrations/same-3", content=apple_entry(), headers=auth
+        )
+        responses = burst(server.url, "-", [put] * 20, threads=20)
+        assert {r.status_code for r in responses} == {200}
+        assert {r.headers["etag"] for r in responses} == {'W/"1"'}
+        assert counts(hub) == (1, 1)
