@@ -108,8 +108,8 @@ class Description:
         return self.platform + kind
 
     def member(self, name: str) -> str | None:
-        for key, value in self.members:
-            if key == name and isinstance(value, str):
+        for member_name, value in self.members:
+            if member_name == name and isinstance(value, str):
                 return value
         return None
 

@@ -145,7 +145,7 @@ class ListTokens:
             _LAYOUT.size : size
         ] != self._binding(query):
             raise invalid_token()
-        token_hub, after = _LAYOUT.unpack(raw[: _LAYOUT.size])
-        if token_hub != hub_id:
+        bound_hub, after = _LAYOUT.unpack(raw[: _LAYOUT.size])
+        if bound_hub != hub_id:
             raise invalid_token()
         return int(after)

@@ -181,13 +181,13 @@ def apply_operation(installation: dict[str, Any], operation: Any) -> None:
     op, parts, value = operation["op"], _pointer(operation.get("path")), operation.get("value")
     head = parts[0].lower() if parts else ""
     if head in ("pushchannel", "userid", "user") and len(parts) == 1:
-        key = "pushChannel" if head == "pushchannel" else "userId"
+        field = "pushChannel" if head == "pushchannel" else "userId"
         if op == "remove":
-            if key == "pushChannel":
+            if field == "pushChannel":
                 raise DeviceInputError("InvalidPatch", "pushChannel cannot be removed.")
-            installation.pop(key, None)
+            installation.pop(field, None)
         else:
-            installation[key] = value
+            installation[field] = value
     elif head == "tags":
         _patch_tags(installation, op, parts[1:], value)
     elif head == "templates" and len(parts) >= 2:
