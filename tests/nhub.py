@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
 import threading
 import time
@@ -154,3 +155,30 @@ class TlsServer(LiveServer):
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+
+def foreign_and_missing(
+    server: LiveServer, method: str, path: str
+) -> tuple[httpx.Response, httpx.Response]:
+    """SEC-1 for one route of the surface: another tenant's full key on a hub that holds a
+    registration and an installation with the path's IDs, and on a missing hub."""
+    owner, intruder = HubClient(server), HubClient(server)
+    with owner.client() as http:
+        http.put("/registrations/r1", content=apple_entry(tags="t1"))
+        http.put("/installations/i1", json={"platform": "apns", "pushChannel": "aa"})
+    ids = {"registration_id": "r1", "installation_id": "i1", "tag": "t1"}
+    concrete = re.sub(r"\{(\w+)\}", lambda m: ids.get(m.group(1), "{hub}"), path)
+    body = apple_entry() if method in ("POST", "PUT") else None
+    with httpx.Client(timeout=30, headers={"Authorization": intruder.auth()}) as http:
+        foreign = http.request(
+            method, server.url + concrete.replace("{hub}", owner.name), content=body
+        )
+        missing = http.request(
+            method, server.url + concrete.replace("{hub}", "no" + owner.name), content=body
+        )
+    return foreign, missing
+
+
+def without_tracking(body: str) -> str:
+    """An error body without its TrackingId and TimeStamp."""
+    return re.sub(r"\.TrackingId:.*</Detail>", "</Detail>", body)

@@ -23,28 +23,27 @@ from turnout.store import open_when_ready
 from turnout.surfaces import registry
 from turnout.surfaces.headers import HeaderLimit
 from turnout.surfaces.http import json_response
-from turnout.surfaces.nhub import routes as nhub
 
 
 def build_app(settings: Settings) -> ASGIApp:
     services = Services.create(settings)
     document = openapi.document(settings)
     docs_page = openapi.html(document)
-    hubs = nhub.build(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         store = await open_when_ready(settings)
-        purging = hub_purging = None
+        tasks: list[asyncio.Task[None]] = []
         try:
             services.attach(store)
-            purging = asyncio.create_task(_purge_idempotency_keys(store, settings))
-            hub_purging = asyncio.create_task(hubs.purge_forever())
+            tasks.append(asyncio.create_task(_purge_idempotency_keys(store, settings)))
+            for surface in registry.SURFACES:
+                if surface.background is not None:
+                    tasks.append(asyncio.create_task(surface.background(services)))
             yield
         finally:
-            for task in (purging, hub_purging):
-                if task is not None:
-                    task.cancel()
+            for task in tasks:
+                task.cancel()
             await services.close()
             await store.close()
 
@@ -79,7 +78,6 @@ def build_app(settings: Settings) -> ASGIApp:
             Route("/openapi.json", openapi_json),
             Route("/docs", docs),
             *registry.mounts(services),
-            nhub.HubsMount(hubs),  # /{hub}/…, after every fixed path (not yet a registry Surface)
         ],
         lifespan=lifespan,
     )

@@ -18,12 +18,12 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Mount
+from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
 
 from turnout.core.errors import TurnoutError
 from turnout.core.hub_lists import ListTokens
-from turnout.core.hubs import LISTEN, MANAGE, SEND, Hub, KeySeal, Rule, is_reserved
+from turnout.core.hubs import LISTEN, MANAGE, SEND, Hub, KeySeal, Rule
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.hubs import HubStore, hub_store
@@ -65,10 +65,16 @@ Operation = Callable[[Call], Awaitable[Response]]
 
 @dataclasses.dataclass(frozen=True)
 class Route:
-    """A path shape: literal segments, and `*` for the one variable segment."""
+    """A path shape: literal segments, and `*` for the one variable segment, named `variable`."""
 
     shape: tuple[str, ...]
     methods: dict[str, tuple[str, str]]  # method → (operation name, right)
+    variable: str = ""
+
+    @property
+    def path(self) -> str:
+        """The path under /{hub}, as a template: /registrations/{registration_id}."""
+        return "/" + "/".join("{" + self.variable + "}" if p == "*" else p for p in self.shape)
 
 
 ROUTES = [
@@ -84,8 +90,9 @@ ROUTES = [
             "GET": ("get_registration", LISTEN),
             "DELETE": ("delete_registration", LISTEN),
         },
+        "registration_id",
     ),
-    Route(("tags", "*", "registrations"), {"GET": ("list_by_tag", MANAGE)}),
+    Route(("tags", "*", "registrations"), {"GET": ("list_by_tag", MANAGE)}, "tag"),
     Route(
         ("installations", "*"),
         {
@@ -94,6 +101,7 @@ ROUTES = [
             "GET": ("get_installation", LISTEN),
             "DELETE": ("delete_installation", LISTEN),
         },
+        "installation_id",
     ),
 ]
 
@@ -138,16 +146,11 @@ class NotificationHubs:
             )
         return self._hubs
 
-    async def purge_forever(self, every: float = 60) -> None:
-        """Delete expired devices (their hubs' counts go down in the same transaction) and tombstones
-        past retention, now and every `every` seconds; the app's lifespan runs this."""
-        while True:
-            now = int(time.time())
-            try:
-                await self.hubs.purge(now, now - self.settings.hub_tombstone_seconds)
-            except Exception:
-                logging.getLogger("turnout.nhub").warning("purging hubs failed", exc_info=True)
-            await asyncio.sleep(every)
+    @property
+    def routes(self) -> list[StarletteRoute]:
+        """The route table as Starlette routes (for route discovery: tests, documentation); the
+        surface matches paths itself, case-insensitively (spec §2.2)."""
+        return [StarletteRoute(route.path, self, methods=list(route.methods)) for route in ROUTES]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -282,19 +285,20 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-class HubsMount(Mount):
-    """The surface's mount: every path whose first segment could name a hub. It claims nothing of
-    turnout's own (/docs, /healthz, …), so a wrong method there stays those routes' 405."""
-
-    def __init__(self, app: NotificationHubs) -> None:
-        super().__init__("", app)
-        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        first = scope.get("path", "/").lstrip("/").split("/", 1)[0]
-        if scope["type"] == "http" and is_reserved(unquote(first)):
-            return Match.NONE, {}
-        return super().matches(scope)
+async def purge_forever(services: Services, every: float = 60) -> None:
+    """Delete expired devices (their hubs' counts go down in the same transaction) and tombstones
+    past retention, now and every `every` seconds; the app's lifespan runs this."""
+    hubs: HubStore | None = None
+    while True:
+        now = int(time.time())
+        try:
+            if hubs is None:
+                seal = KeySeal(services.secret)
+                hubs = hub_store(services.store, seal, services.settings.hub_tombstone_seconds)
+            await hubs.purge(now, now - services.settings.hub_tombstone_seconds)
+        except Exception:
+            logging.getLogger("turnout.nhub").warning("purging hubs failed", exc_info=True)
+        await asyncio.sleep(every)
 
 
 def build(services: Services) -> NotificationHubs:
