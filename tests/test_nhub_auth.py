@@ -154,3 +154,9 @@ def test_every_route_answers_a_foreign_hub_like_a_missing_one(server: LiveServer
             assert foreign.status_code == missing.status_code == 404, (method, route.path)
             assert foreign.headers["x-ms-error-code"] == "HubNotFound"
             assert without_tracking(foreign.text) == without_tracking(missing.text)
+
+
+def test_headers_too_large_is_431_as_xml(hub: HubClient) -> None:  # LIM-2, in this surface's shape
+    r = httpx.get(f"{hub.server.url}/{hub.name}/registrations", headers={"X-Big": "a" * 20_000})
+    assert r.status_code == 431
+    assert r.text.startswith("<Error><Code>431</Code>") and r.headers["x-ms-error-code"]

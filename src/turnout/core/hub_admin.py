@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from turnout.core.hub_ports import KEEP, HubStore
 from turnout.core.hubs import (
     Hub,
     HubRefused,
@@ -14,7 +15,6 @@ from turnout.core.hubs import (
     new_key,
     rights_text,
 )
-from turnout.store.hubs import KEEP, HubStore
 
 
 async def create_hub(
