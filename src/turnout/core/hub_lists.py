@@ -3,23 +3,19 @@ continuation tokens, and the `$filter` grammar of by-channel lists."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
+import enum
 import hashlib
-import hmac
 import re
-import struct
 from urllib.parse import unquote
 
 from turnout.core.devices import Description, DeviceInputError
 from turnout.core.hub_writes import Device
+from turnout.core.hubs import Hub
+from turnout.core.paging import PageToken, PageTokens
 
 DEFAULT_TOP = MAX_TOP = 100
 MAX_SKIP = 10_000
-_LAYOUT = struct.Struct(">QQ")  # hub id, last row id returned
-_TAG_BYTES = 16
-_BINDING_BYTES = 8
 
 # $filter field → the platforms it matches (None: any) and whether it is the handle.
 FIELDS: dict[str, tuple[frozenset[str] | None, str]] = {
@@ -110,42 +106,37 @@ def matches(device: Device, clauses: list[Clause]) -> bool:
     return True
 
 
+class HubPageKind(enum.IntEnum):
+    """The hub surface's lists, in the page-token kinds a new surface takes (16 and up)."""
+
+    ALL = 16
+    BY_TAG = 17
+    BY_CHANNEL = 18
+
+
 class ListTokens:
-    """`[A-Za-z0-9_-]+` tokens, HMAC-signed with the server secret, binding hub, list kind and the
-    normalised tag or filter to the last row returned."""
+    """Continuation tokens: the shared page tokens (core/paging.py), bound to the hub (parent),
+    its tenant and the list kind; where calendar lists keep a page number, these keep a 32-bit
+    fingerprint of the normalised tag or filter, so a token only continues the query it came from."""
 
-    def __init__(self, secret: bytes) -> None:
-        self._key = hashlib.sha256(b"turnout hub list tokens\x00" + secret).digest()
+    def __init__(self, tokens: PageTokens) -> None:
+        self._tokens = tokens
 
-    def _binding(self, query: str) -> bytes:
-        return hashlib.sha256(query.encode()).digest()[:_BINDING_BYTES]
+    @staticmethod
+    def _fingerprint(query: str) -> int:
+        return int.from_bytes(hashlib.sha256(query.encode()).digest()[:4], "big")
 
-    def encode(self, hub_id: int, query: str, after: int) -> str:
-        body = _LAYOUT.pack(hub_id, after) + self._binding(query)
-        tag = hmac.new(self._key, body, hashlib.sha256).digest()[:_TAG_BYTES]
-        return base64.urlsafe_b64encode(body + tag).rstrip(b"=").decode()
+    def encode(self, hub: Hub, kind: HubPageKind, query: str, size: int, after: int) -> str:
+        token = PageToken(kind, hub.tenant_id, hub.id, self._fingerprint(query), size, after)
+        return self._tokens.encode(token)
 
-    def decode(self, text: str, hub_id: int, query: str) -> int:
-        """The row id to continue after; 400 InvalidContinuationToken unless genuine and bound to
-        exactly this hub and query."""
-        text = unquote(unquote(text.strip()))  # some clients encode tokens twice
-        if len(text) > 128 or not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+    def decode(self, text: str, hub: Hub, kind: HubPageKind, query: str) -> int:
+        """The row id to continue after; 400 InvalidContinuationToken unless genuine and issued
+        for exactly this hub, list and query. Some clients encode tokens twice."""
+        text = unquote(unquote(text.strip()))
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", text):
             raise invalid_token()
-        try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        except (binascii.Error, ValueError):
-            raise invalid_token() from None
-        size = _LAYOUT.size + _BINDING_BYTES
-        # Only the canonical spelling: base64 ignores the unused low bits of the last character.
-        canonical = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-        if len(raw) != size + _TAG_BYTES or canonical != text:
+        token = self._tokens.decode(text, kind, hub.tenant_id, hub.id)
+        if token is None or token.page != self._fingerprint(query):
             raise invalid_token()
-        expected = hmac.new(self._key, raw[:size], hashlib.sha256).digest()[:_TAG_BYTES]
-        if not hmac.compare_digest(raw[size:], expected) or raw[
-            _LAYOUT.size : size
-        ] != self._binding(query):
-            raise invalid_token()
-        bound_hub, after = _LAYOUT.unpack(raw[: _LAYOUT.size])
-        if bound_hub != hub_id:
-            raise invalid_token()
-        return int(after)
+        return token.after

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from turnout.core import hub_lists
 from turnout.core.devices import DeviceInputError, DeviceMissing, check_tag, new_registration_id
+from turnout.core.hub_lists import HubPageKind
 from turnout.core.hub_writes import (
     REGISTRATION,
     Device,
@@ -89,22 +90,26 @@ async def delete(call: Call) -> Response:
     return _empty(200)
 
 
-def _paging(call: Call, query: str) -> tuple[int, int, int]:
+Query = tuple[HubPageKind, str]  # a list's kind and its normalised tag or filter
+
+
+def _paging(call: Call, query: Query) -> tuple[int, int, int]:
     """(top, skip, after) from $top, $skip and the continuation token bound to `query`."""
     top = hub_lists.page_size(call.params.get("$top"))
     skip = hub_lists.skip_count(call.params.get("$skip"))
     token = call.params.get("continuationtoken")
     if token and "$skip" in call.params:
         raise DeviceInputError("InvalidQuery", "$skip cannot be used with a continuation token.")
-    after = call.tokens.decode(token, call.hub.id, query) if token else 0
+    after = call.tokens.decode(token, call.hub, *query) if token else 0
     return top, skip, after
 
 
-def _feed(call: Call, rows: Sequence[Device], top: int, query: str) -> Response:
+def _feed(call: Call, rows: Sequence[Device], top: int, query: Query) -> Response:
     headers = {}
     if len(rows) > top:
         rows = rows[:top]
-        headers["X-MS-ContinuationToken"] = call.tokens.encode(call.hub.id, query, rows[-1].pk)
+        token = call.tokens.encode(call.hub, *query, top, rows[-1].pk)
+        headers["X-MS-ContinuationToken"] = token
     url = f"https://{call.authority}{call.request.url.path}" + (
         f"?{call.request.url.query}" if call.request.url.query else ""
     )
@@ -113,16 +118,17 @@ def _feed(call: Call, rows: Sequence[Device], top: int, query: str) -> Response:
 
 
 async def list_all(call: Call) -> Response:
-    top, skip, after = _paging(call, "all")
+    query = (HubPageKind.ALL, "")
+    top, skip, after = _paging(call, query)
     rows = await call.hubs.list_devices(call.hub.id, _now(), after, top + 1, skip, None)
-    return _feed(call, rows, top, "all")
+    return _feed(call, rows, top, query)
 
 
 async def list_by_tag(call: Call) -> Response:
     tag = check_tag(call.path_id)
     if "$filter" in call.params:
         raise hub_lists.unsupported()
-    query = "tag:" + tag
+    query = (HubPageKind.BY_TAG, tag)
     top, skip, after = _paging(call, query)
     rows = await call.hubs.list_devices(call.hub.id, _now(), after, top + 1, skip, tag)
     return _feed(call, rows, top, query)
@@ -130,7 +136,7 @@ async def list_by_tag(call: Call) -> Response:
 
 async def list_by_channel(call: Call) -> Response:
     clauses = hub_lists.parse_filter(call.params["$filter"])
-    query = "filter:" + repr([(c.field, c.values) for c in clauses])
+    query = (HubPageKind.BY_CHANNEL, repr([(c.field, c.values) for c in clauses]))
     top, skip, after = _paging(call, query)
     handles = hub_lists.handle_candidates(clauses)
     found = await call.hubs.devices_by_handle(

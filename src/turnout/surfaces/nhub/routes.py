@@ -130,7 +130,7 @@ class NotificationHubs:
         self.settings = services.settings
         self.operations = operations
         self.seal = KeySeal(services.secret)
-        self.tokens = ListTokens(services.secret)
+        self.tokens = ListTokens(services.tokens)
         self.public_authority = urlsplit(self.settings.base_url).netloc.lower()
         self.hub_rate = Policy("per-hub-second", self.settings.hub_requests_per_second, 1)
         self._hubs: HubStore | None = None
