@@ -29,6 +29,7 @@ def test_admin_creates_a_hub_whose_keys_work(tenant: Tenant) -> None:
             "registration_quota": 5,
             "registration_ttl_seconds": None,
             "device_count": 0,
+            "requests_per_second": None,
         }
         _, rule, key = CONNECTION.match(made.json()["connection_strings"]["full"]).groups()  # type: ignore[union-attr]
         assert [h["name"] for h in http.get("/v1/hubs").json()["hubs"]] == [name]

@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import base_settings
 from tests.live import LiveServer
 from tests.nhub import HubClient, apple_entry, sas_token
+from turnout.core import hub_admin
+from turnout.core.hub_ports import KEEP
 from turnout.core.hubs import KeySeal
 from turnout.store.hubs import hub_store
 
@@ -162,3 +164,16 @@ def test_throttle_is_shared_through_redis(
     # Shared: at most 4 per window in all. Per process, it would be up to 8.
     assert statuses.count(404) <= 4 * windows, (windows, statuses)
     assert statuses.count(429) >= 24 - 4 * windows
+
+
+def test_a_hub_may_have_its_own_rate(limited: LiveServer) -> None:  # §8.2 per-hub override
+    hub = HubClient(limited)
+
+    async def raise_rate(store: Any) -> None:
+        hubs = hub_store(store, KeySeal(limited.settings.server_secret()), 3600)
+        await hub_admin.set_hub(hubs, hub.tenant_id, hub.name, KEEP, KEEP, 50)
+
+    limited.run(raise_rate)
+    with hub.client() as http:
+        codes = [http.get("/registrations/x").status_code for _ in range(8)]
+    assert codes == [404] * 8  # the server's 3 a second would have refused most

@@ -43,6 +43,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     change.add_argument("name")
     change.add_argument("--quota", type=_count_or_none, default=KEEP, help="a number, or none")
     change.add_argument("--ttl", type=_days_or_none, default=KEEP, help="days, or none")
+    change.add_argument(
+        "--rate",
+        type=_rate_or_none,
+        default=KEEP,
+        help="requests a second for this hub, or none for TURNOUT_HUB_REQUESTS_PER_SECOND",
+    )
     change.set_defaults(run=_set)
     delete = _with_tenant(actions.add_parser("delete", help="delete a hub, its rules and devices"))
     delete.add_argument("name")
@@ -94,6 +100,15 @@ def _days(text: str) -> int:
     if days < 1:
         raise argparse.ArgumentTypeError("at least 1 day")
     return days * 86400
+
+
+def _rate_or_none(text: str) -> int | None:
+    if text.lower() == "none":
+        return None
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1 a second")
+    return value
 
 
 def _count_or_none(text: str) -> int | None:
@@ -160,12 +175,15 @@ def _list(settings: Settings, args: argparse.Namespace) -> int:
 
 def _set(settings: Settings, args: argparse.Namespace) -> int:
     async def work(hubs: HubStore, tenant_id: int) -> Any:
-        return await hub_admin.set_hub(hubs, tenant_id, args.name, args.quota, args.ttl)
+        return await hub_admin.set_hub(hubs, tenant_id, args.name, args.quota, args.ttl, args.rate)
 
     hub = _run(settings, args.tenant, work)
     if hub is None:
         return 1
-    print(f"turnout: hub {hub.name!r}: quota={hub.registration_quota}, ttl={hub.registration_ttl}s")
+    print(
+        f"turnout: hub {hub.name!r}: quota={hub.registration_quota}, "
+        f"ttl={hub.registration_ttl}s, rate={hub.requests_per_second or 'default'}/s"
+    )
     return 0
 
 

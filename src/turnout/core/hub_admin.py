@@ -30,16 +30,21 @@ async def create_hub(
     return hub, [(rule[0], rule[2]) for rule in rules]
 
 
-def check_limits(quota: Any, ttl: Any) -> None:
+def check_limits(quota: Any, ttl: Any, rate: Any = KEEP) -> None:
     if quota is not KEEP and quota is not None and quota < 0:
         raise HubRefused("the quota is a whole number ≥ 0, or none for unlimited")
     if ttl is not KEEP and ttl is not None and ttl < 1:
         raise HubRefused("the registration TTL is at least 1 second, or none for never")
+    if rate is not KEEP and rate is not None and rate < 1:
+        raise HubRefused("the request rate is at least 1 a second, or none for the server's")
 
 
-async def set_hub(hubs: HubStore, tenant_id: int, name: str, quota: Any, ttl: Any) -> Hub:
-    check_limits(quota, ttl)
-    hub = await hubs.update_hub(tenant_id, name, quota, ttl)
+async def set_hub(
+    hubs: HubStore, tenant_id: int, name: str, quota: Any, ttl: Any, rate: Any = KEEP
+) -> Hub:
+    """Change what is not KEEP; None: unlimited quota, no expiry, the server's request rate."""
+    check_limits(quota, ttl, rate)
+    hub = await hubs.update_hub(tenant_id, name, quota, ttl, rate)
     if hub is None:
         raise HubRefused(f"no hub named {name!r}")
     return hub

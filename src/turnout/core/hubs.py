@@ -50,6 +50,7 @@ class Hub:
     registration_quota: int | None  # None: unlimited
     registration_ttl: int | None  # seconds; None: registrations never expire
     device_count: int
+    requests_per_second: int | None = None  # this hub's rate; None: the server's setting
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

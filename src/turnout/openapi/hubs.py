@@ -33,12 +33,19 @@ def paths(settings: Settings) -> dict[str, Any]:
 def schemas() -> dict[str, Schema]:
     hub = {
         "type": "object",
-        "required": ["name", "registration_quota", "registration_ttl_seconds", "device_count"],
+        "required": [
+            "name",
+            "registration_quota",
+            "registration_ttl_seconds",
+            "device_count",
+            "requests_per_second",
+        ],
         "properties": {
             "name": _NAME,
             "registration_quota": _COUNT_OR_NULL,
             "registration_ttl_seconds": {"type": ["integer", "null"], "minimum": 1},
             "device_count": {"type": "integer", "minimum": 0},
+            "requests_per_second": {"type": ["integer", "null"], "minimum": 1},
         },
     }
     rule = {
@@ -79,6 +86,7 @@ def schemas() -> dict[str, Schema]:
             "properties": {
                 "registration_quota": _COUNT_OR_NULL,
                 "registration_ttl_seconds": {"type": ["integer", "null"], "minimum": 1},
+                "requests_per_second": {"type": ["integer", "null"], "minimum": 1},
             },
         },
         "HubRuleCreate": {

@@ -16,7 +16,9 @@ from turnout.core.hub_writes import Device
 from turnout.core.hubs import Hub, KeySeal, Rule
 from turnout.store.base import Store
 
-HUB_COLUMNS = "id, tenant_id, name, registration_quota, registration_ttl, device_count"
+HUB_COLUMNS = (
+    "id, tenant_id, name, registration_quota, registration_ttl, device_count, requests_per_second"
+)
 RULE_COLUMNS = (
     "r.id, r.tenant_id, r.hub_id, h.name, r.name, r.rights, r.primary_key, r.secondary_key"
 )
@@ -160,7 +162,7 @@ def rule_from_row(row: Sequence[Any], seal: KeySeal) -> Rule:
     )
 
 
-def hub_changes(quota: Any, ttl: Any) -> tuple[str, list[Any]]:
+def hub_changes(quota: Any, ttl: Any, rate: Any = KEEP) -> tuple[str, list[Any]]:
     """The SET clause and its arguments for update_hub."""
     sets, args = [], []
     if quota is not KEEP:
@@ -169,6 +171,9 @@ def hub_changes(quota: Any, ttl: Any) -> tuple[str, list[Any]]:
     if ttl is not KEEP:
         sets.append("registration_ttl = ?")
         args.append(ttl)
+    if rate is not KEEP:
+        sets.append("requests_per_second = ?")
+        args.append(rate)
     return ", ".join(sets), args
 
 

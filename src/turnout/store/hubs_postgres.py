@@ -22,7 +22,7 @@ from turnout.core.errors import Unavailable
 from turnout.core.hub_writes import REGISTRATION, Decide, Device, DeviceWrite
 from turnout.core.hubs import Hub, HubExists, KeySeal, Rule, RuleExists
 from turnout.store import hubs as sql
-from turnout.store.hubs import CheckDelete, NewRule
+from turnout.store.hubs import KEEP, CheckDelete, NewRule
 from turnout.store.queries import numbered
 
 _ATTEMPTS = 20
@@ -89,8 +89,10 @@ class PostgresHubs:
     async def list_hubs(self, tenant_id: int) -> list[Hub]:
         return [sql.hub_from_row(r) for r in await self._fetch(sql.LIST_HUBS, tenant_id)]
 
-    async def update_hub(self, tenant_id: int, name: str, quota: Any, ttl: Any) -> Hub | None:
-        sets, args = sql.hub_changes(quota, ttl)
+    async def update_hub(
+        self, tenant_id: int, name: str, quota: Any, ttl: Any, rate: Any = KEEP
+    ) -> Hub | None:
+        sets, args = sql.hub_changes(quota, ttl, rate)
         if sets:
             query = f"UPDATE hubs SET {sets} WHERE tenant_id = ? AND name_key = ?"
             await self._execute(query, *args, tenant_id, name.lower())

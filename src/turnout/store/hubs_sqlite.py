@@ -13,7 +13,7 @@ from turnout.core.devices import QuotaExceeded
 from turnout.core.hub_writes import REGISTRATION, Decide, Device, DeviceWrite
 from turnout.core.hubs import Hub, HubExists, KeySeal, Rule, RuleExists
 from turnout.store import hubs as sql
-from turnout.store.hubs import CheckDelete, NewRule
+from turnout.store.hubs import KEEP, CheckDelete, NewRule
 
 
 class SqliteHubs:
@@ -68,8 +68,10 @@ class SqliteHubs:
     async def list_hubs(self, tenant_id: int) -> list[Hub]:
         return [sql.hub_from_row(r) for r in self._read(sql.LIST_HUBS, tenant_id)]
 
-    async def update_hub(self, tenant_id: int, name: str, quota: Any, ttl: Any) -> Hub | None:
-        sets, args = sql.hub_changes(quota, ttl)
+    async def update_hub(
+        self, tenant_id: int, name: str, quota: Any, ttl: Any, rate: Any = KEEP
+    ) -> Hub | None:
+        sets, args = sql.hub_changes(quota, ttl, rate)
 
         def update() -> Hub | None:
             if sets:

@@ -11,7 +11,8 @@ CREATE TABLE hubs (
     -- Live registrations + installations (expired ones until purged). The quota guard is one
     -- guarded UPDATE of this counter in the write's transaction.
     device_count        BIGINT NOT NULL DEFAULT 0 CHECK (device_count >= 0),
-    created_at          BIGINT NOT NULL
+    created_at          BIGINT NOT NULL,
+    requests_per_second BIGINT CHECK (requests_per_second >= 1)   -- NULL: the server's setting
 );
 CREATE INDEX hubs_tenant ON hubs (tenant_id, name_key);
 

@@ -47,6 +47,7 @@ def hub_json(hub: Hub) -> dict[str, Any]:
         "registration_quota": hub.registration_quota,
         "registration_ttl_seconds": hub.registration_ttl,
         "device_count": hub.device_count,
+        "requests_per_second": hub.requests_per_second,
     }
 
 
@@ -132,11 +133,12 @@ class HubAdmin:
         principal, hubs = self._admin(request)
         body = await self._body(request)
         quota, ttl = _count(body, "registration_quota"), _count(body, "registration_ttl_seconds")
+        rate = _count(body, "requests_per_second")
         if await hubs.find_hub(principal.tenant_id, request.path_params["name"]) is None:
             raise NotFound("no such hub")
         try:
             hub = await hub_admin.set_hub(
-                hubs, principal.tenant_id, request.path_params["name"], quota, ttl
+                hubs, principal.tenant_id, request.path_params["name"], quota, ttl, rate
             )
         except HubRefused as exc:
             raise refused("registration_quota", exc) from exc

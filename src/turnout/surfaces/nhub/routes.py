@@ -242,7 +242,10 @@ class NotificationHubs:
             raise HubProblem(401, refused.code, str(refused), headers) from None
 
     async def _limit(self, hub: Hub, version: str) -> None:
-        decision = await self.services.limit([self.hub_rate], f"hub:{hub.id}")
+        rate = self.hub_rate
+        if hub.requests_per_second is not None:
+            rate = Policy(rate.name, hub.requests_per_second, 1)
+        decision = await self.services.limit([rate], f"hub:{hub.id}")
         if decision is not None and not decision.allowed:
             raise _throttled(version, decision.retry_after)
 
