@@ -23,7 +23,8 @@ from turnout.core.hubs import (
 )
 from turnout.services import Services
 from turnout.store.hubs import KEEP, HubStore, hub_store
-from turnout.surfaces.http import decode_object, json_response, read_body
+from turnout.surfaces.decoding import decode_object
+from turnout.surfaces.http import json_response, read_body
 
 
 def routes(services: Services) -> list[Route]:
