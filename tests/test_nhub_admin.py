@@ -75,3 +75,16 @@ def test_reserved_names_and_non_admin_keys_are_refused(tenant: Tenant) -> None: 
     assert (
         tenant.http.post("/v1/hubs", json={"name": "x" + secrets.token_hex(3)}).status_code == 403
     )
+
+
+def test_bodies_are_checked_against_their_declarations(tenant: Tenant) -> None:
+    with admin(tenant) as http:
+        for body in (
+            {"name": "x1", "registration_quota": -1},
+            {"registration_quota": 1},
+            {"name": 5},
+        ):
+            r = http.post("/v1/hubs", json=body)
+            assert r.status_code == 422 and r.json()["errors"], (body, r.text)
+        r = http.post("/v1/hub_rules", json={"name": "r" + secrets.token_hex(3), "rights": ["own"]})
+        assert r.status_code == 422 and "rights" in r.json()["errors"], r.text

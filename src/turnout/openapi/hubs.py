@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from turnout.config import Settings
 from turnout.openapi.build import Schema, error, ok, path_param, ref, request_body, too_large
 from turnout.openapi.cronofy.operations import _field_error, _invalid, _v1
+from turnout.surfaces.cronofy.hubs import BODIES
 
 TAG = "Notification hubs"
 _NAME = {"type": "string", "pattern": "^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$"}
@@ -72,29 +75,16 @@ def schemas() -> dict[str, Schema]:
         "HubRuleList": _object({"hub_rules": {"type": "array", "items": ref("HubRule")}}),
         "HubRuleCreated": _object({"hub_rule": ref("HubRule"), "connection_string": connection}),
         "HubConnection": _object({"connection_string": connection}),
-        "HubCreate": {
-            "type": "object",
-            "required": ["name"],
-            "properties": {
-                "name": _NAME,
-                "registration_quota": _COUNT_OR_NULL,
-                "registration_ttl_seconds": {"type": ["integer", "null"], "minimum": 1},
-            },
-        },
-        "HubChange": {
-            "type": "object",
-            "properties": {
-                "registration_quota": _COUNT_OR_NULL,
-                "registration_ttl_seconds": {"type": ["integer", "null"], "minimum": 1},
-                "requests_per_second": {"type": ["integer", "null"], "minimum": 1},
-            },
-        },
-        "HubRuleCreate": {
-            "type": "object",
-            "required": ["name", "rights"],
-            "properties": {"name": _RULE, "hub": {"type": "string"}, "rights": _RIGHTS},
-        },
+        **_declared(),
     }
+
+
+def _declared() -> dict[str, Schema]:
+    """The request bodies' schemas, derived from their declarations (surfaces/cronofy/hubs.py)."""
+    _, components = msgspec.json.schema_components(
+        BODIES, ref_template="#/components/schemas/{name}"
+    )
+    return components
 
 
 def _object(properties: dict[str, Schema]) -> Schema:

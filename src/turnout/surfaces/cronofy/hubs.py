@@ -3,8 +3,10 @@ what `turnout hub …` does, in the /v1 error shapes. The rules are core/hub_adm
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal, TypeVar
 
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -60,16 +62,37 @@ def refused(field: str, exc: HubRefused) -> ValidationFailed:
     return ValidationFailed([FieldError(field, exc.code, str(exc))])
 
 
-def _count(body: dict[str, Any], key: str) -> Any:
-    """A setting from the body: absent → KEEP, null → None, else a whole number."""
-    if key not in body:
-        return KEEP
-    value = body[key]
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-        raise ValidationFailed(
-            [FieldError(key, "must_be_integer", f"{key} is a whole number or null")]
-        )
-    return value
+# The bodies, declared once: decoded against these, and documented from them (openapi/hubs.py).
+# Names are checked by the core (core/hubs.py), which says why a name is refused.
+HubName = Annotated[str, Meta(min_length=1, max_length=64)]
+Quota = Annotated[int, Meta(ge=0)] | None | UnsetType
+Seconds = Annotated[int, Meta(ge=1)] | None | UnsetType
+
+
+class HubCreate(Struct):
+    name: HubName
+    registration_quota: Quota = UNSET
+    registration_ttl_seconds: Seconds = UNSET
+
+
+class HubChange(Struct):
+    registration_quota: Quota = UNSET
+    registration_ttl_seconds: Seconds = UNSET
+    requests_per_second: Seconds = UNSET
+
+
+class HubRuleCreate(Struct):
+    name: Annotated[str, Meta(min_length=1, max_length=256)]
+    rights: Annotated[list[Literal["listen", "send", "manage"]], Meta(min_length=1)]
+    hub: HubName | UnsetType = UNSET
+
+
+BODIES = (HubCreate, HubChange, HubRuleCreate)
+T = TypeVar("T", HubCreate, HubChange, HubRuleCreate)
+
+
+def _kept(value: Any) -> Any:
+    return KEEP if value is UNSET else value
 
 
 class HubAdmin:
@@ -86,9 +109,13 @@ class HubAdmin:
             self._hubs = hub_store(self.services.store, seal, tombstones)
         return principal, self._hubs
 
-    async def _body(self, request: Request) -> dict[str, Any]:
+    async def _body(self, request: Request, kind: type[T]) -> T:
         raw = await read_body(request, self.services.settings.max_body_bytes)
-        return decode_object(raw, empty_is={})
+        try:
+            return msgspec.convert(decode_object(raw, empty_is={}), kind)
+        except msgspec.ValidationError as exc:
+            where = str(exc).rpartition("$.")[2].split(".")[0].split("[")[0] or "body"
+            raise ValidationFailed([FieldError(where, "invalid", str(exc))]) from None
 
     def _connection(self, rule_name: str, key: str) -> str:
         return connection_string(self.services.settings.base_url, rule_name, key)
@@ -100,28 +127,18 @@ class HubAdmin:
 
     async def create_hub(self, request: Request) -> Response:
         principal, hubs = self._admin(request)
-        body = await self._body(request)
-        name = body.get("name")
-        if not isinstance(name, str):
-            raise ValidationFailed([FieldError("name", "required", "name is required")])
-        quota, ttl = _count(body, "registration_quota"), _count(body, "registration_ttl_seconds")
+        body = await self._body(request, HubCreate)
+        quota = None if body.registration_quota is UNSET else body.registration_quota
+        ttl = None if body.registration_ttl_seconds is UNSET else body.registration_ttl_seconds
         try:
             hub, rules = await hub_admin.create_hub(
-                hubs,
-                principal.tenant_id,
-                name,
-                None if quota is KEEP else quota,
-                None if ttl is KEEP else ttl,
-                times.now(),
+                hubs, principal.tenant_id, body.name, quota, ttl, times.now()
             )
         except HubRefused as exc:
             raise refused("name", exc) from exc
         strings = [self._connection(rule, key) for rule, key in rules]
-        body = {
-            "hub": hub_json(hub),
-            "connection_strings": {"listen": strings[0], "full": strings[1]},
-        }
-        return json_response(body)
+        connections = {"listen": strings[0], "full": strings[1]}
+        return json_response({"hub": hub_json(hub), "connection_strings": connections})
 
     async def read_hub(self, request: Request) -> Response:
         principal, hubs = self._admin(request)
@@ -132,9 +149,9 @@ class HubAdmin:
 
     async def change_hub(self, request: Request) -> Response:
         principal, hubs = self._admin(request)
-        body = await self._body(request)
-        quota, ttl = _count(body, "registration_quota"), _count(body, "registration_ttl_seconds")
-        rate = _count(body, "requests_per_second")
+        body = await self._body(request, HubChange)
+        quota, ttl = _kept(body.registration_quota), _kept(body.registration_ttl_seconds)
+        rate = _kept(body.requests_per_second)
         if await hubs.find_hub(principal.tenant_id, request.path_params["name"]) is None:
             raise NotFound("no such hub")
         try:
@@ -158,25 +175,12 @@ class HubAdmin:
 
     async def create_rule(self, request: Request) -> Response:
         principal, hubs = self._admin(request)
-        body = await self._body(request)
-        name, hub, rights = body.get("name"), body.get("hub"), body.get("rights")
-        if (
-            not isinstance(name, str)
-            or not isinstance(rights, list)
-            or not all(isinstance(r, str) for r in rights)
-        ):
-            raise ValidationFailed(
-                [FieldError("name", "required", "name and rights (a list) are required")]
-            )
+        body = await self._body(request, HubRuleCreate)
+        name, hub = body.name, None if body.hub is UNSET else body.hub
         try:
-            granted = parse_rights(",".join(rights))
+            granted = parse_rights(",".join(body.rights))
             key = await hub_admin.create_rule(
-                hubs,
-                principal.tenant_id,
-                hub if isinstance(hub, str) else None,
-                name,
-                granted,
-                times.now(),
+                hubs, principal.tenant_id, hub, name, granted, times.now()
             )
         except HubRefused as exc:
             raise refused("name", exc) from exc
