@@ -257,3 +257,19 @@ def test_quota_lowered_below_count(server: LiveServer) -> None:  # QUO-1
         refused = http.post("/registrations", content=apple_entry())
         assert refused.status_code == 403 and refused.headers["x-ms-error-code"] == "QuotaExceeded"
         assert "retry-after" not in refused.headers
+
+
+def test_path_id_wins_and_read_only_members_are_ignored(server: LiveServer) -> None:  # REG-9, VAL-3
+    hub = HubClient(server, ttl=86400)
+    body = bare(
+        "AppleRegistrationDescription",
+        "<RegistrationId>other-id</RegistrationId><ETag>77</ETag>"
+        "<ExpirationTime>2001-01-01T00:00:00Z</ExpirationTime>"
+        f"<DeviceToken>{APPLE_TOKEN}</DeviceToken>",
+    )
+    with hub.client() as http:
+        made = http.put("/registrations/path-id", content=body)
+        assert made.status_code == 200 and ids(made) == ["path-id"]
+        assert made.headers["etag"] == 'W/"1"'
+        assert "2001-01-01" not in made.text and "9999-12-31" not in made.text
+        assert http.get("/registrations/other-id").status_code == 404
