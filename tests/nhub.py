@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.live import LiveServer, free_port
+from turnout import connections
 from turnout.app import build_app
 from turnout.config import Settings
 from turnout.core import hub_admin, times
@@ -144,10 +145,9 @@ class TlsServer(LiveServer):
             tls_keyfile=str(key),
         )
         self.url = f"https://localhost:{port}"
-        config = uvicorn.Config(
+        config = connections.config(  # as `turnout serve --certfile … --keyfile …` serves
             build_app(self.settings),
-            host="127.0.0.1",
-            port=port,
+            self.settings,
             log_level="warning",
             access_log=False,
             ssl_certfile=str(cert),

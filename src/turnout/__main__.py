@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from turnout import connections
 
     settings = settings.with_(
         host=args.host or settings.host,
@@ -142,20 +142,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     asyncio.run(_prepare(settings))
     _tune_gc()
-    common = dict(host=settings.host, port=settings.port, access_log=False, log_level="warning")
-    if settings.tls_certfile:
-        common.update(ssl_certfile=settings.tls_certfile, ssl_keyfile=settings.tls_keyfile)
     print(f"turnout: serving on {settings.base_url} ({_database_label(settings)})", file=sys.stderr)
+    quiet = dict(access_log=False, log_level="warning")
+    if settings.tls_certfile:
+        quiet.update(ssl_certfile=settings.tls_certfile, ssl_keyfile=settings.tls_keyfile)
     if args.workers == 1:
         from turnout.app import build_app
 
-        uvicorn.run(build_app(settings), **common)  # type: ignore[arg-type]
+        connections.serve(build_app(settings), settings, 1, **quiet)
     else:
         # Each worker process builds its own app from the environment.
         os.environ["TURNOUT_HOST"], os.environ["TURNOUT_PORT"] = settings.host, str(settings.port)
         os.environ["TURNOUT_TLS_CERTFILE"] = settings.tls_certfile
         os.environ["TURNOUT_TLS_KEYFILE"] = settings.tls_keyfile
-        uvicorn.run("turnout.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
+        connections.serve("turnout.app:app_from_env", settings, args.workers, factory=True, **quiet)
     return 0
 
 
