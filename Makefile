@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install serve test soak lint format bench bench-quick bench-webhooks clean
 
-install: $(STAMP) tests/js/node_modules/.installed
+install: $(STAMP) tests/js/node_modules/.installed tests/nhub_js/node_modules/.installed
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml requirements.lock
 # The real Cronofy Node SDK, pinned by tests/js/package-lock.json.
 tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --silent --no-audit --no-fund
+	touch $@
+
+# The Azure Notification Hubs JS SDKs (@azure/notification-hubs, azure-sb), pinned by tests/nhub_js/package-lock.json.
+tests/nhub_js/node_modules/.installed: tests/nhub_js/package.json tests/nhub_js/package-lock.json
+	cd tests/nhub_js && npm ci --silent --no-audit --no-fund
 	touch $@
 
 # The benchmark's own extras (matplotlib, for the chart), pinned beside the main lock.
@@ -59,4 +64,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 clean:
-	rm -rf $(VENV) tests/js/node_modules var bench/out
+	rm -rf $(VENV) tests/js/node_modules tests/nhub_js/node_modules var bench/out

@@ -143,7 +143,17 @@ def _objects(http: httpx.Client) -> dict[str, str]:
         )
         assert r.status_code == 200, r.text
     page = http.get("/v1/bookable_events/fz_event").json()["registration"]["pages"]["next_page"]
-    return {"event_id": "fz_event", "registration_id": "fz_reg", "token": page.rsplit("/", 1)[1]}
+    return {
+        "event_id": "fz_event",
+        "registration_id": "fz_reg",
+        "token": page.rsplit("/", 1)[1],
+        # Notification hubs: /v1/hubs/{name} (admin keys) and /{hub}/… (SAS tokens), which the
+        # fuzzer's API key reaches only as far as their refusals.
+        "name": "fzhub",
+        "hub": "fzhub",
+        "tag": "fztag",
+        "installation_id": "fzinstallation",
+    }
 
 
 def test_every_registered_surface_has_an_error_shape_to_check() -> None:

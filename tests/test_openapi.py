@@ -182,6 +182,16 @@ def test_operation_ids_are_unique_and_stable(document: dict[str, Any]) -> None:
         "readRegistration",
         "deleteRegistration",
         "availability",
+        # notification-hub management (openapi/hubs.py)
+        "listHubs",
+        "createHub",
+        "readHub",
+        "changeHub",
+        "deleteHub",
+        "listHubRules",
+        "createHubRule",
+        "rotateHubRule",
+        "deleteHubRule",
     }
 
 

@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         help="server processes; more than 1 needs PostgreSQL (default: 1)",
     )
+    serve.add_argument(
+        "--certfile", help="serve https with this PEM certificate (TURNOUT_TLS_CERTFILE)"
+    )
+    serve.add_argument("--keyfile", help="…and this PEM private key (TURNOUT_TLS_KEYFILE)")
     serve.set_defaults(run=_serve)
 
     migrate = commands.add_parser("migrate", help="apply pending database migrations and exit")
@@ -120,8 +124,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from turnout import connections
 
     settings = settings.with_(
-        host=args.host or settings.host, port=args.port if args.port is not None else settings.port
+        host=args.host or settings.host,
+        port=args.port if args.port is not None else settings.port,
+        tls_certfile=args.certfile or settings.tls_certfile,
+        tls_keyfile=args.keyfile or settings.tls_keyfile,
     )
+    settings.validate()
     if args.workers < 1:
         print("turnout: --workers must be at least 1", file=sys.stderr)
         return 2
@@ -136,6 +144,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     _tune_gc()
     print(f"turnout: serving on {settings.base_url} ({_database_label(settings)})", file=sys.stderr)
     quiet = dict(access_log=False, log_level="warning")
+    if settings.tls_certfile:
+        quiet.update(ssl_certfile=settings.tls_certfile, ssl_keyfile=settings.tls_keyfile)
     if args.workers == 1:
         from turnout.app import build_app
 
@@ -143,6 +153,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     else:
         # Each worker process builds its own app from the environment.
         os.environ["TURNOUT_HOST"], os.environ["TURNOUT_PORT"] = settings.host, str(settings.port)
+        os.environ["TURNOUT_TLS_CERTFILE"] = settings.tls_certfile
+        os.environ["TURNOUT_TLS_KEYFILE"] = settings.tls_keyfile
         connections.serve("turnout.app:app_from_env", settings, args.workers, factory=True, **quiet)
     return 0
 

@@ -35,15 +35,18 @@ def build_app(settings: Settings) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         store = await open_when_ready(settings)
-        purging = None
+        tasks: list[asyncio.Task[None]] = []
         try:
             services.attach(store)
-            purging = asyncio.create_task(_purge_idempotency_keys(store, settings))
+            tasks.append(asyncio.create_task(_purge_idempotency_keys(store, settings)))
+            for surface in registry.SURFACES:
+                if surface.background is not None:
+                    tasks.append(asyncio.create_task(surface.background(services)))
             async with webhooks.dispatching(store, settings, services.secret):
                 yield
         finally:
-            if purging is not None:
-                purging.cancel()
+            for task in tasks:
+                task.cancel()
             await services.close()
             await store.close()
 

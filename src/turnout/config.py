@@ -58,6 +58,18 @@ class Settings:
     webhook_allow_networks: str = ""
     webhook_dispatch: bool = True
     webhook_lease_seconds: int = 60
+    # Notification hubs (docs/NOTIFICATION_HUBS.md): how long a deleted registration ID stays
+    # unusable (410), whether a SAS token's audience host must be this server's, and the per-hub
+    # request rate (every operation; 429, or 409 before api-version 2020-06).
+    hub_tombstone_seconds: int = 7 * 86400
+    hub_check_audience_host: bool = True
+    hub_requests_per_second: int = 100
+    # Serve https: a PEM certificate (chain) and its private key; both or neither.
+    tls_certfile: str = ""
+    tls_keyfile: str = ""
+    # Test-only negative control: check a hub's quota on a stale read, before an unguarded count
+    # (with debug_race_window_ms between them). Never set this in production.
+    debug_unsafe_hub_quota: bool = False
     # Test-only: check seats outside the write transaction, to prove the concurrency tests can see an
     # oversell (the negative control). Never set this in production.
     debug_unsafe_seats: bool = False
@@ -73,7 +85,8 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.tls_certfile else "http"
+        return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_postgres(self) -> bool:
@@ -148,6 +161,12 @@ class Settings:
             raise ConfigError("TURNOUT_WEBHOOK_LEASE_SECONDS must be between 5 and 3600")
         if self.debug_rate_limit_minute_seconds < 1:
             raise ConfigError("TURNOUT_DEBUG_RATE_LIMIT_MINUTE_SECONDS must be at least 1")
+        if bool(self.tls_certfile) != bool(self.tls_keyfile):
+            raise ConfigError("TURNOUT_TLS_CERTFILE and TURNOUT_TLS_KEYFILE are set together")
+        if self.hub_requests_per_second < 1 or self.hub_tombstone_seconds < 0:
+            raise ConfigError(
+                "TURNOUT_HUB_REQUESTS_PER_SECOND is at least 1 and TURNOUT_HUB_TOMBSTONE_SECONDS at least 0"
+            )
         if self.secret and len(self.secret) < 32:
             raise ConfigError(
                 "TURNOUT_SECRET must be at least 32 characters (try: openssl rand -hex 32)"

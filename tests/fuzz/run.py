@@ -13,6 +13,7 @@ import collections
 import dataclasses
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -65,11 +66,20 @@ def operability_shape(body: Any) -> bool:
 
 # Each registered surface's error shape, by name (surfaces/registry.py); '' is turnout's own routes.
 # tests/test_fuzz.py fails if a registered surface has no entry here.
+def nhub_shape(body: bytes) -> bool:
+    """Notification Hubs: `<Error><Code>n</Code><Detail>…</Detail></Error>` (XML, not JSON)."""
+    return (
+        re.fullmatch(rb"<Error><Code>\d{3}</Code><Detail>[^<]*</Detail></Error>", body) is not None
+    )
+
+
 SHAPES: dict[str, Callable[[Any], bool]] = {
     "cronofy": v1_shape,
     "webkasa": webkasa_shape,
+    "nhub": nhub_shape,  # given the raw body: see XML_SURFACES
     "": operability_shape,
 }
+XML_SURFACES = {"nhub"}
 
 
 @dataclasses.dataclass
@@ -125,6 +135,10 @@ def check(routes: Sequence[BaseRoute], sent: Draft, answer: Response, bound: flo
         return None
     if sent.method == b"HEAD":
         return None
+    if (surface := surface_of(routes, sent.path)) in XML_SURFACES:
+        if SHAPES[surface](answer.body):
+            return None
+        return f"{answer.status} not in {surface}'s error shape: {answer.body[:200]!r}"
     try:
         body = json.loads(answer.body)
     except ValueError:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from turnout.cli import webhooks
+from turnout.cli import hubs, webhooks
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 GROUPS: list[Register] = [
     webhooks.register,
+    hubs.register,
 ]

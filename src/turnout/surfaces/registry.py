@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from turnout.services import Services
 from turnout.surfaces.cronofy.surface import SURFACE as CRONOFY
+from turnout.surfaces.nhub.surface import SURFACE as NOTIFICATION_HUBS
 from turnout.surfaces.surface import Surface, SurfaceMount
 from turnout.surfaces.webkasa.surface import SURFACE as WEBKASA
 
 SURFACES: list[Surface] = [
     CRONOFY,
     WEBKASA,
+    NOTIFICATION_HUBS,
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from starlette._utils import get_route_path
@@ -27,6 +27,9 @@ class Surface:
     build: Callable[[Services], ASGIApp]
     # A refusal made before routing (431: headers too large), as this surface renders `status`.
     reject: Callable[[int], Response]
+    # Work the surface needs done in each server process while it serves (say, purging expired
+    # rows): started by the app's lifespan once the store is open, cancelled at shutdown.
+    background: Callable[[Services], Coroutine[Any, Any, None]] | None = None
 
     @property
     def by_pattern(self) -> bool:

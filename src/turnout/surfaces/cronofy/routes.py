@@ -29,7 +29,7 @@ from turnout.core.seats import seats_held
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.surfaces.access import Access, Guard
-from turnout.surfaces.cronofy import parse, render
+from turnout.surfaces.cronofy import hubs, parse, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
 from turnout.surfaces.decoding import fast_or_checked, read_object
 from turnout.surfaces.http import bearer_token, etag, json_response, precondition, read_body
@@ -71,6 +71,7 @@ def build(services: Services) -> ASGIApp:
             methods=["DELETE"],
         ),
         Route("/availability", handlers.availability, methods=["POST"]),
+        *hubs.routes(services),  # notification-hub management, for admin keys
     ]
     routed = Starlette(routes=routes, exception_handlers=HANDLERS)
     # No 307 from `/x/` to `/x`: Starlette builds that Location from the request's Host header, and

@@ -1,0 +1,26 @@
+"""The Azure Notification Hubs surface, as the registry sees it: mounted at `/{hub}`, after every
+fixed prefix. It keeps its own processing order (spec notification-hubs §2.4: route and body size
+before the SAS token), so it does not use surfaces/access.Guard, which authenticates first; it counts
+through the same shared limiter and failed-authentication budget (Services.limit,
+Services.refuse_credential)."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.responses import Response
+
+from turnout.surfaces.nhub.errors import HubProblem, error_response
+from turnout.surfaces.nhub.routes import build, purge_forever
+from turnout.surfaces.surface import Surface
+
+
+def reject(status: int) -> Response:
+    """A refusal before routing (431), as an Azure XML error."""
+    return error_response(
+        HubProblem(status, "RequestHeadersTooLarge", "The request headers are too large."),
+        str(uuid.uuid4()),
+    )
+
+
+SURFACE = Surface(name="nhub", path="/{hub}", build=build, reject=reject, background=purge_forever)
