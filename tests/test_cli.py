@@ -56,7 +56,7 @@ def test_tenant_and_key_create(tmp_path: Path) -> None:
 def test_key_create_explains_mistakes(tmp_path: Path) -> None:
     unknown = run(tmp_path, "key", "create", "--tenant", "ghost")
     assert unknown.returncode == 1 and "turnout tenant create ghost" in unknown.stderr
-    bad_scope = run(tmp_path, "key", "create", "--tenant", "ghost", "--scope", "admin")
+    bad_scope = run(tmp_path, "key", "create", "--tenant", "ghost", "--scope", "superuser")
     assert bad_scope.returncode == 2 and "read, write" in bad_scope.stderr
 
 

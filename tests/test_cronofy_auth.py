@@ -20,7 +20,11 @@ def test_missing_or_bad_credentials_are_401(
         r = http.get("/v1/bookable_events")
     assert r.status_code == 401
     assert r.json() == {}
-    assert r.headers["www-authenticate"] == "Bearer"
+    challenge = r.headers["www-authenticate"]
+    assert challenge.startswith('Bearer realm="turnout"')
+    # RFC 6750 §3.1: no error code when the request carried no bearer credential at all.
+    sent = authorization not in (None, "Basic dXNlcjpwYXNz", "Bearer")
+    assert ('error="invalid_token"' in challenge) == sent, challenge
 
 
 def test_a_near_miss_key_is_401(tenant: Tenant) -> None:

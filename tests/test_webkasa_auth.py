@@ -19,7 +19,7 @@ def test_no_key_is_401(tenant: Tenant) -> None:  # K01
     with tenant.client() as http:
         r = http.get("/api/v1/events")
     assert (r.status_code, code(r)) == (401, "UNAUTHORIZED")
-    assert r.headers["www-authenticate"] == "Bearer"
+    assert r.headers["www-authenticate"] == 'Bearer realm="turnout"'
     assert set(r.json()) == {"error", "code"}
 
 

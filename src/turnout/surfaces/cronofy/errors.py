@@ -26,6 +26,7 @@ from turnout.core.errors import (
     ValidationFailed,
 )
 from turnout.ratelimit import Decision
+from turnout.surfaces import bearer
 from turnout.surfaces.http import allowed_methods, client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
@@ -73,9 +74,9 @@ def core_error(_: Request, exc: Exception) -> Response:
         field = exc.header.lower().replace("-", "_")
         return field_errors([FieldError(field, "invalid", exc.message)], 400)
     if isinstance(exc, Unauthenticated):
-        return json_response({}, 401, {"WWW-Authenticate": "Bearer"})
+        return json_response({}, 401, {"WWW-Authenticate": bearer.challenge(exc)})
     if isinstance(exc, Forbidden):
-        return json_response({}, 403)
+        return json_response({}, 403, {"WWW-Authenticate": bearer.challenge(exc)})
     if isinstance(exc, NotFound):
         return json_response({}, 404)
     if isinstance(exc, PayloadTooLarge):

@@ -28,6 +28,7 @@ from turnout.core.errors import (
     Unavailable,
     ValidationFailed,
 )
+from turnout.surfaces import bearer
 from turnout.surfaces.http import allowed_methods, client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
@@ -116,7 +117,7 @@ def core_error(request: Request, exc: Exception) -> Response:
             401,
             "UNAUTHORIZED",
             "A valid API key is required",
-            headers={"WWW-Authenticate": "Bearer"},
+            headers={"WWW-Authenticate": bearer.challenge(exc)},
         )
     if isinstance(exc, Forbidden):
         return error(403, "INSUFFICIENT_SCOPE", f"This API key lacks the {exc.needed} scope")
