@@ -182,6 +182,12 @@ def test_operation_ids_are_unique_and_stable(document: dict[str, Any]) -> None:
         "readRegistration",
         "deleteRegistration",
         "availability",
+        "listApiKeys",
+        "createApiKey",
+        "readApiKey",
+        "revokeApiKey",
+        "rotateApiKey",
+        "readTenant",
     }
 
 

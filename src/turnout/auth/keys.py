@@ -105,6 +105,7 @@ LAST_USED_EVERY = 60
 # `turnout key rotate` and POST /v1/keys/{prefix}/rotate: how long the old key keeps working, by
 # default. A day covers a daily deploy picking up the new key; --grace changes it.
 ROTATION_GRACE = 24 * 3600
+MAX_GRACE = 30 * 86400  # through the API, a rotated key lives at most a month more
 
 
 class KeyRefused(Unauthenticated):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from turnout.config import Settings
-from turnout.openapi import cronofy, operability, webkasa, writes
+from turnout.openapi import cronofy, keys, operability, webkasa, writes
 from turnout.openapi.build import API_KEY, BEARER, HTTP_METHODS, shared_schemas
 from turnout.openapi.links import add_links
 from turnout.openapi.page import html
@@ -24,12 +24,18 @@ def document(settings: Settings) -> dict[str, Any]:
         "servers": [{"url": settings.base_url}],
         "tags": _tags(),
         "paths": writes.annotate(
-            {**operability.paths(), **cronofy.paths(settings), **webkasa.paths(settings)}
+            {
+                **operability.paths(),
+                **cronofy.paths(settings),
+                **keys.paths(settings),
+                **webkasa.paths(settings),
+            }
         ),
         "components": {
             "schemas": {
                 **shared_schemas(),
                 **cronofy.schemas(),
+                **keys.schemas(),
                 **operability.schemas(),
                 **webkasa.schemas(),
             },
@@ -104,6 +110,11 @@ def _tags() -> list[dict[str, str]]:
         {"name": "Bookable events", "description": "Create, update, read and list events."},
         {"name": "Registrations", "description": "Register people for an event, list and remove."},
         {"name": "Availability", "description": "Which events can still take registrations."},
+        {
+            "name": keys.TAG,
+            "description": "turnout's own /v1 operations, for a key with the admin scope: list, "
+            "make, rotate and revoke the tenant's keys.",
+        },
         {
             "name": "Webkasa events and registrations",
             "description": "The /api/v1 surface: Webkasa-compatible events, registrations and "

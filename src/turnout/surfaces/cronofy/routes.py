@@ -25,7 +25,7 @@ from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.base import WriteResult
-from turnout.surfaces.cronofy import parse, render
+from turnout.surfaces.cronofy import admin, parse, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
 from turnout.surfaces.http import (
     bearer_token,
@@ -71,6 +71,7 @@ def build(services: Services) -> ASGIApp:
             methods=["DELETE"],
         ),
         Route("/availability", handlers.availability, methods=["POST"]),
+        *admin.routes(services),  # turnout's extension: an admin key manages its tenant's keys
     ]
     routed = Starlette(routes=routes, exception_handlers=HANDLERS)
     # No 307 from `/x/` to `/x`: Starlette builds that Location from the request's Host header, and
