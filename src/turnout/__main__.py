@@ -13,6 +13,7 @@ import socket
 import sys
 from collections.abc import Sequence
 from importlib import metadata
+from typing import NoReturn
 
 from turnout import cli
 from turnout.auth import keys
@@ -35,7 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
-        parser.print_help()
+        if args.command is None:
+            parser.print_help()
+        else:
+            print(
+                f"turnout: {args.command} needs an action; see: turnout {args.command} --help",
+                file=sys.stderr,
+            )
         return 2
     settings = None
     try:
@@ -50,14 +57,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, failing in one line that names the command's --help (its usage block is noise)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}; see: {self.prog} --help\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="turnout",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"turnout {_version()}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
 
     serve = commands.add_parser(
         "serve",
