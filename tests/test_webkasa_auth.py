@@ -180,6 +180,7 @@ def test_over_the_limit_is_429_with_retry_after(limited: LiveServer) -> None:  #
             "error": "Rate limit exceeded",
             "code": "RATE_LIMITED",
             "retry_after": retry,
+            "limit": "per-key-writes",
         }
         assert r.headers["x-ratelimit-remaining"] == "0"
         assert t.http.get("/api/v1/events").status_code == 200  # reads have their own budget

@@ -21,6 +21,7 @@ from turnout.config import Settings
 from turnout.services import Services
 from turnout.store import open_when_ready
 from turnout.store.base import Store
+from turnout.surfaces.cors import Cors
 from turnout.surfaces.cronofy import routes as cronofy
 from turnout.surfaces.headers import HeaderLimit
 from turnout.surfaces.http import json_response
@@ -81,7 +82,7 @@ def build_app(settings: Settings) -> ASGIApp:
         lifespan=lifespan,
     )
     accesslog.configure(settings.access_log)
-    return accesslog.AccessLog(HeaderLimit(app, settings.max_header_bytes))
+    return accesslog.AccessLog(HeaderLimit(Cors(app, services), settings.max_header_bytes))
 
 
 async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:

@@ -249,7 +249,7 @@ def _error_detail() -> Schema:
 
 
 def _rate_limited() -> Schema:
-    return rendered(
+    schema = rendered(
         {
             "error": {"const": "Rate limit exceeded"},
             "code": {"const": "RATE_LIMITED"},
@@ -259,5 +259,12 @@ def _rate_limited() -> Schema:
                 "description": "Seconds to wait; equals the Retry-After header.",
             },
         },
-        "The 429 body, as Webkasa documents it.",
+        "The 429 body, as Webkasa documents it, with turnout's `limit`.",
     )
+    schema["properties"]["limit"] = {
+        "type": "string",
+        "enum": ["per-address-failed-auth", "per-key-reads", "per-key-writes"],
+        "description": "turnout's: the limit that refused. per-address-failed-auth counts failed "
+        "authentications from one address, so a valid key must be sent to get past it.",
+    }
+    return schema

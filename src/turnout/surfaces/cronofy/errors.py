@@ -1,4 +1,5 @@
-"""Every /v1 error response is made here, in Cronofy's shapes: `{}` or `{"errors": {...}}`."""
+"""Every /v1 error response is made here, in Cronofy's shapes: `{}` or `{"errors": {...}}`, each
+with turnout's `turnout_error` member (explain.py) beside them."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from turnout.core.errors import (
 )
 from turnout.ratelimit import Decision
 from turnout.surfaces import bearer
+from turnout.surfaces.cronofy import explain
 from turnout.surfaces.http import allowed_methods, client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
@@ -46,7 +48,11 @@ def field_errors(
     return json_response({"errors": body}, status, headers)
 
 
-def core_error(_: Request, exc: Exception) -> Response:
+def core_error(request: Request, exc: Exception) -> Response:
+    return explain.with_explanation(_core_error(request, exc), request, exc)
+
+
+def _core_error(_: Request, exc: Exception) -> Response:
     if isinstance(exc, ValidationFailed):
         return field_errors(exc.errors)
     if isinstance(exc, CapacityReached):
@@ -88,19 +94,22 @@ def core_error(_: Request, exc: Exception) -> Response:
 
 
 def too_many(decision: Decision) -> Response:
-    return json_response({}, 429, {"Retry-After": str(decision.retry_after)})
+    response = json_response({}, 429, {"Retry-After": str(decision.retry_after)})
+    return explain.rate_limited(response, decision)
 
 
 def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        return json_response({}, 405, {"Allow": allowed_methods(request)})
-    return json_response({}, exc.status_code)
+        response = json_response({}, 405, {"Allow": allowed_methods(request)})
+    else:
+        response = json_response({}, exc.status_code)
+    return explain.with_explanation(response, request, exc)
 
 
 def server_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return json_response({}, 500)
+    return explain.with_explanation(json_response({}, 500), request, exc)
 
 
 HANDLERS = {

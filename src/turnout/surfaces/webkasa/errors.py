@@ -147,8 +147,16 @@ def server_error(request: Request, exc: Exception) -> Response:
     return error(500, "INTERNAL_ERROR", "Internal error")
 
 
-def rate_limited(retry_after: int) -> Response:
-    body = {"error": "Rate limit exceeded", "code": "RATE_LIMITED", "retry_after": retry_after}
+def rate_limited(retry_after: int, limit: str = "") -> Response:
+    """Webkasa's 429, with turnout's `limit`: which limit refused (per-address-failed-auth: too many
+    bad keys from this address; per-key-reads or per-key-writes: this key's budget)."""
+    body: dict[str, object] = {
+        "error": "Rate limit exceeded",
+        "code": "RATE_LIMITED",
+        "retry_after": retry_after,
+    }
+    if limit:
+        body["limit"] = limit
     return json_response(body, 429, {"Retry-After": str(retry_after)})
 
 

@@ -67,7 +67,7 @@ class Guard:
                 budget = self.budgets[0 if scope["method"] in ("GET", "HEAD") else 1]
                 decision = await self.services.limit([budget], "key:" + principal.key_prefix)
         if decision is not None and not decision.allowed:
-            refusal = rate_limited(decision.retry_after)
+            refusal = rate_limited(decision.retry_after, decision.binding.policy.name)
         headers = _headers(decision)
         if refusal is not None:
             refusal.headers.update(headers)
