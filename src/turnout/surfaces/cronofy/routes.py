@@ -21,7 +21,7 @@ from turnout.core import events, registrations, times
 from turnout.core.errors import NotFound, TurnoutError, ValidationFailed
 from turnout.core.model import Event, Registration
 from turnout.core.paging import PageKind, PageToken, page_total
-from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
+from turnout.core.registrations import takes_no_more_seats
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.base import WriteResult
@@ -212,7 +212,7 @@ class Handlers:
             principal.tenant_id,
             request.path_params["event_id"],
             request.path_params["registration_id"],
-            RegistrationChanges(status="removed", metadata=None),
+            registrations.CANCELLATION,
             include_drafts=False,
             cancel_rule=takes_no_more_seats,
             must_exist=True,

@@ -13,7 +13,7 @@ from turnout.core.changes import KEEP
 from turnout.core.errors import FieldError, NotFound, RegistrationCancelled, ValidationFailed
 from turnout.core.metadata import EMAIL, MAX_PAIRS, NAME, PHONE
 from turnout.core.model import Event, EventStatus, Registration
-from turnout.core.registrations import RegistrationChanges
+from turnout.core.registrations import CANCELLATION, RegistrationChanges
 from turnout.store.base import RegistrationFilter
 
 Reading = Literal["PENDING", "CONFIRMED", "ATTENDED", "CANCELLED"]
@@ -62,7 +62,7 @@ def status_changes(
         return RegistrationChanges(status="pending", checked_in_count=0)
     if wanted == "CONFIRMED":
         return RegistrationChanges(status="accepted", checked_in_count=0)
-    return RegistrationChanges(status="removed", checked_in_count=KEEP)
+    return CANCELLATION
 
 
 ATTENDEE_KEYS: Final = {"attendee_email": EMAIL, "attendee_name": NAME, "attendee_phone": PHONE}
