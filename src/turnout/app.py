@@ -12,12 +12,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from turnout import accesslog, openapi
 from turnout.config import Settings
+from turnout.openapi import page
 from turnout.services import Services
 from turnout.store import open_when_ready
 from turnout.store.base import Store
@@ -31,7 +32,6 @@ from turnout.surfaces.webkasa import routes as webkasa
 def build_app(settings: Settings) -> ASGIApp:
     services = Services.create(settings)
     document = openapi.document(settings)
-    docs_page = openapi.html(document)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -67,15 +67,12 @@ def build_app(settings: Settings) -> ASGIApp:
     async def openapi_json(_: Request) -> Response:
         return json_response(document)
 
-    async def docs(_: Request) -> Response:
-        return HTMLResponse(docs_page)
-
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
-            Route("/docs", docs),
+            *page.routes(document),  # /, /docs and what the reference loads
             SurfaceMount("/v1", cronofy.build(services)),
             SurfaceMount("/api/v1", webkasa.build(services)),
         ],

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document for turnout's HTTP API, assembled from each surface's part."""
 
 # Each surface's module contributes its path items and component schemas; a new surface adds its
-# module and merges it in `document`. `html` renders any such document as the /docs page.
+# module and merges it in `document`. page.py serves any such document as the /docs reference.
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from turnout.config import Settings
 from turnout.openapi import cronofy, keys, operability, webkasa, writes
 from turnout.openapi.build import API_KEY, BEARER, HTTP_METHODS, shared_schemas
 from turnout.openapi.links import add_links
-from turnout.openapi.page import html
 
-__all__ = ["HTTP_METHODS", "document", "html"]
+__all__ = ["HTTP_METHODS", "document"]
 
 
 def document(settings: Settings) -> dict[str, Any]:

@@ -263,8 +263,8 @@ def _rate_limited() -> Schema:
     )
     schema["properties"]["limit"] = {
         "type": "string",
-        "enum": ["per-address-failed-auth", "per-key-reads", "per-key-writes"],
-        "description": "turnout's: the limit that refused. per-address-failed-auth counts failed "
-        "authentications from one address, so a valid key must be sent to get past it.",
+        "description": "turnout's: the limit that refused: per-key-reads or per-key-writes (this "
+        "key's budget), or per-address-failed-auth (failed authentications from one address; "
+        "only a valid key gets past it).",
     }
     return schema
