@@ -160,3 +160,11 @@ def test_browser_shows_the_reference_with_curl_examples(server: LiveServer) -> N
             browser.close()
     assert missing == []
     assert outside == []
+
+
+def test_v1_documents_its_own_error_keys_never_webkasas_codes(document: dict[str, Any]) -> None:
+    for method, path, op in _operations(document):
+        if not path.startswith("/v1/"):
+            continue
+        for status, response in op["responses"].items():
+            assert not re.match(r"[A-Z_]{5,}\b", response["description"]), (method, path, status)
