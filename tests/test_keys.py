@@ -107,7 +107,9 @@ def test_last_use_is_written_at_most_once_a_minute(tenant: Tenant) -> None:
 
     def set_last_used(at: int) -> None:
         async def go(store: Any) -> None:
-            await store._write("UPDATE api_keys SET last_used_at = ? WHERE prefix = ?", at, prefix)
+            await store._key_write(
+                "UPDATE api_keys SET last_used_at = ? WHERE prefix = ?", at, prefix
+            )
 
         server.run(go)
 

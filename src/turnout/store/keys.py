@@ -55,12 +55,12 @@ class TenantListing:
 
 
 class KeyQueries:
-    """The queries; `_rows` and `_write` come from the dialect class."""
+    """The queries; `_key_rows` and `_key_write` come from the dialect class."""
 
-    async def _rows(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
+    async def _key_rows(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
         raise NotImplementedError
 
-    async def _write(self, sql: str, *args: Any) -> int:
+    async def _key_write(self, sql: str, *args: Any) -> int:
         """Run one statement in its own transaction; the number of rows it changed."""
         raise NotImplementedError
 
@@ -74,14 +74,14 @@ class KeyQueries:
         now: int,
         expires_at: int | None = None,
     ) -> None:
-        await self._write(
+        await self._key_write(
             "INSERT INTO api_keys (tenant_id, prefix, key_hash, scopes, name, created_at,"
             " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             *(tenant_id, prefix, key_hash, scopes, name, now, expires_at),
         )
 
     async def find_api_key(self, prefix: str) -> ApiKeyRecord | None:
-        rows = await self._rows(
+        rows = await self._key_rows(
             "SELECT k.tenant_id, t.name, k.key_hash, k.scopes, k.revoked_at, t.require_precondition,"
             " k.expires_at, k.last_used_at, t.cors_origins"
             " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = ?",
@@ -104,14 +104,14 @@ class KeyQueries:
 
     async def touch_api_key(self, prefix: str, now: int, every: int) -> None:
         """Record a use, unless one was recorded less than `every` seconds ago (by any process)."""
-        await self._write(
+        await self._key_write(
             "UPDATE api_keys SET last_used_at = ? WHERE prefix = ?"
             " AND (last_used_at IS NULL OR last_used_at <= ?)",
             *(now, prefix, now - every),
         )
 
     async def list_api_keys(self, tenant_id: int) -> list[KeyListing]:
-        rows = await self._rows(
+        rows = await self._key_rows(
             f"SELECT {_KEY_COLUMNS} FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
             " WHERE k.tenant_id = ? ORDER BY k.created_at, k.id",
             tenant_id,
@@ -119,7 +119,7 @@ class KeyQueries:
         return [KeyListing(*row) for row in rows]
 
     async def find_key_listing(self, prefix: str) -> KeyListing | None:
-        rows = await self._rows(
+        rows = await self._key_rows(
             f"SELECT {_KEY_COLUMNS} FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
             " WHERE k.prefix = ?",
             prefix,
@@ -128,7 +128,7 @@ class KeyQueries:
 
     async def revoke_api_key(self, prefix: str, now: int) -> bool:
         """Revoke a key now; False if it is unknown or already revoked."""
-        changed = await self._write(
+        changed = await self._key_write(
             "UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL",
             *(now, prefix),
         )
@@ -136,14 +136,14 @@ class KeyQueries:
 
     async def expire_api_key(self, prefix: str, at: int) -> None:
         """Make a key stop working at `at`, unless it already stops sooner."""
-        await self._write(
+        await self._key_write(
             "UPDATE api_keys SET expires_at = ? WHERE prefix = ?"
             " AND (expires_at IS NULL OR expires_at > ?)",
             *(at, prefix, at),
         )
 
     async def count_usable_keys(self, now: int) -> int:
-        rows = await self._rows(
+        rows = await self._key_rows(
             "SELECT count(*) FROM api_keys WHERE revoked_at IS NULL"
             " AND (expires_at IS NULL OR expires_at > ?)",
             now,
@@ -151,10 +151,12 @@ class KeyQueries:
         return int(rows[0][0])
 
     async def revoke_every_key(self, now: int) -> int:
-        return await self._write("UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL", now)
+        return await self._key_write(
+            "UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL", now
+        )
 
     async def list_tenants(self, now: int) -> list[TenantListing]:
-        rows = await self._rows(
+        rows = await self._key_rows(
             "SELECT t.name, t.created_at, (SELECT count(*) FROM api_keys k WHERE"
             " k.tenant_id = t.id AND k.revoked_at IS NULL AND (k.expires_at IS NULL"
             " OR k.expires_at > ?)), t.require_precondition, t.cors_origins"
@@ -168,24 +170,26 @@ class KeyQueries:
 
     async def set_require_precondition(self, name: str, required: bool) -> bool:
         sql = "UPDATE tenants SET require_precondition = ? WHERE name = ?"
-        return await self._write(sql, required, name) == 1
+        return await self._key_write(sql, required, name) == 1
 
     async def set_cors_origins(self, name: str, origins: Sequence[str]) -> bool:
         sql = "UPDATE tenants SET cors_origins = ? WHERE name = ?"
-        return await self._write(sql, " ".join(origins) or None, name) == 1
+        return await self._key_write(sql, " ".join(origins) or None, name) == 1
 
     async def cors_origin_known(self, origin: str) -> bool:
         """Does any tenant allow `origin`? (A preflight carries no key, so no tenant.)"""
-        rows = await self._rows("SELECT cors_origins FROM tenants WHERE cors_origins IS NOT NULL")
+        rows = await self._key_rows(
+            "SELECT cors_origins FROM tenants WHERE cors_origins IS NOT NULL"
+        )
         return any(origin in row[0].split() for row in rows)
 
     async def secret_fingerprint(self) -> str | None:
-        rows = await self._rows("SELECT fingerprint FROM server_secret WHERE id = 1")
+        rows = await self._key_rows("SELECT fingerprint FROM server_secret WHERE id = 1")
         return str(rows[0][0]) if rows else None
 
     async def record_secret_fingerprint(self, fingerprint: str, now: int) -> None:
-        await self._write("DELETE FROM server_secret")
-        await self._write(
+        await self._key_write("DELETE FROM server_secret")
+        await self._key_write(
             "INSERT INTO server_secret (id, fingerprint, recorded_at) VALUES (1, ?, ?)",
             *(fingerprint, now),
         )
@@ -196,10 +200,10 @@ class SqliteKeys(KeyQueries):
     db: sqlite3.Connection
     writes: GroupCommit
 
-    async def _rows(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
+    async def _key_rows(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
         return self.reader.execute(sql, args).fetchall()
 
-    async def _write(self, sql: str, *args: Any) -> int:
+    async def _key_write(self, sql: str, *args: Any) -> int:
         return await self.writes.run(lambda: self.db.execute(sql, args).rowcount)
 
 
@@ -212,11 +216,11 @@ class PostgresKeys(KeyQueries):
     def _connection(self) -> AbstractAsyncContextManager[Any]:
         raise NotImplementedError
 
-    async def _rows(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
+    async def _key_rows(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
         async with self._connection() as conn:
             return list(await conn.fetch(_numbered(sql), *args))
 
-    async def _write(self, sql: str, *args: Any) -> int:
+    async def _key_write(self, sql: str, *args: Any) -> int:
         async with self._connection() as conn:
             status: str = await conn.execute(_numbered(sql), *args)
         return int(status.rsplit(" ", 1)[-1])

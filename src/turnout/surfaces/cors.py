@@ -47,8 +47,8 @@ class Cors:
         async def send_allowing(message: Message) -> None:
             if message["type"] == "http.response.start":
                 principal = state.get("principal")
-                if principal is not None:
-                    allowed = origin in principal.cors_origins
+                if principal is not None:  # another surface's principal may have no such setting
+                    allowed = origin in getattr(principal, "cors_origins", ())
                 else:
                     allowed = await self._known(origin)
                 response_headers = MutableHeaders(scope=message)
