@@ -33,6 +33,14 @@ _BY_CLASS: dict[type[Exception], tuple[str, str]] = {
         "the bookable event is cancelled and takes no new seats",
         "re-confirm the event (POST it with status confirmed) or register for another",
     ),
+    core.DuplicateRegistration: (
+        "another active registration for this event has the same email",
+        "update that registration instead, or cancel it first",
+    ),
+    core.RegistrationCancelled: (
+        "the registration is cancelled",
+        "register again with a new status, or leave it cancelled",
+    ),
     core.PreconditionFailed: (
         "If-Match or If-None-Match does not hold: the resource changed since it was read",
         "read it again and retry with its current ETag in If-Match",
