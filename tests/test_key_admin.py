@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from tests.cronofy_errors import cronofy_body
 from tests.live import Tenant
 from turnout.core import times
 
@@ -42,7 +43,7 @@ def test_admin_key_lists_its_tenants_keys_without_secrets(tenant: Tenant) -> Non
 
 def test_a_write_key_cannot_manage_keys(tenant: Tenant) -> None:
     answer = tenant.http.get("/v1/keys")
-    assert (answer.status_code, answer.json()) == (403, {})
+    assert (answer.status_code, cronofy_body(answer)) == (403, {})
     challenge = answer.headers["WWW-Authenticate"]
     assert 'error="insufficient_scope"' in challenge and 'scope="admin"' in challenge
     assert tenant.http.post("/v1/keys", json={"scope": "admin"}).status_code == 403

@@ -21,8 +21,8 @@ from turnout.cli import failures
 from turnout.cli.common import CliError
 from turnout.config import Settings
 from turnout.core import times
+from turnout.core.ports import Store, TenantExists
 from turnout.store import open_store, open_when_ready
-from turnout.store.base import Store, TenantExists
 
 DESCRIPTION = """\
 turnout: bookable events, seats and registrations, over Cronofy-compatible (/v1) HTTP.

@@ -1,32 +1,30 @@
-"""Builds the ASGI app from Settings: the surfaces, operability endpoints, and the store's lifespan."""
+"""Builds the ASGI app from Settings: operability endpoints, the registered surfaces
+(surfaces/registry.py), and the store's lifespan."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from turnout import accesslog, openapi
 from turnout.config import Settings
+from turnout.core.ports import Store
 from turnout.openapi import page
 from turnout.services import Services
 from turnout.store import open_when_ready
-from turnout.store.base import Store
+from turnout.surfaces import registry
 from turnout.surfaces.cors import Cors
-from turnout.surfaces.cronofy import routes as cronofy
 from turnout.surfaces.headers import HeaderLimit
 from turnout.surfaces.http import json_response
-from turnout.surfaces.webkasa import routes as webkasa
 
 
 def build_app(settings: Settings) -> ASGIApp:
@@ -69,17 +67,19 @@ def build_app(settings: Settings) -> ASGIApp:
 
     app = Starlette(
         routes=[
+            # turnout's own routes come first, so no surface can claim them (surfaces/registry.py).
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
             *page.routes(document),  # /, /docs and what the reference loads
-            SurfaceMount("/v1", cronofy.build(services)),
-            SurfaceMount("/api/v1", webkasa.build(services)),
+            *registry.mounts(services),
         ],
         lifespan=lifespan,
     )
     accesslog.configure(settings.access_log)
-    return accesslog.AccessLog(HeaderLimit(Cors(app, services), settings.max_header_bytes))
+    return accesslog.AccessLog(
+        HeaderLimit(Cors(app, services), settings.max_header_bytes, app.routes)
+    )
 
 
 async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:
@@ -90,16 +90,6 @@ async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:
         except Exception:
             logging.getLogger("turnout.idempotency").warning("purging keys failed", exc_info=True)
         await asyncio.sleep(3600)
-
-
-class SurfaceMount(Mount):
-    """A Mount that owns every path under its prefix. Starlette's matches the rest with `.*`, which
-    stops at a newline, so /v1/a%0Ab fell through to a plain-text 404, without authentication, in
-    neither surface's error shape."""
-
-    def __init__(self, path: str, app: ASGIApp, **kwargs: Any) -> None:
-        super().__init__(path, app, **kwargs)
-        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 def app_from_env() -> ASGIApp:

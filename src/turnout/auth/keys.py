@@ -16,8 +16,7 @@ import string
 
 from turnout.core import times
 from turnout.core.errors import Forbidden, Unauthenticated, Unavailable
-from turnout.store.base import Store
-from turnout.store.keys import KeyListing
+from turnout.core.ports import KeyListing, KeyStore
 
 _ALPHABET = string.ascii_letters + string.digits
 _KEY = re.compile(r"(tk_[A-Za-z0-9]{12})_[A-Za-z0-9]{32}\Z")
@@ -87,7 +86,7 @@ class Principal:
 
 
 async def create_key(
-    store: Store,
+    store: KeyStore,
     secret: bytes,
     tenant_id: int,
     scopes: str,
@@ -162,7 +161,7 @@ class Authenticator:
     most once a minute, so reads stay reads.
     """
 
-    def __init__(self, store: Store, secret: bytes) -> None:
+    def __init__(self, store: KeyStore, secret: bytes) -> None:
         self._store = store
         self._secret = secret
         self._touched: dict[str, int] = {}  # prefix -> when this process last wrote its use
@@ -203,7 +202,9 @@ class Authenticator:
             await self._store.touch_api_key(prefix, now, LAST_USED_EVERY)
 
 
-async def rotate_key(store: Store, secret: bytes, listing: KeyListing, grace: int, now: int) -> str:
+async def rotate_key(
+    store: KeyStore, secret: bytes, listing: KeyListing, grace: int, now: int
+) -> str:
     """A new key with the old one's tenant, scopes, name and expiry; the old one stops working
     `grace` seconds from now (or sooner, if it already expires sooner)."""
     key = await create_key(
@@ -222,7 +223,7 @@ class SecretChanged(Exception):
     """The server secret is not the one this database's keys were made with."""
 
 
-async def check_secret(store: Store, secret: bytes, now: int) -> None:
+async def check_secret(store: KeyStore, secret: bytes, now: int) -> None:
     """Refuse a secret other than the one the usable keys were made with, since every one of them
     would then be refused; record the secret when no usable key depends on the recorded one."""
     mine, recorded = fingerprint(secret), await store.secret_fingerprint()

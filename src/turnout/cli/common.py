@@ -15,8 +15,8 @@ from typing import TypeVar
 from turnout.config import Settings
 from turnout.core import times
 from turnout.core.model import Tenant
+from turnout.core.ports import Store
 from turnout.store import open_store
-from turnout.store.base import Store
 
 T = TypeVar("T")
 

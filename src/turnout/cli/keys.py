@@ -17,8 +17,7 @@ from turnout.cli.common import (
 )
 from turnout.config import Settings
 from turnout.core import times
-from turnout.store.base import Store
-from turnout.store.keys import KeyListing
+from turnout.core.ports import KeyListing, Store
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

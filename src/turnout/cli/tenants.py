@@ -9,8 +9,7 @@ import shlex
 from turnout.cli.common import CliError, table, when, with_store
 from turnout.config import Settings
 from turnout.core import times
-from turnout.store.base import Store, TenantExists
-from turnout.store.keys import TenantListing
+from turnout.core.ports import Store, TenantExists, TenantListing
 
 # A browser origin: scheme, host and optional port; no path, no trailing slash.
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?\Z")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from turnout.config import ConfigError, Settings
 from turnout.core.errors import Unavailable
-from turnout.store.base import Store
+from turnout.core.ports import Store
 
 log = logging.getLogger("turnout.store")
 

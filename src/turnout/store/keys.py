@@ -7,51 +7,19 @@ except `find_api_key`, one indexed read per request, and `touch_api_key`, at mos
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from turnout.store.base import ApiKeyRecord
+from turnout.core.ports import ApiKeyRecord, KeyListing, TenantListing
 from turnout.store.groupcommit import GroupCommit
 
 _KEY_COLUMNS = (
     "k.prefix, t.name, k.name, k.scopes, k.created_at, k.last_used_at, k.expires_at, k.revoked_at,"
     " k.tenant_id"
 )
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class KeyListing:
-    """What `turnout key list` and GET /v1/keys show of a key: never its hash."""
-
-    prefix: str
-    tenant_name: str
-    name: str | None
-    scopes: str
-    created_at: int
-    last_used_at: int | None
-    expires_at: int | None
-    revoked_at: int | None
-    tenant_id: int
-
-    def state(self, now: int) -> str:
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at is not None and self.expires_at <= now:
-            return "expired"
-        return "active"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class TenantListing:
-    name: str
-    created_at: int
-    usable_keys: int  # neither revoked nor expired
-    require_precondition: bool
-    cors_origins: tuple[str, ...]
 
 
 class KeyQueries:

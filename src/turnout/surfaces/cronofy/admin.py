@@ -17,8 +17,8 @@ from turnout.auth import keys
 from turnout.auth.keys import ADMIN, MAX_GRACE, Principal
 from turnout.core import times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.ports import KeyListing
 from turnout.services import Services
-from turnout.store.keys import KeyListing
 from turnout.surfaces.http import decode_object, json_response, read_body
 
 MAX_NAME = 200
