@@ -110,7 +110,13 @@ MAX_GRACE = 30 * 86400  # through the API, a rotated key lives at most a month m
 class KeyRefused(Unauthenticated):
     """A credential turnout will not accept: `str()` names the problem, `fix` what to do."""
 
-    def __init__(self, problem: str, fix: str, *, presented: bool = True) -> None:
+    def __init__(
+        self,
+        problem: str,
+        fix: str = "send a valid key: Authorization: Bearer tk_...",
+        *,
+        presented: bool = True,
+    ) -> None:
         super().__init__(problem)
         self.fix = fix
         self.presented = presented  # False: no credential at all (RFC 6750 §3.1: no error code)

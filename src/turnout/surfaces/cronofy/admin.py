@@ -19,7 +19,8 @@ from turnout.core import times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.ports import KeyListing
 from turnout.services import Services
-from turnout.surfaces.http import decode_object, json_response, read_body
+from turnout.surfaces.decoding import read_object
+from turnout.surfaces.http import json_response
 
 MAX_NAME = 200
 
@@ -65,8 +66,7 @@ class KeyAdmin:
         return principal
 
     async def _body(self, request: Request) -> dict[str, Any]:
-        raw = await read_body(request, self.services.settings.max_body_bytes)
-        return decode_object(raw, empty_is={})
+        return await read_object(request, self.services.settings.max_body_bytes)
 
     async def _own_key(self, principal: Principal, prefix: str) -> KeyListing:
         listing = await self.services.store.find_key_listing(prefix)
