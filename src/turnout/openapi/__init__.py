@@ -65,8 +65,9 @@ def _info() -> dict[str, Any]:
                 "Responses: every success is 200 with Content-Type application/json; "
                 "charset=utf-8, for reads and writes alike. Times are always "
                 "YYYY-MM-DDTHH:MM:SSZ (UTC).",
-                "Errors: 401 {} with WWW-Authenticate: Bearer (credential missing, malformed or "
-                "unknown); 403 {} (the key lacks the read or write scope); 404 {} (unknown path, "
+                "Errors: 401 {} with RFC 6750's WWW-Authenticate (credential missing, malformed, "
+                "unknown, revoked or expired; error_description says which); 403 {} (the key "
+                "lacks the scope; error=insufficient_scope names it); 404 {} (unknown path, "
                 "event, registration or page token; another tenant's objects look missing); 405 {} "
                 "(known path, wrong method); 413 {} (body too large); 422 with the Cronofy error "
                 "object (every validation failure, malformed JSON, and every capacity or "
@@ -75,7 +76,9 @@ def _info() -> dict[str, Any]:
                 "If-Match or If-None-Match), 409 (idempotency_in_progress, with Retry-After), 412 "
                 "(etag_mismatch) and 428 (precondition_required), in the 422 error object's "
                 "shape. The credential is checked before the route, so "
-                "an unknown /v1 path without a valid key is a 401.",
+                "an unknown /v1 path without a valid key is a 401. Every /v1 error body also "
+                "carries turnout's turnout_error member, {code, problem, fix} (and on a 429, "
+                "the limit that refused), beside Cronofy's; Cronofy's SDKs ignore it.",
                 "The /api/v1 surface speaks Webkasa's Events and Registrations dialect over the "
                 "same tenants, events and registrations. Keys go in Authorization: Bearer or "
                 "X-API-Key, and each operation needs one scope (events:read, events:write, "
