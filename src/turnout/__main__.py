@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from turnout import connections
 
     settings = settings.with_(
         host=args.host or settings.host, port=args.port if args.port is not None else settings.port
@@ -114,16 +114,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     _check_port(settings.host, settings.port)  # before a first key is printed, then lost
     asyncio.run(_prepare(settings))
     _tune_gc()
-    common = dict(host=settings.host, port=settings.port, access_log=False, log_level="warning")
     print(f"turnout: serving on {settings.base_url} ({_database_label(settings)})", file=sys.stderr)
+    quiet = dict(access_log=False, log_level="warning")
     if args.workers == 1:
         from turnout.app import build_app
 
-        uvicorn.run(build_app(settings), **common)  # type: ignore[arg-type]
+        connections.serve(build_app(settings), settings, 1, **quiet)
     else:
         # Each worker process builds its own app from the environment.
         os.environ["TURNOUT_HOST"], os.environ["TURNOUT_PORT"] = settings.host, str(settings.port)
-        uvicorn.run("turnout.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
+        connections.serve("turnout.app:app_from_env", settings, args.workers, factory=True, **quiet)
     return 0
 
 
