@@ -143,7 +143,12 @@ def _objects(http: httpx.Client) -> dict[str, str]:
         )
         assert r.status_code == 200, r.text
     page = http.get("/v1/bookable_events/fz_event").json()["registration"]["pages"]["next_page"]
-    return {"event_id": "fz_event", "registration_id": "fz_reg", "token": page.rsplit("/", 1)[1]}
+    return {
+        "event_id": "fz_event",
+        "registration_id": "fz_reg",
+        "token": page.rsplit("/", 1)[1],
+        "prefix": "tk_AAAAAAAAAAAA",  # /v1/keys/{prefix}: the fuzzing key is no admin, so 403s
+    }
 
 
 def test_every_registered_surface_has_an_error_shape_to_check() -> None:

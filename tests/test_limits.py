@@ -96,7 +96,7 @@ def test_headers_over_the_limit_are_431(tenant: Tenant) -> None:  # LIM-2
     for size in (17_000, 64_000):
         big = {"X-Big": "a" * size}
         v1 = timed(lambda big=big: tenant.http.get("/v1/bookable_events", headers=big))
-        assert (v1.status_code, v1.json()) == (431, {})
+        assert (v1.status_code, cronofy_body(v1)) == (431, {})
         api = timed(lambda big=big: tenant.http.get("/api/v1/events", headers=big))
         assert (api.status_code, api.json()["code"]) == (431, "HEADERS_TOO_LARGE")
     many = {f"X-{i}": "a" for i in range(1000)}  # ~10 bytes each: under the limit

@@ -92,6 +92,17 @@ def rate_limited(response: Response, decision: Decision) -> Response:
     return _add(response, member)
 
 
+def before_routing(status: int) -> dict[str, str]:
+    """The member for a refusal made before the request reached /v1's routes (headers too large)."""
+    if status == 431:
+        return {
+            "code": "headers_too_large",
+            "problem": "the request's headers add up to more than this server takes",
+            "fix": "send fewer or smaller headers (the limit is TURNOUT_MAX_HEADER_BYTES)",
+        }
+    return {"code": "error", "problem": "the request was refused", "fix": "see /docs"}
+
+
 def _add(response: Response, member: dict[str, Any]) -> Response:
     try:
         body = msgspec.json.decode(response.body)
