@@ -9,7 +9,7 @@ SCALAR_VERSION := 1.76.0
 SCALAR_SHA256  := f1821c173d387d3dd4722215b946ad9aec3610f177616f0a312e4eb159b9c378
 SCALAR_JS      := src/turnout/openapi/assets/scalar-api-reference.js
 
-.PHONY: install serve test soak lint format bench bench-quick clean browser
+.PHONY: install serve test soak lint format bench bench-quick bench-webhooks clean browser
 
 install: $(STAMP) tests/js/node_modules/.installed $(SCALAR_JS) browser
 
@@ -57,6 +57,11 @@ soak: install
 # turnout beside its ceiling; with TURNOUT_DATABASE_URL=postgresql://..., beside pgbench instead.
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run --full
+	$(BIN)/python -m bench.webhooks
+
+# What webhooks cost: upserts with one subscribed endpoint beside none; delivery throughput.
+bench-webhooks: $(STAMP)
+	$(BIN)/python -m bench.webhooks
 
 bench-quick: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run

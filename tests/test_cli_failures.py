@@ -128,6 +128,14 @@ SQLITE_CASES = {
     "key-revoke-again": (["key", "revoke", "{revoked}"], {}, "already revoked"),
     "key-rotate-revoked": (["key", "rotate", "{revoked}"], {}, "key create"),
     "key-rotate-bad-grace": (["key", "rotate", "{revoked}", "--grace", "a while"], {}, "duration"),
+    # The webhooks branch's groups (docs/WEBHOOKS.md): their argument errors, one line each.
+    "webhook-create-missing": (["webhook", "create"], {}, "required"),
+    "webhook-list-missing": (["webhook", "list"], {}, "required"),
+    "webhook-delete-missing": (["webhook", "delete"], {}, "required"),
+    "webhook-rotate-missing": (["webhook", "rotate"], {}, "required"),
+    "webhook-deliveries-missing": (["webhook", "deliveries"], {}, "required"),
+    "webhook-redeliver-missing": (["webhook", "redeliver"], {}, "required"),
+    "worker-bad-argument": (["worker", "--bogus"], {}, "unrecognized"),
     "secret-adopt-folder-missing": (
         ["secret", "adopt"],
         {"TURNOUT_DATABASE_URL": "sqlite:////nonexistent/dir/x.db"},

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from turnout import accesslog, openapi
+from turnout import accesslog, openapi, webhooks
 from turnout.config import Settings
 from turnout.core.ports import Store
 from turnout.openapi import page
@@ -40,7 +40,8 @@ def build_app(settings: Settings) -> ASGIApp:
         try:
             services.attach(store)
             purging = asyncio.create_task(_purge_idempotency_keys(store, settings))
-            yield
+            async with webhooks.dispatching(store, settings, services.secret):
+                yield
         finally:
             if purging is not None:
                 purging.cancel()

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from turnout.cli import keys, tenants
+from turnout.cli import keys, tenants, webhooks
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-GROUPS: list[Register] = [tenants.register, keys.register]
+GROUPS: list[Register] = [tenants.register, keys.register, webhooks.register]
