@@ -56,7 +56,7 @@ def test_tenant_and_key_create(tmp_path: Path) -> None:
 def test_key_create_explains_mistakes(tmp_path: Path) -> None:
     unknown = run(tmp_path, "key", "create", "--tenant", "ghost")
     assert unknown.returncode == 1 and "turnout tenant create ghost" in unknown.stderr
-    bad_scope = run(tmp_path, "key", "create", "--tenant", "ghost", "--scope", "admin")
+    bad_scope = run(tmp_path, "key", "create", "--tenant", "ghost", "--scope", "superuser")
     assert bad_scope.returncode == 2 and "read, write" in bad_scope.stderr
 
 
@@ -131,3 +131,88 @@ def _wait_healthy(port: int) -> None:
         except httpx.TransportError:
             time.sleep(0.1)
     pytest.fail("turnout serve did not become healthy")
+
+
+def test_restart_says_how_to_make_a_new_key(tmp_path: Path) -> None:
+    assert run(tmp_path, "tenant", "create", "acme").returncode == 0
+    port = free_port()
+    environ = {
+        **os.environ,
+        "TURNOUT_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
+        "TURNOUT_SECRET_FILE": str(tmp_path / "secret"),
+    }
+    proc = subprocess.Popen(
+        [*TURNOUT, "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environ,
+    )
+    try:
+        _wait_healthy(port)
+    finally:
+        proc.terminate()
+        stdout, stderr = proc.communicate(timeout=20)
+    assert "tk_" not in stdout
+    assert "Lost a key? Make another with: turnout key create --tenant acme" in stderr
+
+
+def test_version(tmp_path: Path) -> None:
+    out = run(tmp_path, "--version")
+    assert out.returncode == 0 and re.fullmatch(r"turnout \d+\.\d+\.\d+\n", out.stdout)
+
+
+def test_key_list_shows_every_key_and_its_state(tmp_path: Path) -> None:
+    assert run(tmp_path, "tenant", "create", "acme").returncode == 0
+    first = run(tmp_path, "key", "create", "--tenant", "acme", "--name", "ci").stdout
+    run(tmp_path, "key", "create", "--tenant", "acme", "--scope", "read", "--expires", "2099-01-01")
+    prefix = first.strip().splitlines()[-1][:15]
+    rotated = run(tmp_path, "key", "rotate", prefix, "--grace", "1h")
+    assert rotated.returncode == 0 and "keeps working until" in rotated.stdout
+    assert run(tmp_path, "key", "revoke", prefix).returncode == 0
+    listed = run(tmp_path, "key", "list", "--tenant", "acme").stdout.splitlines()
+    assert listed[0].split() == [
+        "PREFIX",
+        "NAME",
+        "SCOPES",
+        "CREATED",
+        "LAST",
+        "USED",
+        "EXPIRES",
+        "STATE",
+    ]
+    rows = {line.split()[0]: line for line in listed[1:]}
+    assert len(rows) == 3
+    assert rows[prefix].endswith("revoked")
+    assert "2099-01-01 00:00Z" in next(r for r in rows.values() if " read " in r)
+    assert all("tk_" not in row[16:] for row in rows.values())  # never a whole key
+
+
+def test_tenant_list_and_set(tmp_path: Path) -> None:
+    assert run(tmp_path, "tenant", "list").stdout.startswith("turnout: no tenants yet")
+    run(tmp_path, "tenant", "create", "acme")
+    run(tmp_path, "key", "create", "--tenant", "acme")
+    changed = run(
+        tmp_path,
+        "tenant",
+        "set",
+        "acme",
+        "--require-precondition",
+        "on",
+        "--cors-origins",
+        "https://app.example.com,http://localhost:5173",
+    )
+    assert changed.returncode == 0, changed.stderr
+    listed = run(tmp_path, "tenant", "list").stdout.splitlines()
+    assert listed[1].split()[0] == "acme"
+    assert listed[1].split()[3:] == ["1", "on", "https://app.example.com", "http://localhost:5173"]
+
+
+def test_secret_adopt_revokes_every_key_and_lets_serve_start(tmp_path: Path) -> None:
+    run(tmp_path, "tenant", "create", "acme")
+    run(tmp_path, "key", "create", "--tenant", "acme")
+    other = {"TURNOUT_SECRET": "c" * 40}
+    assert run(tmp_path, "key", "create", "--tenant", "acme", **other).returncode == 2
+    adopted = run(tmp_path, "secret", "adopt", **other)
+    assert adopted.returncode == 0 and "1 key(s) revoked" in adopted.stdout
+    assert run(tmp_path, "key", "create", "--tenant", "acme", **other).returncode == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import counters, make_event, register
+from tests.cronofy_errors import cronofy_body
 from tests.live import Tenant
 
 
@@ -19,8 +20,12 @@ def test_missing_or_bad_credentials_are_401(
     with tenant.client(**headers) as http:
         r = http.get("/v1/bookable_events")
     assert r.status_code == 401
-    assert r.json() == {}
-    assert r.headers["www-authenticate"] == "Bearer"
+    assert cronofy_body(r) == {}
+    challenge = r.headers["www-authenticate"]
+    assert challenge.startswith('Bearer realm="turnout"')
+    # RFC 6750 §3.1: no error code when the request carried no bearer credential at all.
+    sent = authorization not in (None, "Basic dXNlcjpwYXNz", "Bearer")
+    assert ('error="invalid_token"' in challenge) == sent, challenge
 
 
 def test_a_near_miss_key_is_401(tenant: Tenant) -> None:
@@ -39,12 +44,12 @@ def test_unknown_path_checks_the_credential_first(tenant: Tenant) -> None:
     with tenant.client() as http:
         assert http.get("/v1/nowhere").status_code == 401
     r = tenant.http.get("/v1/nowhere")
-    assert (r.status_code, r.json()) == (404, {})
+    assert (r.status_code, cronofy_body(r)) == (404, {})
 
 
 def test_wrong_method_is_405(tenant: Tenant) -> None:
     r = tenant.http.put("/v1/bookable_events")
-    assert (r.status_code, r.json()) == (405, {})
+    assert (r.status_code, cronofy_body(r)) == (405, {})
     assert r.headers["allow"] == "GET, HEAD, POST"  # RFC 9110: every method of the path
 
 
@@ -53,9 +58,9 @@ def test_a_path_with_a_newline_stays_in_the_surface(tenant: Tenant) -> None:
     path = "/v1/bookable_events/a%0Ab/registrations"
     with tenant.client() as http:
         r = http.get(path)
-        assert (r.status_code, r.json()) == (401, {})
+        assert (r.status_code, cronofy_body(r)) == (401, {})
     r = tenant.http.get(path)
-    assert (r.status_code, r.json()) == (404, {})
+    assert (r.status_code, cronofy_body(r)) == (404, {})
 
 
 def test_read_scope_cannot_write(tenant: Tenant) -> None:
@@ -69,7 +74,7 @@ def test_read_scope_cannot_write(tenant: Tenant) -> None:
             == 200
         )
         r = register(http, "be_1", "r1")
-        assert (r.status_code, r.json()) == (403, {})
+        assert (r.status_code, cronofy_body(r)) == (403, {})
         assert http.post("/v1/bookable_events", json={}).status_code == 403
         assert http.delete("/v1/bookable_events/be_1/registrations/r1").status_code == 403
 
@@ -86,7 +91,7 @@ def test_other_tenants_events_look_missing(tenant: Tenant, other_tenant: Tenant)
         register(b, "be_1", "r2"),
         b.delete("/v1/bookable_events/be_1/registrations/r1"),
     ):
-        assert (r.status_code, r.json()) == (404, {})
+        assert (r.status_code, cronofy_body(r)) == (404, {})
     assert counters(tenant.http, "be_1") == before
     assert b.get("/v1/bookable_events").json()["bookable_events"] == []
 

@@ -42,6 +42,8 @@ def test_node_sdk_create_read_upsert_delete(
     assert upserted["registered_count"] == 1
     assert upserted["registrations"][0]["metadata"] == {"email": "a@company.com", "name": "Bill"}
     assert out["full"] == {"statusCode": 422, "key": "errors.capacity_reached"}
+    assert out["missing"] == {"statusCode": 404, "turnout": "not_found"}
+    assert out["stranger"] == {"statusCode": 401, "turnout": "invalid_token"}
     deleted = out["deleted"]["registration"]  # type: ignore[index]
     assert (deleted["registered_count"], deleted["total_count"]) == (0, 1)
     reads = [line for line in access_log if line.startswith("GET /v1/bookable_events/node_1")]
@@ -87,6 +89,20 @@ def test_pycronofy_reads_the_422_key(tenant: Tenant) -> None:  # C61
             use_api_key=True,
         )
     assert caught.value.response.json()["errors"]["status"][0]["key"] == "errors.capacity_reached"
+
+
+@pytest.mark.parametrize(("key", "path", "status"), [("own", "nope", 404), ("stranger", "x", 401)])
+def test_pycronofy_raises_its_error_for_turnouts_explained_errors(
+    tenant: Tenant, key: str, path: str, status: int
+) -> None:  # C61: the turnout_error member changes nothing the SDK relies on
+    client = pyclient(tenant)
+    if key == "stranger":
+        client = pycronofy.Client(client_secret="tk_wrongwrongwr_" + "x" * 32)
+        client.request_handler.base_url = tenant.server.url
+    with pytest.raises(PyCronofyRequestError) as caught:
+        client.request_handler.get(endpoint=f"bookable_events/{path}", use_api_key=True)
+    assert caught.value.response.status_code == status
+    assert caught.value.response.json()["turnout_error"]["fix"]
 
 
 def test_pycronofy_pages_follow_next_page(tenant: Tenant) -> None:  # C24 C61

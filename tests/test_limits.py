@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.builders import event_body, make_event
+from tests.cronofy_errors import cronofy_body
 from tests.live import Tenant
 
 LIMIT = 64 * 1024
@@ -54,7 +55,7 @@ def test_a_body_of_64_kib_is_accepted_and_one_byte_more_is_413(
     over = timed(lambda: tenant.http.post(path, content=padded(surface, LIMIT + 1)))
     assert over.status_code == 413
     if surface == "v1":
-        assert over.json() == {}
+        assert cronofy_body(over) == {}
     else:
         assert over.json()["code"] == "PAYLOAD_TOO_LARGE"
 
@@ -67,7 +68,7 @@ def test_a_chunked_body_over_the_limit_is_413(tenant: Tenant) -> None:
         yield b" "
 
     r = timed(lambda: tenant.http.post("/v1/bookable_events", content=chunks()))  # type: ignore[arg-type]
-    assert (r.status_code, r.json()) == (413, {})
+    assert (r.status_code, cronofy_body(r)) == (413, {})
 
 
 def raw_status(tenant: Tenant, head: bytes) -> int:
@@ -95,7 +96,7 @@ def test_headers_over_the_limit_are_431(tenant: Tenant) -> None:  # LIM-2
     for size in (17_000, 64_000):
         big = {"X-Big": "a" * size}
         v1 = timed(lambda big=big: tenant.http.get("/v1/bookable_events", headers=big))
-        assert (v1.status_code, v1.json()) == (431, {})
+        assert (v1.status_code, cronofy_body(v1)) == (431, {})
         api = timed(lambda big=big: tenant.http.get("/api/v1/events", headers=big))
         assert (api.status_code, api.json()["code"]) == (431, "HEADERS_TOO_LARGE")
     many = {f"X-{i}": "a" for i in range(1000)}  # ~10 bytes each: under the limit
@@ -133,18 +134,18 @@ def test_a_page_token_of_any_size_is_404(tenant: Tenant) -> None:  # LIM-3, /v1 
     make_event(tenant.http, "lim3")
     for token in ("A" * 10_000, "-1", "0" * 128):
         r = timed(lambda t=token: tenant.http.get("/v1/bookable_events", params={"page_token": t}))
-        assert (r.status_code, r.json()) == (404, {})
+        assert (r.status_code, cronofy_body(r)) == (404, {})
         r = timed(
             lambda t=token: tenant.http.get(f"/v1/bookable_events/lim3/registrations/pages/{t}")
         )
-        assert (r.status_code, r.json()) == (404, {})
+        assert (r.status_code, cronofy_body(r)) == (404, {})
 
 
 def test_arrays_of_10_000_items_are_refused(tenant: Tenant) -> None:  # LIM-3
     make_event(tenant.http, "lim3")
     items = [{"bookable_event_id": f"e{i}"} for i in range(10_000)]  # over 64 KiB: 413
     r = timed(lambda: tenant.http.post("/v1/availability", json={"bookable_events": items}))
-    assert (r.status_code, r.json()) == (413, {})
+    assert (r.status_code, cronofy_body(r)) == (413, {})
     r = timed(lambda: tenant.http.post("/v1/availability", json={"bookable_events": items[:2000]}))
     assert r.json()["errors"]["bookable_events"][0]["key"] == "errors.too_many"
     bare = b'{"bookable_events":[' + b",".join([b"0"] * 10_000) + b"]}"  # 10,000 items in 20 KB

@@ -55,7 +55,8 @@ def test_schema_has_the_same_tables_and_columns_on_both(database_url: str) -> No
 
 
 EXPECTED = {
-    "tenants": ["id", "name", "created_at", "require_precondition"],
+    "tenants": ["id", "name", "created_at", "require_precondition", "cors_origins"],
+    "server_secret": ["id", "fingerprint", "recorded_at"],
     "idempotency_keys": ["scope", "key", "fingerprint", "created_at", "status", "headers", "body"],
     "api_keys": [
         "id",
@@ -66,6 +67,8 @@ EXPECTED = {
         "name",
         "created_at",
         "revoked_at",
+        "expires_at",
+        "last_used_at",
     ],
     "events": [
         "pk",

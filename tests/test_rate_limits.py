@@ -30,6 +30,7 @@ import redis
 
 from tests.builders import event_body
 from tests.conftest import base_settings
+from tests.cronofy_errors import cronofy_body
 from tests.live import LiveServer, free_port, make_tenant
 from turnout import redislimit
 from turnout.ratelimit import Decision, Limiter, LocalLimiter, Policy
@@ -59,7 +60,7 @@ def test_v1_over_the_per_second_limit_is_429_with_retry_after(
         responses = [t.http.get("/v1/bookable_events") for _ in range(10)]
         refused = [r for r in responses if r.status_code == 429]
         assert len(refused) >= 4  # at most 3 a second, over at most two seconds
-        assert all(r.json() == {} and int(r.headers["retry-after"]) >= 1 for r in refused)
+        assert all(cronofy_body(r) == {} and int(r.headers["retry-after"]) >= 1 for r in refused)
         assert {r.status_code for r in responses} == {200, 429}
         assert other.http.get("/v1/bookable_events").status_code == 200  # per tenant
 
@@ -97,7 +98,7 @@ def test_failed_authentication_is_throttled_and_good_keys_are_not(
         if path.startswith("/api/"):
             assert refused.json()["code"] == "RATE_LIMITED"
         else:
-            assert refused.json() == {}
+            assert cronofy_body(refused) == {}
         assert t.http.get(path).status_code == 200  # the same address, a valid key: unaffected
 
 

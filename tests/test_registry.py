@@ -16,6 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from tests.conftest import base_settings
+from tests.cronofy_errors import cronofy_body
 from tests.live import LiveServer, surface_routes
 from turnout.core.errors import Unauthenticated
 from turnout.services import Services
@@ -83,9 +84,9 @@ def test_a_pattern_surface_is_mounted_after_the_fixed_prefixes(client: httpx.Cli
     sas = {"Authorization": "SharedAccessSignature ok"}
     answer = client.get("/myhub/registrations", headers=sas).json()
     assert answer == {"hub": "myhub", "rest": "/myhub/registrations", "tenant": "hub-tenant"}
-    assert client.get("/v1/bookable_events", headers=sas).json() == {}  # /v1's 401, not the hub's
+    assert cronofy_body(client.get("/v1/bookable_events", headers=sas)) == {}  # /v1's 401
     # The hub's pattern matches this path too, but /v1 is mounted first.
-    assert client.get("/v1/registrations", headers=sas).json() == {}
+    assert cronofy_body(client.get("/v1/registrations", headers=sas)) == {}
     assert client.get("/api/v1/events").json()["code"] == "UNAUTHORIZED"
 
 
@@ -109,7 +110,7 @@ def test_a_refusal_before_routing_takes_the_shape_of_the_surface_the_path_is_for
     assert (
         client.get("/api/v1/events", headers={"X-Big": big}).json()["code"] == "HEADERS_TOO_LARGE"
     )
-    assert client.get("/v1/bookable_events", headers={"X-Big": big}).json() == {}
+    assert cronofy_body(client.get("/v1/bookable_events", headers={"X-Big": big})) == {}
     assert client.get("/healthz", headers={"X-Big": big}).json() == {}
 
 

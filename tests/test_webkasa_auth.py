@@ -19,7 +19,7 @@ def test_no_key_is_401(tenant: Tenant) -> None:  # K01
     with tenant.client() as http:
         r = http.get("/api/v1/events")
     assert (r.status_code, code(r)) == (401, "UNAUTHORIZED")
-    assert r.headers["www-authenticate"] == "Bearer"
+    assert r.headers["www-authenticate"] == 'Bearer realm="turnout"'
     assert set(r.json()) == {"error", "code"}
 
 
@@ -180,6 +180,7 @@ def test_over_the_limit_is_429_with_retry_after(limited: LiveServer) -> None:  #
             "error": "Rate limit exceeded",
             "code": "RATE_LIMITED",
             "retry_after": retry,
+            "limit": "per-key-writes",
         }
         assert r.headers["x-ratelimit-remaining"] == "0"
         assert t.http.get("/api/v1/events").status_code == 200  # reads have their own budget

@@ -1,21 +1,27 @@
-"""The `turnout` command: serve, migrate, tenant create|set, key create."""
+"""The `turnout` command: serve and migrate here; the other groups in turnout/cli/."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
+import math
 import os
 import shlex
+import socket
 import sys
 from collections.abc import Sequence
+from importlib import metadata
+from typing import NoReturn
 
 from turnout import cli
 from turnout.auth import keys
-from turnout.config import ConfigError, Settings
+from turnout.cli import failures
+from turnout.cli.common import CliError
+from turnout.config import Settings
 from turnout.core import times
-from turnout.core.errors import Unavailable
-from turnout.core.ports import TenantExists
+from turnout.core.ports import Store, TenantExists
 from turnout.store import open_store, open_when_ready
 
 DESCRIPTION = """\
@@ -30,30 +36,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
-        parser.print_help()
+        if args.command is None:
+            parser.print_help()
+        else:
+            print(
+                f"turnout: {args.command} needs an action; see: turnout {args.command} --help",
+                file=sys.stderr,
+            )
         return 2
+    settings = None
     try:
         settings = Settings.from_env()
         return int(args.run(settings, args) or 0)
-    except ConfigError as exc:
-        print(f"turnout: {exc}", file=sys.stderr)
-        return 2
-    except Unavailable as exc:
-        print(
-            f"turnout: the database did not answer ({exc}); is it running, and is "
-            "TURNOUT_DATABASE_URL right?",
-            file=sys.stderr,
-        )
-        return 1
+    except (Exception, KeyboardInterrupt) as exc:
+        explained = failures.explain(exc, settings)
+        if explained is None:
+            raise
+        message, status = explained
+        print(f"turnout: {message}", file=sys.stderr)
+        return status
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, failing in one line that names the command's --help (its usage block is noise)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}; see: {self.prog} --help\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="turnout",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"turnout {_version()}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
 
     serve = commands.add_parser(
         "serve",
@@ -78,43 +96,6 @@ def _parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser("migrate", help="apply pending database migrations and exit")
     migrate.set_defaults(run=_migrate)
 
-    tenant = commands.add_parser("tenant", help="manage tenants").add_subparsers(metavar="ACTION")
-    create_tenant = tenant.add_parser("create", help="create a tenant")
-    create_tenant.add_argument("name", help="the tenant's name, 1-64 characters")
-    create_tenant.set_defaults(run=_tenant_create)
-    set_tenant = tenant.add_parser(
-        "set",
-        help="change a tenant's settings",
-        description="Change a tenant's settings. With --require-precondition on, every write to "
-        "an existing event or registration must carry If-Match (or If-None-Match); without one the "
-        "answer is 428 Precondition Required.",
-    )
-    set_tenant.add_argument("name", help="the tenant's name")
-    set_tenant.add_argument(
-        "--require-precondition",
-        choices=["on", "off"],
-        required=True,
-        help="require If-Match/If-None-Match on writes (default for new tenants: off)",
-    )
-    set_tenant.set_defaults(run=_tenant_set)
-
-    key = commands.add_parser("key", help="manage API keys").add_subparsers(metavar="ACTION")
-    create_key = key.add_parser(
-        "create",
-        help="create an API key (printed once, alone on the last line)",
-        description="Create an API key for a tenant. The key is printed once, alone on the last "
-        "line, and only its HMAC is stored.",
-    )
-    create_key.add_argument("--tenant", required=True, help="the tenant's name")
-    create_key.add_argument(
-        "--scope",
-        default="write",
-        help="space- or comma-separated scopes: read (read only) or write (read and write), or "
-        "Webkasa's events:read, events:write, registrations:read, registrations:write, *:read, *; "
-        "default: write",
-    )
-    create_key.add_argument("--name", help="a label for the key, to tell keys apart")
-    create_key.set_defaults(run=_key_create)
     for register in cli.GROUPS:
         register(commands)
     return parser
@@ -131,15 +112,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     )
     settings.validate()
     if args.workers < 1:
-        print("turnout: --workers must be at least 1", file=sys.stderr)
-        return 2
+        raise CliError("--workers must be at least 1", 2)
     if args.workers > 1 and not settings.is_postgres:
-        print(
-            "turnout: SQLite is served by one process (it has one writer); --workers > 1 needs "
-            "PostgreSQL: set TURNOUT_DATABASE_URL=postgresql://user@host:port/database.",
-            file=sys.stderr,
+        raise CliError(
+            "SQLite is served by one process (it has one writer); --workers > 1 needs "
+            "PostgreSQL: set TURNOUT_DATABASE_URL=postgresql://user@host:port/database",
+            2,
         )
-        return 2
+    _check_port(settings.host, settings.port)  # before a first key is printed, then lost
     asyncio.run(_prepare(settings))
     _tune_gc()
     print(f"turnout: serving on {settings.base_url} ({_database_label(settings)})", file=sys.stderr)
@@ -159,6 +139,38 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse, in one line, an address the server could not listen on (uvicorn would say it after
+    "serving on …", in a log line with no hint)."""
+    if not 1 <= port <= 65535:
+        raise CliError(f"port {port} is not a port; use one from 1024 to 65535", 2)
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        raise CliError(f"cannot resolve --host {host!r}; use 127.0.0.1 or 0.0.0.0", 2) from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise CliError(_cannot_listen(host, port, exc)) from None
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is in use (another turnout?); stop that process, or choose "
+            "another port with --port or TURNOUT_PORT"
+        )
+    if exc.errno == errno.EACCES:
+        return f"port {port} needs root; choose one above 1023 with --port or TURNOUT_PORT"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine; use --host 127.0.0.1 or 0.0.0.0"
+    return f"cannot listen on {host}:{port}: {exc.strerror}"
+
+
 def _tune_gc() -> None:
     """Fewer, cheaper cyclic-GC pauses while serving: what exists now (modules, the app) lives for
     the whole process, so collections skip it, and the youngest generation is collected less often.
@@ -169,24 +181,23 @@ def _tune_gc() -> None:
 
 
 async def _prepare(settings: Settings) -> None:
-    """Migrate, and on an empty database make a 'default' tenant and show its first key, once."""
-    store = await open_when_ready(settings)
+    """Migrate, check the secret, and on an empty database make a 'default' tenant and show its
+    first key, once; on a database with tenants, say how to make another key."""
+    secret = settings.server_secret()
+    store = await open_when_ready(settings, patience=math.inf)
     try:
         for warning in await store.durability_warnings():
             print(f"turnout: warning: {warning}", file=sys.stderr)
+        await keys.check_secret(store, secret, times.now())
         if await store.count_tenants() > 0:
+            await _remind(store)
             return
         try:
             tenant = await store.create_tenant("default", times.now())
         except TenantExists:  # another process got there first
             return
         key = await keys.create_key(
-            store,
-            settings.server_secret(),
-            tenant.id,
-            "write",
-            "created by first serve",
-            times.now(),
+            store, secret, tenant.id, "write", "created by first serve", times.now()
         )
     finally:
         await store.close()
@@ -205,6 +216,26 @@ async def _prepare(settings: Settings) -> None:
     )
 
 
+async def _remind(store: Store) -> None:
+    tenants = await store.list_tenants(times.now())
+    names = ", ".join(t.name for t in tenants[:5]) + (", …" if len(tenants) > 5 else "")
+    usable = sum(t.usable_keys for t in tenants)
+    first = shlex.quote(tenants[0].name)
+    print(
+        f"turnout: {len(tenants)} tenant(s) ({names}) with {usable} usable key(s). Lost a key? "
+        f"Make another with: turnout key create --tenant {first}, then revoke the lost one "
+        f"(turnout key list --tenant {first}; turnout key revoke PREFIX)",
+        file=sys.stderr,
+    )
+
+
+def _version() -> str:
+    try:
+        return metadata.version("turnout")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:
     async def run() -> list[int]:
         store = await open_store(settings)
@@ -219,91 +250,6 @@ def _migrate(settings: Settings, _: argparse.Namespace) -> int:
         print(f"turnout: applied migrations {', '.join(map(str, applied))} to {where}")
     else:
         print(f"turnout: {where} is up to date")
-    return 0
-
-
-def _tenant_create(settings: Settings, args: argparse.Namespace) -> int:
-    name = args.name.strip()
-    if not 1 <= len(name) <= 64:
-        print("turnout: a tenant name has 1 to 64 characters", file=sys.stderr)
-        return 2
-
-    async def run() -> None:
-        store = await open_store(settings)
-        try:
-            await store.migrate()
-            await store.create_tenant(name, times.now())
-        finally:
-            await store.close()
-
-    try:
-        asyncio.run(run())
-    except TenantExists:
-        print(f"turnout: tenant {name!r} already exists", file=sys.stderr)
-        return 1
-    print(
-        f"turnout: created tenant {name!r}. Next: turnout key create --tenant {shlex.quote(name)}"
-    )
-    return 0
-
-
-def _tenant_set(settings: Settings, args: argparse.Namespace) -> int:
-    required = args.require_precondition == "on"
-
-    async def run() -> bool:
-        store = await open_store(settings)
-        try:
-            await store.migrate()
-            return await store.set_require_precondition(args.name, required)
-        finally:
-            await store.close()
-
-    if not asyncio.run(run()):
-        print(
-            f"turnout: no tenant named {args.name!r}. "
-            f"Create it with: turnout tenant create {shlex.quote(args.name)}",
-            file=sys.stderr,
-        )
-        return 1
-    print(
-        f"turnout: tenant {args.name!r} now {'requires' if required else 'does not require'} "
-        "If-Match or If-None-Match on writes; keys pick this up within a second"
-    )
-    return 0
-
-
-def _key_create(settings: Settings, args: argparse.Namespace) -> int:
-    try:
-        scopes = keys.parse_scopes(args.scope)
-    except ValueError as exc:
-        print(f"turnout: {exc}; scopes are: {', '.join(keys.SCOPES)}", file=sys.stderr)
-        return 2
-
-    async def run() -> str | None:
-        store = await open_store(settings)
-        try:
-            await store.migrate()
-            tenant = await store.find_tenant(args.tenant)
-            if tenant is None:
-                return None
-            return await keys.create_key(
-                store, settings.server_secret(), tenant.id, scopes, args.name, times.now()
-            )
-        finally:
-            await store.close()
-
-    key = asyncio.run(run())
-    if key is None:
-        print(
-            f"turnout: no tenant named {args.tenant!r}. "
-            f"Create it with: turnout tenant create {shlex.quote(args.tenant)}",
-            file=sys.stderr,
-        )
-        return 1
-    print(
-        f"turnout: API key for tenant {args.tenant!r} with scope {scopes!r}; it is shown only once:"
-    )
-    print(key)
     return 0
 
 

@@ -13,16 +13,18 @@ from http import HTTPStatus
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from turnout import accesslog, openapi, webhooks
 from turnout.config import Settings
 from turnout.core.ports import Store
+from turnout.openapi import page
 from turnout.services import Services
 from turnout.store import open_when_ready
 from turnout.surfaces import registry
+from turnout.surfaces.cors import Cors
 from turnout.surfaces.headers import HeaderLimit
 from turnout.surfaces.http import json_response
 
@@ -30,7 +32,6 @@ from turnout.surfaces.http import json_response
 def build_app(settings: Settings) -> ASGIApp:
     services = Services.create(settings)
     document = openapi.document(settings)
-    docs_page = openapi.html(document)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -70,16 +71,13 @@ def build_app(settings: Settings) -> ASGIApp:
     async def openapi_json(_: Request) -> Response:
         return json_response(document)
 
-    async def docs(_: Request) -> Response:
-        return HTMLResponse(docs_page)
-
     app = Starlette(
         routes=[
             # turnout's own routes come first, so no surface can claim them (surfaces/registry.py).
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
-            Route("/docs", docs),
+            *page.routes(document),  # /, /docs and what the reference loads
             *registry.mounts(services),
         ],
         lifespan=lifespan,
@@ -90,7 +88,9 @@ def build_app(settings: Settings) -> ASGIApp:
     app.router.redirect_slashes = False
     app.router.default = _not_found
     accesslog.configure(settings.access_log)
-    return accesslog.AccessLog(HeaderLimit(app, settings.max_header_bytes, app.routes))
+    return accesslog.AccessLog(
+        HeaderLimit(Cors(app, services), settings.max_header_bytes, app.routes)
+    )
 
 
 async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:

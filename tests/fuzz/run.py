@@ -37,7 +37,14 @@ WRITES = {b"POST", b"PUT", b"PATCH", b"DELETE"}
 
 
 def v1_shape(body: Any) -> bool:
-    """Cronofy: `{}` or `{"errors": {field: [{"key", "description"}]}}`."""
+    """Cronofy: `{}` or `{"errors": {field: [{"key", "description"}]}}`, each with turnout's
+    `turnout_error` member, `{"code", "problem", "fix"}` (and `limit` on a 429)."""
+    if not isinstance(body, dict):
+        return False
+    explained = body.get("turnout_error")
+    if not (isinstance(explained, dict) and {"code", "problem", "fix"} <= set(explained)):
+        return False
+    body = {k: v for k, v in body.items() if k != "turnout_error"}
     if body == {}:
         return True
     errors = body.get("errors") if isinstance(body, dict) else None

@@ -31,6 +31,21 @@ async function main() {
   } catch (err) {
     out.full = { statusCode: err.statusCode, key: err.error.entity.errors.status[0].key };
   }
+  // turnout's turnout_error member rides along in error bodies; the SDK must still reject as usual.
+  try {
+    await client.readBookableEvents({ bookable_event_id: "no_such_event" });
+    out.missing = { resolved: true };
+  } catch (err) {
+    out.missing = { statusCode: err.statusCode, turnout: err.error.entity.turnout_error.code };
+  }
+  const stranger = new Cronofy({ client_secret: "tk_wrongwrongwr_" + "x".repeat(32) });
+  stranger.urls.api = baseUrl;
+  try {
+    await stranger.readBookableEvents({ bookable_event_id: eventId });
+    out.stranger = { resolved: true };
+  } catch (err) {
+    out.stranger = { statusCode: err.statusCode, turnout: err.error.entity.turnout_error.code };
+  }
   out.deleted = await client.deleteRegistrationBookableEvent({
     bookable_event_id: eventId,
     registration_id: "r1",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -129,7 +130,11 @@ def _run(settings: Settings, tenant_name: str, work: Work[T]) -> T | None:
             await store.migrate()
             tenant = await store.find_tenant(tenant_name)
             if tenant is None:
-                print(f"turnout: no tenant named {tenant_name!r}", file=sys.stderr)
+                print(
+                    f"turnout: no tenant named {tenant_name!r}. See them with: turnout tenant "
+                    f"list; create it with: turnout tenant create {shlex.quote(tenant_name)}",
+                    file=sys.stderr,
+                )
                 return None
             hubs = hub_store(
                 store, KeySeal(settings.server_secret()), settings.hub_tombstone_seconds

@@ -104,6 +104,40 @@ class ApiKeyRecord:
     scopes: frozenset[str]
     revoked: bool
     require_precondition: bool = False  # the tenant's setting
+    expires_at: int | None = None
+    last_used_at: int | None = None
+    cors_origins: tuple[str, ...] = ()  # the tenant's setting
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeyListing:
+    """What `turnout key list` and GET /v1/keys show of a key: never its hash."""
+
+    prefix: str
+    tenant_name: str
+    name: str | None
+    scopes: str
+    created_at: int
+    last_used_at: int | None
+    expires_at: int | None
+    revoked_at: int | None
+    tenant_id: int
+
+    def state(self, now: int) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TenantListing:
+    name: str
+    created_at: int
+    usable_keys: int  # neither revoked nor expired
+    require_precondition: bool
+    cors_origins: tuple[str, ...]
 
 
 class TenantExists(Exception):
@@ -149,11 +183,31 @@ class KeyStore(Protocol):
     async def create_tenant(self, name: str, now: int) -> Tenant: ...
     async def find_tenant(self, name: str) -> Tenant | None: ...
     async def count_tenants(self) -> int: ...
+    # Keys, tenants' settings and the secret's fingerprint: store/keys.py, shared by both stores.
     async def add_api_key(
-        self, tenant_id: int, prefix: str, key_hash: bytes, scopes: str, name: str | None, now: int
+        self,
+        tenant_id: int,
+        prefix: str,
+        key_hash: bytes,
+        scopes: str,
+        name: str | None,
+        now: int,
+        expires_at: int | None = None,
     ) -> None: ...
     async def find_api_key(self, prefix: str) -> ApiKeyRecord | None: ...
+    async def touch_api_key(self, prefix: str, now: int, every: int) -> None: ...
+    async def list_api_keys(self, tenant_id: int) -> list[KeyListing]: ...
+    async def find_key_listing(self, prefix: str) -> KeyListing | None: ...
+    async def revoke_api_key(self, prefix: str, now: int) -> bool: ...
+    async def expire_api_key(self, prefix: str, at: int) -> None: ...
+    async def count_usable_keys(self, now: int) -> int: ...
+    async def revoke_every_key(self, now: int) -> int: ...
+    async def list_tenants(self, now: int) -> list[TenantListing]: ...
     async def set_require_precondition(self, name: str, required: bool) -> bool: ...
+    async def set_cors_origins(self, name: str, origins: Sequence[str]) -> bool: ...
+    async def cors_origin_known(self, origin: str) -> bool: ...
+    async def secret_fingerprint(self) -> str | None: ...
+    async def record_secret_fingerprint(self, fingerprint: str, now: int) -> None: ...
 
 
 class ClaimStore(Protocol):

@@ -26,6 +26,14 @@ class RegistrationChanges:
     checked_in_count: int | Keep = KEEP
 
 
+# A cancellation, on every surface (/v1's DELETE, /api/v1's DELETE and status CANCELLED): the status
+# changes and nothing else. The attendee's metadata (name, email, phone) stays with the registration,
+# so every surface can still say who cancelled and a re-registration finds them. What /v1 shows is
+# Cronofy's view: a removed registration's metadata reads null there, as after Cronofy's DELETE
+# (surfaces/cronofy/render.py); the data is not erased.
+CANCELLATION = RegistrationChanges(status="removed")
+
+
 # Whether a write may go ahead on a cancelled event, given the registration before and after.
 CancelRule = Callable[[Registration | None, Registration], bool]
 

@@ -1,19 +1,18 @@
 """The OpenAPI 3.1 document for turnout's HTTP API, assembled from each surface's part."""
 
 # Each surface's module contributes its path items and component schemas; a new surface adds its
-# module and merges it in `document`. `html` renders any such document as the /docs page.
+# module and merges it in `document`. page.py serves any such document as the /docs reference.
 
 from __future__ import annotations
 
 from typing import Any
 
 from turnout.config import Settings
-from turnout.openapi import cronofy, hubs, operability, webkasa, writes
+from turnout.openapi import cronofy, hubs, keys, operability, webkasa, writes
 from turnout.openapi.build import API_KEY, BEARER, HTTP_METHODS, shared_schemas
 from turnout.openapi.links import add_links
-from turnout.openapi.page import html
 
-__all__ = ["HTTP_METHODS", "document", "html"]
+__all__ = ["HTTP_METHODS", "document"]
 
 
 def document(settings: Settings) -> dict[str, Any]:
@@ -28,6 +27,7 @@ def document(settings: Settings) -> dict[str, Any]:
                 **operability.paths(),
                 **cronofy.paths(settings),
                 **hubs.paths(settings),
+                **keys.paths(settings),
                 **webkasa.paths(settings),
             }
         ),
@@ -36,6 +36,7 @@ def document(settings: Settings) -> dict[str, Any]:
                 **shared_schemas(),
                 **cronofy.schemas(),
                 **hubs.schemas(),
+                **keys.schemas(),
                 **operability.schemas(),
                 **webkasa.schemas(),
             },
@@ -66,8 +67,9 @@ def _info() -> dict[str, Any]:
                 "Responses: every success is 200 with Content-Type application/json; "
                 "charset=utf-8, for reads and writes alike. Times are always "
                 "YYYY-MM-DDTHH:MM:SSZ (UTC).",
-                "Errors: 401 {} with WWW-Authenticate: Bearer (credential missing, malformed or "
-                "unknown); 403 {} (the key lacks the read or write scope); 404 {} (unknown path, "
+                "Errors: 401 {} with RFC 6750's WWW-Authenticate (credential missing, malformed, "
+                "unknown, revoked or expired; error_description says which); 403 {} (the key "
+                "lacks the scope; error=insufficient_scope names it); 404 {} (unknown path, "
                 "event, registration or page token; another tenant's objects look missing); 405 {} "
                 "(known path, wrong method); 413 {} (body too large); 422 with the Cronofy error "
                 "object (every validation failure, malformed JSON, and every capacity or "
@@ -76,7 +78,9 @@ def _info() -> dict[str, Any]:
                 "If-Match or If-None-Match), 409 (idempotency_in_progress, with Retry-After), 412 "
                 "(etag_mismatch) and 428 (precondition_required), in the 422 error object's "
                 "shape. The credential is checked before the route, so "
-                "an unknown /v1 path without a valid key is a 401.",
+                "an unknown /v1 path without a valid key is a 401. Every /v1 error body also "
+                "carries turnout's turnout_error member, {code, problem, fix} (and on a 429, "
+                "the limit that refused), beside Cronofy's; Cronofy's SDKs ignore it.",
                 "The /api/v1 surface speaks Webkasa's Events and Registrations dialect over the "
                 "same tenants, events and registrations. Keys go in Authorization: Bearer or "
                 "X-API-Key, and each operation needs one scope (events:read, events:write, "
@@ -114,6 +118,11 @@ def _tags() -> list[dict[str, str]]:
             "name": "Notification hubs",
             "description": "Managing Azure Notification Hubs-compatible hubs and SAS rules (admin "
             "keys); the hubs themselves are served at /{hub}/… (docs/NOTIFICATION_HUBS.md).",
+        },
+        {
+            "name": keys.TAG,
+            "description": "turnout's own /v1 operations, for a key with the admin scope: list, "
+            "make, rotate and revoke the tenant's keys.",
         },
         {
             "name": "Webkasa events and registrations",

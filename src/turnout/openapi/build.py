@@ -23,8 +23,22 @@ def shared_schemas() -> dict[str, Schema]:
     return {
         "Empty": {
             "type": "object",
-            "maxProperties": 0,
-            "description": "The body of most errors: {}.",
+            "properties": {"turnout_error": ref("TurnoutError")},
+            "additionalProperties": False,
+            "description": "The body of most /v1 errors: Cronofy's {}, with turnout's "
+            "turnout_error member beside it.",
+        },
+        "TurnoutError": {
+            "type": "object",
+            "required": ["code", "problem", "fix"],
+            "properties": {
+                "code": {"type": "string", "description": "Stable, snake_case."},
+                "problem": {"type": "string", "description": "What went wrong, for humans."},
+                "fix": {"type": "string", "description": "What to do next."},
+                "limit": {"type": "string", "description": "On a 429: the limit that refused."},
+            },
+            "description": "turnout's explanation of a /v1 error, in every /v1 error body. "
+            "Cronofy's SDKs ignore it.",
         },
     }
 
@@ -159,9 +173,16 @@ def common_errors() -> dict[str, Any]:
     """The 401, 403, 429, 500 and 503 responses every /v1 operation can return."""
     return {
         "401": error(
-            "No Authorization header, a scheme other than Bearer, an empty token, or an unknown "
-            "or revoked key.",
-            {"WWW-Authenticate": header("Always `Bearer`.", {"type": "string", "const": "Bearer"})},
+            "No Authorization header, a scheme other than Bearer, an empty token, or an unknown, "
+            "revoked or expired key.",
+            {
+                "WWW-Authenticate": header(
+                    'RFC 6750: `Bearer realm="turnout"` when no key was sent; otherwise with '
+                    '`error="invalid_token"` and an `error_description` naming the problem and '
+                    'the fix. A 403 carries `error="insufficient_scope"` and the `scope` needed.',
+                    {"type": "string", "pattern": '^Bearer realm="turnout"'},
+                )
+            },
         ),
         "403": error(
             "The key is recognised but lacks the scope (read or write) this operation needs."

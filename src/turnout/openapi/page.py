@@ -1,218 +1,155 @@
-"""The documentation page: a readable, self-contained HTML rendering of an OpenAPI document."""
+"""The pages people read: `GET /` and the interactive API reference at `/docs`.
+
+/docs is Scalar's API reference (`make install` puts its pinned browser bundle beside this module),
+reading `/docs/openapi.json`: the one OpenAPI document, with each paragraph that the document repeats
+on many responses said once, in the introduction (`said_once`). Scalar shows a copyable curl example
+for every operation and can send requests. No page loads anything from another host: fonts are the
+system's, telemetry is off.
+"""
 
 from __future__ import annotations
 
+import copy
+import importlib.util
 import json
-import re
-from html import escape
+from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
-from turnout.openapi.build import API_KEY, BEARER, HTTP_METHODS, Schema
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Route
 
-_STYLE = """
-body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d2330;background:#fafbfc}
-main{max-width:60rem;margin:0 auto;padding:1rem 1.5rem 4rem}
-h1{margin-bottom:.2rem}h2{border-bottom:1px solid #d0d7de;padding-bottom:.2rem;margin-top:2.5rem}
-section.op{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:.2rem 1rem 1rem;
-margin:1.2rem 0}
-.method{display:inline-block;min-width:4.2rem;text-align:center;border-radius:4px;color:#fff;
-font-size:.85rem;padding:.1rem .4rem;margin-right:.4rem;background:#57606a}
-.get{background:#0969da}.post{background:#1a7f37}.delete{background:#cf222e}
-code,pre{font:13px/1.4 ui-monospace,Menlo,Consolas,monospace}
-pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:4px;padding:.6rem;overflow-x:auto}
-table{border-collapse:collapse;width:100%}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;
-text-align:left;vertical-align:top}
-.muted{color:#57606a}
+from turnout.openapi.build import HTTP_METHODS
+
+ASSET = Path(__file__).parent / "assets" / "scalar-api-reference.js"
+REPEATED = 3  # a header description on this many responses or more is said once
+SAID_ONCE_HEADING = "Headers on many responses"
+
+# Scalar's options (https://github.com/scalar/scalar, documentation/configuration.md).
+_SCALAR = {
+    "url": "/docs/openapi.json",
+    "withDefaultFonts": False,  # its default loads fonts from its own host
+    "telemetry": False,
+    "agent": {"disabled": True},  # its chat calls its own host
+    "showDeveloperTools": "never",
+    "defaultHttpClient": {"targetKey": "shell", "clientKey": "curl"},
+    "authentication": {"preferredSecurityScheme": "bearerAuth"},
+    "metaData": {"title": "turnout API reference"},
+}
+
+_DOCS = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>turnout API reference</title></head>
+<body><div id="reference"></div>
+<noscript>This reference needs JavaScript. The API itself is described by
+<a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1) and in docs/API.md.</noscript>
+<script src="/docs/scalar-api-reference.js"></script>
+<script>Scalar.createApiReference("#reference", CONFIGURATION)</script>
+</body></html>
 """
 
-_AUTH_LABELS = {BEARER: "Bearer API key", API_KEY: "X-API-Key header"}
-_REF = re.compile(r"&quot;#/components/schemas/([A-Za-z0-9_]+)&quot;")
+_MISSING = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>turnout API reference</title></head>
+<body><p>The interactive reference is not installed: run <code>make install</code>, which fetches
+its pinned bundle from npm. Meanwhile the API is described by <a href="/openapi.json">/openapi.json</a>.
+</p></body></html>
+"""
+
+_HOME = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>turnout</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;
+color:#1d2330}}li{{margin:.4rem 0}}code{{font-size:.9em}}</style></head>
+<body><h1>turnout</h1>
+<p>Bookable events, seats and registrations, over a Cronofy-compatible API (<code>/v1</code>) and a
+Webkasa-compatible one (<code>/api/v1</code>).</p>
+<ul>
+<li><a href="/docs">API reference</a>: every operation, with a curl example to copy</li>
+{app}<li><a href="/healthz">/healthz</a> and <a href="/readyz">/readyz</a>: is it up, is its database</li>
+<li><a href="/openapi.json">/openapi.json</a>: the OpenAPI 3.1 document</li>
+</ul>
+<p>API keys are made with <code>turnout key create --tenant NAME</code>; see the README.</p>
+</body></html>
+"""
 
 
-def html(document: dict[str, Any]) -> str:
-    """A readable, self-contained HTML page (no scripts, no external resources) for `document`."""
-    title = escape(str(document["info"]["title"]))
-    schemas = document.get("components", {}).get("schemas", {})
-    body = [
-        _intro(document),
-        _contents(document),
-        *(_operation_html(m, p, op, schemas) for m, p, op in _operations(document)),
-        _schemas_html(document),
-    ]
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title><style>{_STYLE}</style></head>\n<body><main>\n"
-        + "\n".join(body)
-        + "\n</main></body></html>\n"
-    )
+def routes(document: dict[str, Any]) -> list[Route]:
+    """`/`, `/docs`, the reference's document and its bundle, for the finished `document`."""
+    reference = json.dumps(said_once(document), separators=(",", ":")).encode()
+    docs_page = _DOCS.replace("CONFIGURATION", json.dumps(_SCALAR))  # constant: no "<" in it
+    home_page = home(web_app=importlib.util.find_spec("turnout.web") is not None)
 
+    async def index(_: Request) -> Response:
+        return HTMLResponse(home_page)
 
-def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    async def docs(_: Request) -> Response:
+        return HTMLResponse(docs_page if ASSET.exists() else _MISSING)
+
+    async def reference_json(_: Request) -> Response:
+        return Response(reference, media_type="application/json; charset=utf-8")
+
+    async def bundle(_: Request) -> Response:
+        if not ASSET.exists():
+            return Response("run make install", 404)
+        return FileResponse(ASSET, media_type="text/javascript; charset=utf-8")
+
     return [
-        (method, path, item[method])
-        for path, item in document["paths"].items()
-        for method in HTTP_METHODS
-        if method in item
+        Route("/", index),
+        Route("/docs", docs),
+        Route("/docs/openapi.json", reference_json),
+        Route("/docs/scalar-api-reference.js", bundle),
     ]
 
 
-_CODE_SPAN = re.compile(r"`([^`]+)`")
+def home(web_app: bool) -> str:
+    app = '<li><a href="/app/">The web app</a>: events and check-in for organizers</li>\n'
+    return _HOME.format(app=app if web_app else "")
 
 
-def _inline(text: str) -> str:
-    """Escaped text in which `backticked` spans become <code>."""
-    return _CODE_SPAN.sub(r"<code>\1</code>", escape(text))
-
-
-def _paragraphs(text: str) -> str:
-    return "".join(f"<p>{_inline(p)}</p>" for p in text.split("\n\n") if p.strip())
-
-
-def _pre(value: Any) -> str:
-    """Pretty JSON in <pre>, with schema references linked to the Schemas section."""
-    text = escape(json.dumps(value, indent=2, ensure_ascii=False))
-    return (
-        "<pre>"
-        + _REF.sub(r'&quot;<a href="#schema-\1">#/components/schemas/\1</a>&quot;', text)
-        + "</pre>"
-    )
-
-
-def _intro(document: dict[str, Any]) -> str:
-    info = document["info"]
-    servers = ", ".join(
-        f"<code>{escape(str(s['url']))}</code>" for s in document.get("servers", [])
-    )
-    parts = [
-        f"<h1>{escape(str(info['title']))}</h1>",
-        f'<p class="muted">Version {escape(str(info["version"]))} · OpenAPI '
-        f"{escape(str(document['openapi']))} · Server: {servers}</p>",
-    ]
-    if "summary" in info:
-        parts.append(f"<p><strong>{escape(str(info['summary']))}</strong></p>")
-    parts.append('<h2 id="authentication">Authentication</h2>')
-    parts.append(
-        "<p>Every <code>/v1</code> operation needs a tenant API key in the "
-        f"<code>{escape('Authorization: Bearer <API key>')}</code> header. Without a valid key the "
-        "answer is <code>401 {}</code> with <code>WWW-Authenticate: Bearer</code>; a key without "
-        "the needed scope gets <code>403 {}</code>. Every <code>/api/v1</code> operation takes "
-        "the same key in that header or in <code>X-API-Key</code>, and answers "
-        "<code>401 UNAUTHORIZED</code> or <code>403 INSUFFICIENT_SCOPE</code>. The health checks "
-        "and this documentation need no key.</p>"
-    )
-    for scheme in document.get("components", {}).get("securitySchemes", {}).values():
-        parts.append(_paragraphs(str(scheme.get("description", ""))))
-    parts.append('<h2 id="overview">Overview</h2>')
-    parts.append(_paragraphs(str(info.get("description", ""))))
-    if "/openapi.json" in document["paths"]:
-        parts.append(
-            '<p>The machine-readable document is at <a href="/openapi.json">/openapi.json</a>.</p>'
+def said_once(document: dict[str, Any]) -> dict[str, Any]:
+    """The document for the reference: each response-header description repeated on REPEATED or
+    more responses is written once, under its header's name in the introduction, and each response
+    points there. Nothing else changes; /openapi.json stays as it is."""
+    result = copy.deepcopy(document)
+    seen = _header_descriptions(result)
+    notes = []
+    for (name, text), places in seen.items():
+        if len(places) < REPEATED:
+            continue
+        label = _label(name, text, places, seen)
+        notes.append(f"**{label}**: {text}")
+        for _, header in places:
+            header["description"] = f"See *{label}* under {SAID_ONCE_HEADING} in the introduction."
+    if notes:
+        intro = result["info"].get("description", "")
+        result["info"]["description"] = f"{intro}\n\n## {SAID_ONCE_HEADING}\n\n" + "\n\n".join(
+            sorted(notes)
         )
-    return "\n".join(parts)
+    return result
 
 
-def _anchor(operation: dict[str, Any], method: str, path: str) -> str:
-    name = operation.get("operationId") or f"{method}-{path}"
-    return "op-" + re.sub(r"[^A-Za-z0-9_-]", "-", str(name))
+Places = list[tuple[str, dict[str, Any]]]  # (path, header object)
 
 
-def _contents(document: dict[str, Any]) -> str:
-    rows = "".join(
-        f'<tr><td><span class="method {escape(m)}">{escape(m.upper())}</span></td>'
-        f'<td><a href="#{_anchor(op, m, p)}"><code>{escape(p)}</code></a></td>'
-        f"<td>{escape(str(op.get('summary', '')))}</td></tr>"
-        for m, p, op in _operations(document)
-    )
-    return (
-        '<h2 id="operations">Operations</h2>'
-        "<table><tr><th>Method</th><th>Path</th><th>Summary</th></tr>" + rows + "</table>"
-    )
+def _header_descriptions(document: dict[str, Any]) -> dict[tuple[str, str], Places]:
+    seen: dict[tuple[str, str], Places] = defaultdict(list)
+    for path, item in document.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            for response in item.get(method, {}).get("responses", {}).values():
+                for name, header in response.get("headers", {}).items():
+                    if isinstance(header.get("description"), str):
+                        seen[(name, header["description"])].append((path, header))
+    return seen
 
 
-def _operation_html(
-    method: str, path: str, operation: dict[str, Any], schemas: dict[str, Any]
-) -> str:
-    schemes = [name for requirement in operation.get("security", []) for name in requirement]
-    auth = " or ".join(_AUTH_LABELS.get(name, name) for name in schemes) or "none"
-    parts = [
-        f'<section class="op" id="{_anchor(operation, method, path)}">',
-        f'<h3><span class="method {escape(method)}">{escape(method.upper())}</span>'
-        f"<code>{escape(path)}</code></h3>",
-        f"<p><strong>{escape(str(operation.get('summary', '')))}</strong></p>",
-        _paragraphs(str(operation.get("description", ""))),
-        f'<p class="muted">operationId <code>{escape(str(operation.get("operationId", "")))}</code>'
-        f" · Authentication: {escape(auth)}</p>",
-        _parameters_html(operation.get("parameters", [])),
-        _request_body_html(operation.get("requestBody"), schemas),
-        _responses_html(operation.get("responses", {}), schemas),
-        "</section>",
-    ]
-    return "\n".join(p for p in parts if p)
-
-
-def _parameters_html(parameters: list[dict[str, Any]]) -> str:
-    if not parameters:
-        return ""
-    rows = "".join(
-        f"<tr><td><code>{escape(str(p['name']))}</code></td><td>{escape(str(p['in']))}</td>"
-        f"<td>{'yes' if p.get('required') else 'no'}</td>"
-        f"<td><code>{escape(json.dumps(p.get('schema', {}), ensure_ascii=False))}</code></td>"
-        f"<td>{escape(str(p.get('description', '')))}</td></tr>"
-        for p in parameters
-    )
-    return (
-        "<h4>Parameters</h4><table><tr><th>Name</th><th>In</th><th>Required</th><th>Schema</th>"
-        "<th>Description</th></tr>" + rows + "</table>"
-    )
-
-
-def _schema_html(schema: Schema, schemas: dict[str, Any]) -> str:
-    """A schema as pretty JSON; a bare reference shows the named schema it points to."""
-    ref = str(schema.get("$ref", "")) if set(schema) == {"$ref"} else ""
-    name = ref.removeprefix("#/components/schemas/")
-    if not ref.startswith("#/components/schemas/") or name not in schemas:
-        return _pre(schema)
-    link = f'<a href="#schema-{escape(name)}"><code>{escape(name)}</code></a>'
-    return f"<p>Schema {link}:</p>" + _pre(schemas[name])
-
-
-def _content_html(content: dict[str, Any], schemas: dict[str, Any]) -> str:
-    parts = []
-    for media_type, media in content.items():
-        parts.append(f"<p>Content-Type: <code>{escape(media_type)}</code></p>")
-        if "schema" in media:
-            parts.append(_schema_html(media["schema"], schemas))
-        if "example" in media:
-            parts.append("<p>Example:</p>" + _pre(media["example"]))
-    return "\n".join(parts)
-
-
-def _request_body_html(body: dict[str, Any] | None, schemas: dict[str, Any]) -> str:
-    if not body:
-        return ""
-    required = " (required)" if body.get("required") else ""
-    return f"<h4>Request body{required}</h4>\n" + _content_html(body.get("content", {}), schemas)
-
-
-def _responses_html(responses: dict[str, Any], schemas: dict[str, Any]) -> str:
-    parts = ["<h4>Responses</h4>"]
-    for status, response in responses.items():
-        parts.append(f"<h5>{escape(str(status))}</h5>")
-        parts.append(_paragraphs(str(response.get("description", ""))))
-        for name, header in response.get("headers", {}).items():
-            parts.append(
-                f"<p>Header <code>{escape(str(name))}</code>: "
-                f"{_inline(str(header.get('description', '')))}</p>"
-            )
-        parts.append(_content_html(response.get("content", {}), schemas))
-    return "\n".join(p for p in parts if p)
-
-
-def _schemas_html(document: dict[str, Any]) -> str:
-    schemas = document.get("components", {}).get("schemas", {})
-    parts = ['<h2 id="schemas">Schemas</h2>']
-    for name, schema in schemas.items():
-        parts.append(f'<h3 id="schema-{escape(str(name))}"><code>{escape(str(name))}</code></h3>')
-        parts.append(_pre(schema))
-    return "\n".join(parts)
+def _label(name: str, text: str, places: Places, seen: dict[tuple[str, str], Places]) -> str:
+    """The header's name, with the surfaces it is said of when the document describes it in more
+    than one way."""
+    ways = [t for (n, t), found in seen.items() if n == name and len(found) >= REPEATED]
+    if len(ways) == 1:
+        return name
+    surfaces = sorted({"/api/v1" if p.startswith("/api/") else p.split("/")[1] for p, _ in places})
+    return f"{name} on {', '.join('/' + s.lstrip('/') for s in surfaces)}"

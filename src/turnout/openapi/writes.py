@@ -152,6 +152,8 @@ def _add(
     `codes`: the Webkasa code, and the /v1 field and key, of the error this adds.
     """
     code, field, key = codes
+    if not webkasa:  # /v1's own words: its error key, never Webkasa's code
+        description = f"errors.{key}: " + description.split(": ", 1)[1]
     responses = operation["responses"]
     if status in responses:
         response = responses[status]

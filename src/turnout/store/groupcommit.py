@@ -28,6 +28,7 @@ class GroupCommit:
         self._waiting: list[asyncio.Future[None]] | None = None  # the open batch's writers
         self.batches = 0  # for tests and the benchmark: how many COMMITs
         self.writes = 0
+        self._commit_soon: asyncio.Handle | None = None
 
     async def run(self, work: Callable[[], T]) -> T:
         """Run `work` (synchronous: no await inside) in the current batch; return once it is durable."""
@@ -39,7 +40,7 @@ class GroupCommit:
             ) as exc:  # another process holds the lock past busy_timeout
                 raise Unavailable(str(exc)) from exc
             self._waiting = []
-            asyncio.get_running_loop().call_soon(self._commit)
+            self._commit_soon = asyncio.get_running_loop().call_soon(self._commit)
         self.db.execute("SAVEPOINT write")
         try:
             result = work()
@@ -53,7 +54,15 @@ class GroupCommit:
         await done
         return result
 
+    def close(self) -> None:
+        """Commit the open batch now, before the connection closes. A batch whose only write failed
+        is still open (its commit is scheduled), and committing it after the close was a traceback."""
+        if self._commit_soon is not None:
+            self._commit_soon.cancel()
+            self._commit()
+
     def _commit(self) -> None:
+        self._commit_soon = None
         waiting, self._waiting = self._waiting or [], None
         try:
             self.db.execute("COMMIT")

@@ -22,7 +22,6 @@ from turnout.core.changes import plain_fields
 from turnout.core.errors import NotFound, Unavailable
 from turnout.core.model import Event, Registration, Tenant
 from turnout.core.ports import (
-    ApiKeyRecord,
     DecideEvent,
     DecideRegistration,
     TenantExists,
@@ -32,6 +31,7 @@ from turnout.store import claims, outbox
 from turnout.store import migrate as migrations
 from turnout.store.claims import Claim
 from turnout.store.groupcommit import GroupCommit
+from turnout.store.keys import SqliteKeys
 from turnout.store.reads import Reads
 from turnout.store.rows import (
     EVENT_COLUMNS,
@@ -56,7 +56,7 @@ _APPLY_COUNTERS = (
 )
 
 
-class SqliteStore(Reads):
+class SqliteStore(SqliteKeys, Reads):
     dialect = "sqlite"
 
     def __init__(
@@ -108,6 +108,7 @@ class SqliteStore(Reads):
         return applied
 
     async def close(self) -> None:
+        self.writes.close()
         self.reader.close()
         self.db.close()
 
@@ -140,38 +141,6 @@ class SqliteStore(Reads):
 
     async def count_tenants(self) -> int:
         return int(self.reader.execute("SELECT count(*) FROM tenants").fetchone()[0])
-
-    async def add_api_key(
-        self, tenant_id: int, prefix: str, key_hash: bytes, scopes: str, name: str | None, now: int
-    ) -> None:
-        sql = (
-            "INSERT INTO api_keys (tenant_id, prefix, key_hash, scopes, name, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
-        )
-        await self.writes.run(
-            lambda: self.db.execute(sql, (tenant_id, prefix, key_hash, scopes, name, now))
-        )
-
-    async def find_api_key(self, prefix: str) -> ApiKeyRecord | None:
-        row = self.reader.execute(
-            "SELECT k.tenant_id, t.name, k.key_hash, k.scopes, k.revoked_at, t.require_precondition"
-            " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = ?",
-            (prefix,),
-        ).fetchone()
-        if row is None:
-            return None
-        return ApiKeyRecord(
-            row[0],
-            row[1],
-            bytes(row[2]),
-            frozenset(row[3].split()),
-            row[4] is not None,
-            bool(row[5]),
-        )
-
-    async def set_require_precondition(self, name: str, required: bool) -> bool:
-        sql = "UPDATE tenants SET require_precondition = ? WHERE name = ?"
-        return bool(await self.writes.run(lambda: self.db.execute(sql, (required, name)).rowcount))
 
     # Idempotency keys
 

@@ -58,7 +58,7 @@ def _error_object() -> Schema:
             "description": {"type": "string", "description": "For humans."},
         }
     )
-    return rendered(
+    body = rendered(
         {
             "errors": {
                 "type": "object",
@@ -71,6 +71,8 @@ def _error_object() -> Schema:
         },
         "The 422 body: every field error found, grouped by field.",
     )
+    body["properties"]["turnout_error"] = ref("TurnoutError")  # not for Cronofy's SDKs
+    return body
 
 
 def _event_upsert() -> Schema:

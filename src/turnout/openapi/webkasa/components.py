@@ -250,7 +250,7 @@ def _error_detail() -> Schema:
 
 
 def _rate_limited() -> Schema:
-    return rendered(
+    schema = rendered(
         {
             "error": {"const": "Rate limit exceeded"},
             "code": {"const": "RATE_LIMITED"},
@@ -260,5 +260,12 @@ def _rate_limited() -> Schema:
                 "description": "Seconds to wait; equals the Retry-After header.",
             },
         },
-        "The 429 body, as Webkasa documents it.",
+        "The 429 body, as Webkasa documents it, with turnout's `limit`.",
     )
+    schema["properties"]["limit"] = {
+        "type": "string",
+        "description": "turnout's: the limit that refused: per-key-reads or per-key-writes (this "
+        "key's budget), or per-address-failed-auth (failed authentications from one address; "
+        "only a valid key gets past it).",
+    }
+    return schema

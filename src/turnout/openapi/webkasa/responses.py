@@ -135,7 +135,14 @@ class Responses:
                 "UNAUTHORIZED: no key, an unknown or revoked key, a scheme other than Bearer, or "
                 "Authorization and X-API-Key carrying different keys.",
                 {"UNAUTHORIZED": _error("UNAUTHORIZED", "A valid API key is required")},
-                {"WWW-Authenticate": header("Always Bearer.", {"const": "Bearer"})},
+                {
+                    "WWW-Authenticate": header(
+                        'RFC 6750: `Bearer realm="turnout"` when no key was sent, else with '
+                        '`error="invalid_token"` and an `error_description` that says why and what '
+                        "to do.",
+                        {"type": "string", "pattern": '^Bearer realm="turnout"'},
+                    )
+                },
             ),
             "429": self._response(
                 "RATE_LIMITED: over the key's limit for this window, checked after the credential "

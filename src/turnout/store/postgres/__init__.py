@@ -24,7 +24,6 @@ from turnout.core.changes import plain_fields
 from turnout.core.errors import DuplicateRegistration, NotFound, TurnoutError, Unavailable
 from turnout.core.model import Event, Registration, Tenant
 from turnout.core.ports import (
-    ApiKeyRecord,
     DecideEvent,
     DecideRegistration,
     EventFields,
@@ -35,6 +34,7 @@ from turnout.core.ports import (
 from turnout.store import claims, outbox, queries
 from turnout.store import migrate as migrations
 from turnout.store.claims import Claim
+from turnout.store.keys import PostgresKeys
 from turnout.store.reads import Reads
 from turnout.store.rows import (
     EVENT_COLUMNS,
@@ -95,7 +95,7 @@ _BROKEN = (*_UNREACHABLE, asyncpg.InternalClientError)  # …or a connection in 
 _IDLE_IN_TRANSACTION_TIMEOUT = "60s"
 
 
-class PostgresStore(Reads):
+class PostgresStore(PostgresKeys, Reads):
     dialect = "postgres"
 
     def __init__(self, pool: asyncpg.Pool, unsafe_race_window: float | None) -> None:
@@ -215,40 +215,6 @@ class PostgresStore(Reads):
         row = await self._fetchrow("SELECT count(*) FROM tenants")
         assert row is not None
         return int(row[0])
-
-    async def add_api_key(
-        self, tenant_id: int, prefix: str, key_hash: bytes, scopes: str, name: str | None, now: int
-    ) -> None:
-        async with self._connection() as conn:
-            await conn.execute(
-                "INSERT INTO api_keys (tenant_id, prefix, key_hash, scopes, name, created_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6)",
-                tenant_id,
-                prefix,
-                key_hash,
-                scopes,
-                name,
-                now,
-            )
-
-    async def find_api_key(self, prefix: str) -> ApiKeyRecord | None:
-        row = await self._fetchrow(
-            "SELECT k.tenant_id, t.name, k.key_hash, k.scopes, k.revoked_at, t.require_precondition"
-            " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = $1",
-            prefix,
-        )
-        if row is None:
-            return None
-        return ApiKeyRecord(
-            row[0], row[1], bytes(row[2]), frozenset(row[3].split()), row[4] is not None, row[5]
-        )
-
-    async def set_require_precondition(self, name: str, required: bool) -> bool:
-        async with self._connection() as conn:
-            status = await conn.execute(
-                "UPDATE tenants SET require_precondition = $1 WHERE name = $2", required, name
-            )
-        return bool(status != "UPDATE 0")
 
     # Idempotency keys
 

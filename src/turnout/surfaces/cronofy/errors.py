@@ -1,4 +1,5 @@
-"""Every /v1 error response is made here, in Cronofy's shapes: `{}` or `{"errors": {...}}`."""
+"""Every /v1 error response is made here, in Cronofy's shapes: `{}` or `{"errors": {...}}`, each
+with turnout's `turnout_error` member (explain.py) beside them."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ from turnout.core.errors import (
     ValidationFailed,
 )
 from turnout.ratelimit import Decision
+from turnout.surfaces import bearer
+from turnout.surfaces.cronofy import explain
 from turnout.surfaces.http import allowed_methods, client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
@@ -70,6 +73,11 @@ def _on(field: str, status: int, message: str | None = None) -> Callable[[Any], 
 
 def _empty(status: int, headers: dict[str, str] | None = None) -> Callable[[Any], Response]:
     return lambda _: json_response({}, status, headers)
+
+
+def _challenged(status: int) -> Callable[[Any], Response]:
+    """RFC 6750's WWW-Authenticate, saying why the credential was refused (surfaces/bearer.py)."""
+    return lambda exc: json_response({}, status, {"WWW-Authenticate": bearer.challenge(exc)})
 
 
 def _capacity(exc: CapacityReached) -> Response:
@@ -111,8 +119,8 @@ TABLE: dict[type[TurnoutError], Rendering] = {
         422, ("idempotency_key_reused",), _on("idempotency_key", 422, _REUSED)
     ),
     BadHeader: Rendering(400, ("invalid",), _bad_header),
-    Unauthenticated: Rendering(401, (), _empty(401, {"WWW-Authenticate": "Bearer"})),
-    Forbidden: Rendering(403, (), _empty(403)),
+    Unauthenticated: Rendering(401, (), _challenged(401)),
+    Forbidden: Rendering(403, (), _challenged(403)),
     NotFound: Rendering(404, (), _empty(404)),
     PayloadTooLarge: Rendering(413, (), _empty(413)),
     Unavailable: Rendering(503, (), _empty(503, {"Retry-After": "1"})),
@@ -131,23 +139,26 @@ def core_error(request: Request, exc: Exception) -> Response:
     entry = entry_for(type(exc))
     if entry is None:
         return server_error(request, exc)
-    return entry.render(exc)
+    return explain.with_explanation(entry.render(exc), request, exc)
 
 
 def too_many(decision: Decision) -> Response:
-    return json_response({}, 429, {"Retry-After": str(decision.retry_after)})
+    response = json_response({}, 429, {"Retry-After": str(decision.retry_after)})
+    return explain.rate_limited(response, decision)
 
 
 def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        return json_response({}, 405, {"Allow": allowed_methods(request)})
-    return json_response({}, exc.status_code)
+        response = json_response({}, 405, {"Allow": allowed_methods(request)})
+    else:
+        response = json_response({}, exc.status_code)
+    return explain.with_explanation(response, request, exc)
 
 
 def server_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return json_response({}, 500)
+    return explain.with_explanation(json_response({}, 500), request, exc)
 
 
 HANDLERS = {

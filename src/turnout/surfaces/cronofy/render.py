@@ -28,7 +28,8 @@ def registration(r: Registration) -> dict[str, Any]:
     return {
         "registration_id": r.id,
         "status": r.status,
-        "metadata": r.metadata,
+        # Cronofy's DELETE clears the metadata it shows; turnout keeps it (core CANCELLATION).
+        "metadata": None if r.status == "removed" else r.metadata,
         "guest_count": r.guest_count,
         "notes": r.notes,
         "checked_in_count": r.checked_in_count,

@@ -29,7 +29,7 @@ from turnout.core.seats import seats_held
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.surfaces.access import Access, Guard
-from turnout.surfaces.cronofy import hubs, parse, render
+from turnout.surfaces.cronofy import admin, hubs, parse, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
 from turnout.surfaces.decoding import fast_or_checked, read_object
 from turnout.surfaces.http import bearer_token, etag, json_response, precondition, read_body
@@ -72,6 +72,7 @@ def build(services: Services) -> ASGIApp:
         ),
         Route("/availability", handlers.availability, methods=["POST"]),
         *hubs.routes(services),  # notification-hub management, for admin keys
+        *admin.routes(services),  # turnout's extension: an admin key manages its tenant's keys
     ]
     routed = Starlette(routes=routes, exception_handlers=HANDLERS)
     # No 307 from `/x/` to `/x`: Starlette builds that Location from the request's Host header, and
@@ -219,7 +220,7 @@ class Handlers:
             principal.tenant_id,
             request.path_params["event_id"],
             request.path_params["registration_id"],
-            RegistrationChanges(status="removed", metadata=None),
+            registrations.CANCELLATION,
             include_drafts=False,
             cancel_rule=takes_no_more_seats,
             must_exist=True,

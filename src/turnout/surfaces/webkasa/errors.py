@@ -30,6 +30,7 @@ from turnout.core.errors import (
     Unavailable,
     ValidationFailed,
 )
+from turnout.surfaces import bearer
 from turnout.surfaces.http import allowed_methods, client_gone, json_response
 
 log = logging.getLogger("turnout.errors")
@@ -123,6 +124,11 @@ _IN_FLIGHT = "A request with this Idempotency-Key is in progress; retry after Re
 _REUSED = "This Idempotency-Key was used with a different request; use a new key"
 
 
+def _unauthenticated(_: Request, exc: Unauthenticated) -> Response:
+    challenge = {"WWW-Authenticate": bearer.challenge(exc)}  # RFC 6750, says why and what to do
+    return error(401, "UNAUTHORIZED", "A valid API key is required", headers=challenge)
+
+
 def _forbidden(_: Request, exc: Forbidden) -> Response:
     return error(403, "INSUFFICIENT_SCOPE", f"This API key lacks the {exc.needed} scope")
 
@@ -145,9 +151,7 @@ TABLE: dict[type[TurnoutError], Rendering] = {
     IdempotencyInProgress: Rendering(409, "IDEMPOTENCY_IN_PROGRESS", _in_flight),
     IdempotencyKeyReused: _fixed(422, "IDEMPOTENCY_KEY_REUSED", _REUSED),
     BadHeader: _from_message(400, "INVALID_HEADER"),
-    Unauthenticated: _fixed(
-        401, "UNAUTHORIZED", "A valid API key is required", {"WWW-Authenticate": "Bearer"}
-    ),
+    Unauthenticated: Rendering(401, "UNAUTHORIZED", _unauthenticated),
     Forbidden: Rendering(403, "INSUFFICIENT_SCOPE", _forbidden),
     PayloadTooLarge: _fixed(413, "PAYLOAD_TOO_LARGE", "The request body is too large"),
     Unavailable: _fixed(
@@ -182,8 +186,16 @@ def server_error(request: Request, exc: Exception) -> Response:
     return error(500, "INTERNAL_ERROR", "Internal error")
 
 
-def rate_limited(retry_after: int) -> Response:
-    body = {"error": "Rate limit exceeded", "code": "RATE_LIMITED", "retry_after": retry_after}
+def rate_limited(retry_after: int, limit: str = "") -> Response:
+    """Webkasa's 429, with turnout's `limit`: which limit refused (per-address-failed-auth: too many
+    bad keys from this address; per-key-reads or per-key-writes: this key's budget)."""
+    body: dict[str, object] = {
+        "error": "Rate limit exceeded",
+        "code": "RATE_LIMITED",
+        "retry_after": retry_after,
+    }
+    if limit:
+        body["limit"] = limit
     return json_response(body, 429, {"Retry-After": str(retry_after)})
 
 

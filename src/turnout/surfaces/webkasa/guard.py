@@ -52,7 +52,7 @@ def access(budgets: tuple[Policy, Policy] | None) -> Access:
     return Access(
         credential=presented_key,
         render_error=core_error,
-        too_many=lambda decision: rate_limited(decision.retry_after),
+        too_many=lambda decision: rate_limited(decision.retry_after, decision.binding.policy.name),
         budget=budget,
         headers=_headers,
     )

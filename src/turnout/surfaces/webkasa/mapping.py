@@ -15,7 +15,7 @@ from turnout.core.limits import MAX_METADATA_PAIRS
 from turnout.core.metadata import EMAIL, NAME, PHONE
 from turnout.core.model import Event, EventStatus, Registration
 from turnout.core.ports import RegistrationFilter
-from turnout.core.registrations import RegistrationChanges
+from turnout.core.registrations import CANCELLATION, RegistrationChanges
 
 Reading = Literal["PENDING", "CONFIRMED", "ATTENDED", "CANCELLED"]
 READINGS: Final = ("PENDING", "CONFIRMED", "ATTENDED", "CANCELLED")
@@ -63,7 +63,7 @@ def status_changes(
         return RegistrationChanges(status="pending", checked_in_count=0)
     if wanted == "CONFIRMED":
         return RegistrationChanges(status="accepted", checked_in_count=0)
-    return RegistrationChanges(status="removed", checked_in_count=KEEP)
+    return CANCELLATION
 
 
 ATTENDEE_KEYS: Final = {"attendee_email": EMAIL, "attendee_name": NAME, "attendee_phone": PHONE}
