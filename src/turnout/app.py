@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
-from turnout import accesslog, openapi
+from turnout import accesslog, openapi, web
 from turnout.config import Settings
 from turnout.services import Services
 from turnout.store import open_when_ready
@@ -77,6 +77,7 @@ def build_app(settings: Settings) -> ASGIApp:
             Route("/docs", docs),
             SurfaceMount("/v1", cronofy.build(services)),
             SurfaceMount("/api/v1", webkasa.build(services)),
+            Mount("/app", web.build(services)),
         ],
         lifespan=lifespan,
     )

@@ -8,6 +8,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from turnout.cli import users
+
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-GROUPS: list[Register] = []
+GROUPS: list[Register] = [
+    users.register,
+]

@@ -1,0 +1,80 @@
+"""Checking a party in at the door: a guarded write, so two volunteers tapping the same party at
+once check it in exactly once.
+
+A volunteer acts on what their screen showed: "this party had `seen` people checked in; now
+`present` are". The decision runs under the event's lock (store/base.py), and refuses with
+AlreadyCheckedIn when the count is no longer `seen` — someone else got there first — so the loser is
+told, with the count as it now is, instead of being told they did it too.
+"""
+
+from __future__ import annotations
+
+from turnout.core import registrations
+from turnout.core.errors import (
+    FieldError,
+    NotFound,
+    RegistrationCancelled,
+    TurnoutError,
+    ValidationFailed,
+)
+from turnout.core.model import Registration
+from turnout.store.base import Store, WriteResult
+
+
+class AlreadyCheckedIn(TurnoutError):
+    """The party's check-in count changed since the volunteer saw it."""
+
+    code = "already_checked_in"
+
+    def __init__(self, current: Registration) -> None:
+        super().__init__(f"{current.checked_in_count} of {current.party_size} already checked in")
+        self.current = current
+
+
+def check_in_changes(
+    old: Registration | None, seen: int, present: int, guarded: bool = True
+) -> registrations.RegistrationChanges:
+    if old is None:
+        raise NotFound("registration")
+    if guarded and old.checked_in_count != seen:
+        raise AlreadyCheckedIn(old)
+    if not 0 <= present <= old.party_size:
+        message = f"the party has {old.party_size} people"
+        raise ValidationFailed([FieldError("count", "out_of_range", message)])
+    if present > 0 and old.status in ("declined", "removed"):
+        raise RegistrationCancelled(old.id)
+    if present > 0 and old.status in ("pending", "tentative"):
+        return registrations.RegistrationChanges(status="accepted", checked_in_count=present)
+    return registrations.RegistrationChanges(checked_in_count=present)
+
+
+def _undo_only(old: Registration | None, new: Registration) -> bool:
+    """At a cancelled event a check-in may be undone, never made."""
+    return old is not None and new.checked_in_count <= old.checked_in_count
+
+
+async def check_in(
+    store: Store,
+    tenant_id: int,
+    event_id: str,
+    registration_id: str,
+    seen: int,
+    present: int,
+    *,
+    guarded: bool = True,
+) -> WriteResult:
+    """Set the party's checked-in count from `seen` to `present` (0 undoes a check-in).
+
+    `guarded=False` is the negative control of the concurrency tests: it writes whatever the count
+    was, so two volunteers are both told they checked the party in. Nothing else passes it.
+    """
+    return await registrations.write_registration(
+        store,
+        tenant_id,
+        event_id,
+        registration_id,
+        lambda old: check_in_changes(old, seen, present, guarded),
+        include_drafts=True,
+        cancel_rule=_undo_only,
+        must_exist=True,
+    )
