@@ -38,13 +38,13 @@ def ticket_code(secret: bytes, tenant_id: int, event_pk: int, seq: int) -> str:
 
 def read_ticket(secret: bytes, text: str) -> Ticket | None:
     """The ticket a code names, if the code is genuine; None for anything else."""
-    cleaned = text.strip().upper().replace(" ", "")
+    cleaned = text.strip().upper().replace(" ", "").translate(_TYPOS)
     match = _CODE.match(cleaned)
     if match is None:
         return None
     tenant_id, event_pk, seq = (int(match.group(i)) for i in (1, 2, 3))
     expected = _signature(secret, tenant_id, event_pk, seq)
-    if not hmac.compare_digest(expected, match.group(4).translate(_TYPOS)):
+    if not hmac.compare_digest(expected, match.group(4)):
         return None
     return Ticket(tenant_id, event_pk, seq)
 
