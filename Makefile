@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve test soak lint format bench bench-quick clean
+.PHONY: install serve test soak lint format bench bench-quick clean browser screenshots
 
-install: $(STAMP) tests/js/node_modules/.installed
+install: $(STAMP) tests/js/node_modules/.installed tests/axe/node_modules/.installed browser
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,19 @@ $(STAMP): pyproject.toml requirements.lock
 tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --silent --no-audit --no-fund
 	touch $@
+
+# axe-core for the browser tests' accessibility check, pinned by tests/axe/package-lock.json.
+tests/axe/node_modules/.installed: tests/axe/package.json tests/axe/package-lock.json
+	cd tests/axe && npm ci --silent --no-audit --no-fund
+	touch $@
+
+# The browser tests drive Debian's Chromium (Playwright never downloads one here).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
+
+# The screenshots in docs/DASHBOARD.md, made by the browser tests at desktop and phone sizes.
+screenshots: install
+	TURNOUT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_browser.py -q -k "sqlite and screenshots"
 
 # The benchmark's own extras (matplotlib, for the chart), pinned beside the main lock.
 $(VENV)/.bench-installed: $(STAMP) requirements-bench.lock
@@ -53,4 +66,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 clean:
-	rm -rf $(VENV) tests/js/node_modules var bench/out
+	rm -rf $(VENV) tests/js/node_modules tests/axe/node_modules var bench/out

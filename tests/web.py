@@ -17,7 +17,7 @@ _CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 
 def make_person(server: LiveServer, tenant: Tenant, role: str) -> tuple[str, str]:
     """A person of `tenant` with `role` and a password; returns (email, password)."""
-    email = f"{role}-{secrets.token_hex(4)}@{tenant.name}.example"
+    email = f"{role}-{secrets.token_hex(4)}@{tenant.name.replace('_', '-')}.example"
     password = "pw-" + secrets.token_hex(8)
     secret = server.settings.server_secret()
 

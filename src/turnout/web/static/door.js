@@ -20,7 +20,7 @@
   }
 
   function looksLikeTicket(text) {
-    return /^T\d+-\d+-\d+-[0-9A-Za-z]{16}$/.test(text.trim().replace(/ /g, ""));
+    return /^T\d+-\d+-\d+-[0-9A-Z]{16}$/i.test(text.trim().replace(/ /g, ""));
   }
 
   function search(text, thenCheckIn) {
