@@ -9,6 +9,9 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import secrets
+import sqlite3
+import statistics
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -97,3 +100,60 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
         for v in result["violations"]
     ]
+
+
+MILLION = 1_000_000
+_ROWS = (
+    "INSERT INTO registrations (event_pk, id, seq, status, guest_count, metadata, email_key,"
+    " checked_in_count, version, created_at, updated_at)"
+    " SELECT {pk}, 'r' || i, i, CASE WHEN i % 10 = 0 THEN 'declined' ELSE 'accepted' END, 0,"
+    ' \'{{"name": "Person \' || i || \'", "email": "p\' || i || \'@example.org"}}\','
+    " 'p' || i || '@example.org', 0, 1, {now}, {now} FROM {numbers}"
+)
+_COUNTERS = (
+    "UPDATE events SET count_accepted = {accepted}, count_declined = {declined},"
+    " seats_taken = {accepted}, next_seq = {next} WHERE pk = {pk}"
+)
+
+
+def seed_million(server: LiveServer, tenant: Tenant, event_id: str) -> None:
+    """A million registrations (every tenth declined) written with SQL, and the counters to match."""
+
+    async def go(store: Any) -> None:
+        event = await events.find_event(store, tenant.id, event_id, include_drafts=True)
+        values = {"pk": event.pk, "now": times.now(), "next": MILLION + 1}
+        counters = _COUNTERS.format(
+            accepted=MILLION - MILLION // 10, declined=MILLION // 10, **values
+        )
+        if store.dialect == "postgres":
+            numbers = f"generate_series(1, {MILLION}) AS n(i)"
+            async with store.pool.acquire() as conn, conn.transaction():
+                await conn.execute(_ROWS.format(numbers=numbers, **values))
+                await conn.execute(counters)
+                await conn.execute("ANALYZE registrations")
+            return
+        numbers = f"(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {MILLION}) SELECT i FROM n)"
+        db = sqlite3.connect(
+            store.db.execute("PRAGMA database_list").fetchone()[2], isolation_level=None
+        )
+        try:
+            db.execute("PRAGMA busy_timeout = 10000")
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(_ROWS.format(numbers=numbers, **values))
+            db.execute(counters)
+            db.execute("COMMIT")
+            db.execute("ANALYZE")
+        finally:
+            db.close()
+
+    off_loop(server.run, go)
+
+
+def median_ms(get: Callable[[], Any], rounds: int) -> float:
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        answer = get()
+        timings.append((time.perf_counter() - started) * 1000)
+        assert answer.status_code == 200, answer.text[:300]
+    return statistics.median(timings)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
@@ -21,11 +22,17 @@ from tests.browser import (
     axe_violations,
     make_event,
     make_party,
+    median_ms,
     off_loop,
     screenshot,
+    seed_million,
 )
 from tests.live import LiveServer, Tenant, make_tenant
-from tests.web import make_person
+from tests.web import csrf_of, make_person
+
+# The event page at a million registrations may take at most this many times the API's plain read
+# of a first page (it renders HTML around the same 50 rows).
+LATENCY_BOUND = 5
 
 
 @pytest.fixture(scope="module")
@@ -305,3 +312,42 @@ def test_the_accessibility_check_can_fail(visit: Visit) -> None:
     page = visit.page(bypass_csp=True)
     page.set_content('<html><body><input id="x"><p style="color:#ccc">faint</p></body></html>')
     assert {v["id"] for v in axe_violations(page)} >= {"label", "color-contrast", "html-has-lang"}
+
+
+def test_a_million_registration_event_page_stays_fast(
+    visit: Visit, org: Tenant, backend: str
+) -> None:
+    """The event page at 1,000,000 registrations, first page and deep pages, against the plain API
+    read of the same event's first page, measured side by side in this run (median of 15 each)."""
+    event_id = make_event(visit.server, org, "Stadium", capacity=None)
+    seed_million(visit.server, org, event_id)
+    email, password = off_loop(make_person, visit.server, org, "staff")
+    web = httpx.Client(base_url=visit.server.url, timeout=60)
+    api = org.client(org.key)
+    try:
+        token = csrf_of(web.get("/app/signin").text)
+        web.post("/app/signin", data={"csrf": token, "email": email, "password": password})
+        base = median_ms(lambda: api.get(f"/api/v1/events/{event_id}/registrations?limit=50"), 15)
+        reads = {
+            "first page": f"/app/events/{event_id}",
+            "page after 900,000": f"/app/events/{event_id}?after=900000",
+            "declined after 500,000": f"/app/events/{event_id}?status=declined&after=500000",
+            "page before 1,000,000": f"/app/events/{event_id}?before=1000000",
+            "email search": f"/app/events/{event_id}?q=p999999%40",
+        }
+        ratios = {
+            name: median_ms(lambda p=path: web.get(p), 15) / base for name, path in reads.items()
+        }
+    finally:
+        web.close()
+        api.close()
+    report = ", ".join(f"{name} {ratio:.1f}×" for name, ratio in ratios.items())
+    Path("var").mkdir(exist_ok=True)
+    Path(f"var/latency-{backend}.txt").write_text(
+        f"API first page {base:.1f} ms; event page: {report}\n"
+    )
+    print(f"\n{backend}: API first page {base:.1f} ms; event page: {report}")
+    assert max(ratios.values()) < LATENCY_BOUND, report
+    page = visit.signed_in(org, "staff")
+    page.goto(f"/app/events/{event_id}?after=999950")
+    expect(page.get_by_role("link", name="Person 1000000")).to_be_visible()
