@@ -136,6 +136,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     _tune_gc()
     common = dict(host=settings.host, port=settings.port, access_log=False, log_level="warning")
     print(f"turnout: serving on {settings.base_url} ({_database_label(settings)})", file=sys.stderr)
+    print(
+        f"turnout: the web app is at {settings.base_url}/app/; make its first account with\n"
+        "    turnout user create --tenant default you@example.org\n"
+        "  which prints a one-time link to set the password (docs/DASHBOARD.md)",
+        file=sys.stderr,
+    )
     if args.workers == 1:
         from turnout.app import build_app
 
