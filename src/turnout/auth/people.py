@@ -130,7 +130,9 @@ async def start_session(store: Store, secret: bytes, person: Person, now: int) -
     """A new session for `person`; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
-    await PeopleStore(store).add_session(
+    sessions = PeopleStore(store)
+    await sessions.purge_sessions(now)  # expired ones no longer work; this only tidies them away
+    await sessions.add_session(
         token_hash(secret, "session", token), person.id, csrf, now, now + SESSION_SECONDS
     )
     return token

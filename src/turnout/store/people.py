@@ -108,6 +108,9 @@ class PeopleStore:
         )
         return (_person(rows[0]), rows[0][6]) if rows else None
 
+    async def purge_sessions(self, now: int) -> int:
+        return await self.sql.count("DELETE FROM sessions WHERE expires_at <= ?", now)
+
     async def end_session(self, token_hash: bytes) -> None:
         await self.sql.count("DELETE FROM sessions WHERE token_hash = ?", token_hash)
 

@@ -19,7 +19,7 @@ from turnout.store.dashboard import Dashboard
 from turnout.store.people import PeopleStore
 from turnout.web import render
 from turnout.web.events import EventPages
-from turnout.web.guard import read_form
+from turnout.web.guard import query_text, read_form
 from turnout.web.registrations import RegistrationPages
 
 LIVE_POLL_SECONDS = 0.25  # how often a live stream reads its event's counters
@@ -42,7 +42,7 @@ class DoorPages:
 
     async def find(self, request: Request, session: Session) -> Response:
         event = await self.events.event(request, session)
-        text = request.query_params.get("q", "").strip()[:200]
+        text = query_text(request, "q")
         if looks_like_ticket(text):
             return await self._ticket(event, text)
         found = await Dashboard(self.store).search(event.pk, text) if text else []

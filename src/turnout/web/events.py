@@ -15,7 +15,7 @@ from turnout.core.events import EventChanges
 from turnout.core.model import EVENT_STATUSES, REGISTRATION_STATUSES, Event
 from turnout.store.dashboard import Dashboard
 from turnout.web import forms, render
-from turnout.web.guard import Guard, read_form
+from turnout.web.guard import Guard, query_text, read_form
 
 # What each button on the event page does to the event's status.
 _STATUS_ACTIONS = {"publish": "confirmed", "cancel": "cancelled", "unpublish": "draft"}
@@ -38,7 +38,7 @@ class EventPages:
 
     async def index(self, request: Request, session: Session) -> Response:
         status = request.query_params.get("status") or None
-        search = request.query_params.get("q", "")[:200]
+        search = query_text(request, "q")
         if status not in (None, *EVENT_STATUSES):
             status = None
         found = await Dashboard(self.store).events(session.person.tenant_id, status, search)  # type: ignore[arg-type]
@@ -136,7 +136,7 @@ class EventPages:
         query = request.query_params
         status = query.get("status") or ""
         wanted = forms.status(status) if status in REGISTRATION_STATUSES else None
-        search = query.get("q", "").strip()[:200]
+        search = query_text(request, "q")
         dashboard = Dashboard(self.store)
         page = None
         found = []

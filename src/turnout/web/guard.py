@@ -172,6 +172,17 @@ async def read_form(request: Request, max_bytes: int) -> dict[str, str]:
     body = await request.body()
     if len(body) > max_bytes:
         raise Refused(413, "That form is too large.")
-    fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    text = body.decode("utf-8", "replace")
+    fields = {k: without_nul(v) for k, v in parse_qsl(text, keep_blank_values=True)}
     request.state.form = fields
     return fields
+
+
+def without_nul(text: str) -> str:
+    """Text as the databases can store it: PostgreSQL refuses NUL in text, so it is dropped."""
+    return text.replace("\x00", "")
+
+
+def query_text(request: Request, name: str, limit: int = 200) -> str:
+    """A query parameter as text for a search: at most `limit` characters, without NUL."""
+    return without_nul(request.query_params.get(name, ""))[:limit].strip()

@@ -1,0 +1,162 @@
+"""The dashboard's writes go through the core: the API's rules and errors, on a page; and no input,
+however odd, gets a 5xx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.live import LiveServer, Tenant
+from tests.web import Browsers, csrf_of, post_form
+
+EVENT = {
+    "title": "Workshop",
+    "start": "2030-03-01T09:00",
+    "end": "2030-03-01T12:00",
+    "timezone": "Europe/Berlin",
+    "capacity": "3",
+}
+
+
+@pytest.fixture
+def staff(server: LiveServer, tenant: Tenant) -> Iterator[httpx.Client]:
+    browsers = Browsers(server)
+    yield browsers.signed_in_as(tenant, "staff")
+    browsers.close()
+
+
+def create_event(client: httpx.Client, event_id: str, **fields: str) -> httpx.Response:
+    return post_form(client, "/app/events", {**EVENT, "id": event_id, **fields}, "/app/events/new")
+
+
+def test_an_event_made_on_the_page_is_the_apis_event(staff: httpx.Client, tenant: Tenant) -> None:
+    assert create_event(staff, "workshop").status_code == 303
+    event = tenant.http.get("/api/v1/events/workshop").json()["data"]
+    assert event["title"] == "Workshop" and event["slots"] == 3 and event["status"] == "draft"
+    assert event["timezone"] == "Europe/Berlin" and event["start_time"] == "09:00"
+
+
+def test_an_event_ending_before_it_starts_is_refused_with_the_cores_message(
+    staff: httpx.Client, tenant: Tenant
+) -> None:
+    answer = create_event(staff, "backwards", end="2030-03-01T08:00")
+    assert answer.status_code == 422
+    assert "end must be after start" in answer.text
+    assert 'value="backwards"' in answer.text  # the form keeps what was typed
+    assert tenant.http.get("/api/v1/events/backwards").status_code == 404
+
+
+def test_a_taken_id_is_refused(staff: httpx.Client) -> None:
+    assert create_event(staff, "twice").status_code == 303
+    answer = create_event(staff, "twice", title="Other")
+    assert answer.status_code == 422 and "an event has this id" in answer.text
+
+
+def test_edit_publish_and_cancel(staff: httpx.Client, tenant: Tenant) -> None:
+    create_event(staff, "lifecycle")
+    edited = post_form(
+        staff,
+        "/app/events/lifecycle/edit",
+        {**EVENT, "title": "Renamed"},
+        "/app/events/lifecycle/edit",
+    )
+    assert edited.status_code == 303
+    for action, status in (("publish", "published"), ("cancel", "cancelled")):
+        done = post_form(
+            staff, "/app/events/lifecycle/status", {"action": action}, "/app/events/lifecycle"
+        )
+        assert done.status_code == 303
+        event = tenant.http.get("/api/v1/events/lifecycle").json()["data"]
+        assert (event["title"], event["status"]) == ("Renamed", status)
+
+
+def test_a_party_larger_than_the_seats_left_is_refused_as_the_api_refuses_it(
+    staff: httpx.Client, tenant: Tenant
+) -> None:
+    create_event(staff, "small")
+    post_form(staff, "/app/events/small/status", {"action": "publish"}, "/app/events/small")
+    added = post_form(
+        staff,
+        "/app/events/small/registrations",
+        {"name": "Ann", "guest_count": "1"},
+        "/app/events/small",
+    )
+    assert added.status_code == 303
+    too_big = post_form(
+        staff,
+        "/app/events/small/registrations",
+        {"name": "Bo", "guest_count": "1"},
+        "/app/events/small",
+    )
+    assert too_big.status_code == 409 and "2 seats requested, 1 available" in too_big.text
+    registration = added.headers["location"]
+    grown = post_form(staff, registration, {"guest_count": "3"}, registration)
+    assert grown.status_code == 409 and "2 seats requested, 1 available" in grown.text
+    shrunk = post_form(
+        staff, registration, {"guest_count": "0", "status": "tentative"}, registration
+    )
+    assert shrunk.status_code == 303
+    page = staff.get(registration).text
+    assert "tentative" in page and "1 (0 guests)" in page
+
+
+BAD_PATHS = [
+    "/app/events/%00",
+    "/app/events/" + "x" * 500,
+    "/app/events/nope/registrations/%F0%9F%92%A9",
+    "/app/?status=bogus&q=%00%25_",
+    "/app/events/small?after=abc&before=-1&status=nonsense",
+    "/app/events/small?after=99999999999999999999999",
+    "/app/door/small/find?q=T1-2-3-AAAAAAAAAAAAAAAA",
+    "/app/door/small/find?q=" + "%E2%82%AC" * 300,
+    "/app/setup?token=%00",
+]
+
+
+def test_odd_paths_and_queries_never_get_a_5xx(staff: httpx.Client) -> None:
+    create_event(staff, "small")
+    for path in BAD_PATHS:
+        assert staff.get(path).status_code < 500, path
+
+
+def test_odd_forms_never_get_a_5xx(staff: httpx.Client) -> None:
+    create_event(staff, "odd")
+    token = csrf_of(staff.get("/app/").text)
+    forms = [
+        (
+            "/app/events",
+            {
+                "id": "bad id!",
+                "start": "yesterday",
+                "end": "",
+                "timezone": "Mars/Base",
+                "capacity": "-1",
+            },
+        ),
+        (
+            "/app/events",
+            {
+                "id": "y",
+                "start": "2030-03-31T02:30",
+                "end": "2030-03-31T03:30",
+                "timezone": "Europe/Berlin",
+            },
+        ),
+        (
+            "/app/events",
+            {"id": "z", "start": "99999-01-01T00:00", "end": "2030-01-01T00:00", "capacity": "1e9"},
+        ),
+        ("/app/events/odd/registrations", {"guest_count": "10000", "email": "x" * 300}),
+        ("/app/events/odd/registrations/missing", {"status": "unknown"}),
+        ("/app/events/odd/status", {"action": "explode"}),
+        ("/app/door/odd/check-in/missing", {"seen": "-1", "present": "x"}),
+        ("/app/door/odd/check-in/missing", {"seen": "0", "present": "1"}),
+        ("/app/keys", {"scope": "admin"}),
+    ]
+    for path, data in forms:
+        answer = staff.post(path, data={"csrf": token, **data})
+        assert 400 <= answer.status_code < 500, (path, answer.status_code)
+    huge = staff.post("/app/events", data={"csrf": token, "description": "x" * 200_000})
+    assert huge.status_code == 413
