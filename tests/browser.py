@@ -21,6 +21,7 @@ from playwright.sync_api import Page
 from tests.live import LiveServer, Tenant
 from turnout.core import events, registrations, times
 from turnout.core.events import EventChanges
+from turnout.core.model import RegistrationStatus
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
 
 T = TypeVar("T")
@@ -62,7 +63,14 @@ def make_event(server: LiveServer, tenant: Tenant, title: str, capacity: int | N
     return event_id
 
 
-def make_party(server: LiveServer, tenant: Tenant, event_id: str, name: str, size: int = 1) -> str:
+def make_party(
+    server: LiveServer,
+    tenant: Tenant,
+    event_id: str,
+    name: str,
+    size: int = 1,
+    status: RegistrationStatus = "accepted",
+) -> str:
     registration_id = "reg_" + secrets.token_hex(5)
     email = name.lower().replace(" ", ".") + "@example.org"
 
@@ -73,7 +81,7 @@ def make_party(server: LiveServer, tenant: Tenant, event_id: str, name: str, siz
             event_id,
             registration_id,
             RegistrationChanges(
-                status="accepted", guest_count=size - 1, metadata={"name": name, "email": email}
+                status=status, guest_count=size - 1, metadata={"name": name, "email": email}
             ),
             include_drafts=True,
             cancel_rule=takes_no_more_seats,

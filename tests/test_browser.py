@@ -259,6 +259,30 @@ def test_a_ticket_from_a_scanner_checks_its_party_in(visit: Visit, org: Tenant) 
     expect(page.locator("#signal")).to_have_text("This ticket is for another event: Another night.")
 
 
+def test_the_door_works_by_keyboard_and_refuses_a_cancelled_party(
+    visit: Visit, org: Tenant
+) -> None:
+    event_id = make_event(visit.server, org, "Keyboard door")
+    make_party(visit.server, org, event_id, "Linus Torvalds")
+    make_party(visit.server, org, event_id, "Richard Stallman", status="removed")
+    page = _door(visit, org, event_id, viewport=DESKTOP)
+    find = page.get_by_label("Name, email or ticket code")
+    find.fill("richard")
+    expect(page.get_by_text("Registration removed — do not admit")).to_be_visible()
+    expect(page.get_by_role("button", name="Check in")).to_have_count(0)
+    find.fill("linus")
+    expect(page.get_by_role("button", name="Check in")).to_be_visible()
+    focused = ""
+    for _ in range(4):  # from the search box to the party's button, by Tab alone
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent")
+        if focused == "Check in":
+            break
+    assert focused == "Check in"
+    page.keyboard.press("Enter")
+    expect(page.locator("#signal")).to_have_text("Linus Torvalds: 1 of 1 checked in.")
+
+
 PAGES = [
     ("events", "/app/"),
     ("event", "/app/events/{event}"),

@@ -3,13 +3,16 @@ however odd, gets a 5xx."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.live import LiveServer, Tenant
-from tests.web import Browsers, csrf_of, post_form
+from tests.conftest import base_settings
+from tests.live import LiveServer, Tenant, make_tenant
+from tests.web import Browsers, csrf_of, make_person, post_form
 
 EVENT = {
     "title": "Workshop",
@@ -160,3 +163,47 @@ def test_odd_forms_never_get_a_5xx(staff: httpx.Client) -> None:
         assert 400 <= answer.status_code < 500, (path, answer.status_code)
     huge = staff.post("/app/events", data={"csrf": token, "description": "x" * 200_000})
     assert huge.status_code == 413
+
+
+def test_keyset_pages_walk_every_registration_once_both_ways(
+    staff: httpx.Client, server: LiveServer
+) -> None:
+    create_event(staff, "paged", capacity="")
+    token = csrf_of(staff.get("/app/").text)
+    for n in range(120):
+        status = "declined" if n % 3 == 0 else "accepted"
+        form = {"csrf": token, "name": f"P{n:03}", "status": status}
+        assert staff.post("/app/events/paged/registrations", data=form).status_code == 303
+    names, path = [], "/app/events/paged"
+    while path:
+        page = staff.get(path).text
+        names += re.findall(r">(P\d{3})</a>", page)
+        later = re.search(r'href="\?after=(\d+)" rel="next"', page)
+        path = f"/app/events/paged?after={later.group(1)}" if later else ""
+    assert names == [f"P{n:03}" for n in range(120)]
+    last = staff.get("/app/events/paged?after=100").text
+    earlier = re.search(r'href="\?before=(\d+)" rel="prev"', last)
+    assert earlier
+    back = re.findall(
+        r">(P\d{3})</a>", staff.get(f"/app/events/paged?before={earlier.group(1)}").text
+    )
+    assert back == [f"P{n:03}" for n in range(50, 100)]
+    declined = re.findall(r">(P\d{3})</a>", staff.get("/app/events/paged?status=declined").text)
+    assert declined == [f"P{n:03}" for n in range(0, 120, 3)]
+
+
+def test_sessions_on_https_have_secure_cookies(database_url: str, tmp_path: Path) -> None:
+    settings = base_settings(str(tmp_path), database_url, public_url="https://turnout.example")
+    with LiveServer(settings) as https_server, make_tenant(https_server) as tenant:
+        email, password = make_person(https_server, tenant, "door")
+        with httpx.Client(base_url=https_server.url, timeout=30) as browser:
+            form = browser.get("/app/signin")
+            assert "secure" in form.headers["set-cookie"].lower()
+            seed = form.headers["set-cookie"].split(";")[0]  # a browser sends it back over https
+            answer = browser.post(
+                "/app/signin",
+                data={"csrf": csrf_of(form.text), "email": email, "password": password},
+                headers={"Cookie": seed},
+            )
+        assert answer.status_code == 303
+        assert "secure" in answer.headers["set-cookie"].lower()

@@ -85,7 +85,7 @@
         (p.checked_in ? " (" + p.checked_in_at + ", " + p.checked_in_by + ")" : "");
       if (p.checked_in >= p.party_size) state.className += " done";
       if (p.checked_in < p.party_size) {
-        buttons.appendChild(button("Check in " + (p.party_size === 1 ? "" : "all " + p.party_size),
+        buttons.appendChild(button(p.party_size === 1 ? "Check in" : "Check in all " + p.party_size,
           function () { checkIn(p, p.party_size); }));
         if (p.party_size > 1) buttons.appendChild(someControl(p));
       }
