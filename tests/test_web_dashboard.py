@@ -207,3 +207,24 @@ def test_sessions_on_https_have_secure_cookies(database_url: str, tmp_path: Path
             )
         assert answer.status_code == 303
         assert "secure" in answer.headers["set-cookie"].lower()
+
+
+def test_check_in_and_undo_from_the_registration_page(staff: httpx.Client, tenant: Tenant) -> None:
+    create_event(staff, "desk")
+    post_form(staff, "/app/events/desk/status", {"action": "publish"}, "/app/events/desk")
+    added = post_form(
+        staff, "/app/events/desk/registrations", {"name": "Di", "guest_count": "1"}, "/app/"
+    )
+    registration = added.headers["location"]
+    check_in = registration.replace("/app/events/desk/registrations/", "/app/door/desk/check-in/")
+    done = post_form(staff, check_in, {"seen": "0", "present": "2"}, registration)
+    assert done.status_code == 303 and done.headers["location"] == registration
+    page = staff.get(registration).text
+    assert "Undo check-in" in page and "by staff-" in page
+    stale = post_form(staff, check_in, {"seen": "0", "present": "2"}, registration)
+    assert stale.status_code == 409 and "2 of 2 already checked in" in stale.text
+    assert (
+        post_form(staff, check_in, {"seen": "2", "present": "0"}, registration).status_code == 303
+    )
+    api = tenant.http.get("/api/v1/events/desk/registrations/" + registration.rsplit("/", 1)[1])
+    assert api.json()["data"]["checked_in_count"] == 0

@@ -20,7 +20,7 @@ from turnout.services import Services
 from turnout.web import render
 from turnout.web.door import DoorPages
 from turnout.web.events import EventPages
-from turnout.web.guard import Guard, Refused
+from turnout.web.guard import Guard, Refused, wants_json
 from turnout.web.keys import KeyPages
 from turnout.web.registrations import RegistrationPages
 from turnout.web.signin import SignIn
@@ -73,12 +73,8 @@ def build(services: Services) -> Starlette:
     )
 
 
-def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
-
-
 def _problem(request: Request, status: int, code: str, message: str) -> Response:
-    if _wants_json(request):
+    if wants_json(request):
         return JSONResponse({"error": code, "message": message}, status)
     return render.page(request, "error.html", status, status=status, message=message)
 

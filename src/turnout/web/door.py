@@ -9,21 +9,23 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from turnout.auth.people import Session
 from turnout.auth.tickets import looks_like_ticket, read_ticket
 from turnout.core import checkins, times
+from turnout.core.errors import FieldError, ValidationFailed
 from turnout.core.model import Event, Registration
 from turnout.store.dashboard import Dashboard
 from turnout.store.people import PeopleStore
 from turnout.web import render
 from turnout.web.events import EventPages
-from turnout.web.guard import query_text, read_form
+from turnout.web.guard import query_text, read_form, wants_json
 from turnout.web.registrations import RegistrationPages
 
 LIVE_POLL_SECONDS = 0.25  # how often a live stream reads its event's counters
-LIVE_STREAM_SECONDS = 300  # then the browser's EventSource reconnects (and re-checks the session)
+LIVE_STREAM_SECONDS = 300
+LOG_WAIT_TRIES = 6  # × 50 ms: how long a door waits for another door's check-in to be logged  # then the browser's EventSource reconnects (and re-checks the session)
 
 
 class DoorPages:
@@ -62,7 +64,9 @@ class DoorPages:
         results = [] if found is None else [await self._party(event, found)]
         return JSONResponse({"results": results, "ticket": True})
 
-    async def _party(self, event: Event, registration: Registration) -> dict[str, Any]:
+    async def _party(
+        self, event: Event, registration: Registration, lost_race: bool = False
+    ) -> dict[str, Any]:
         metadata = registration.metadata or {}
         party: dict[str, Any] = {
             "id": registration.id,
@@ -74,28 +78,47 @@ class DoorPages:
             "cancelled": registration.status in ("declined", "removed"),
         }
         if registration.checked_in_count:
-            last = await PeopleStore(self.store).last_check_in(event.pk, registration.id)
             party["checked_in_at"] = render.when(registration.checked_in_at, event.timezone)
-            party["checked_in_by"] = last.person_email if last else "the API"
+            party["checked_in_by"] = await self._checked_in_by(event, registration, lost_race)
         return party
+
+    async def _checked_in_by(
+        self, event: Event, registration: Registration, lost_race: bool
+    ) -> str:
+        """Who made the party's latest check-in. The web app logs it just after the check-in
+        commits, so a door that lost a race to another may ask a moment before the winner has
+        logged it: it waits for the log a little, and otherwise the check-in came from the API."""
+        people = PeopleStore(self.store)
+        for attempt in range(LOG_WAIT_TRIES if lost_race else 1):
+            if attempt:
+                await asyncio.sleep(0.05)
+            last = await people.last_check_in(event.pk, registration.id)
+            if last is not None and last.at >= (registration.checked_in_at or 0):
+                return last.person_email
+        return "the API"
 
     async def check_in(self, request: Request, session: Session) -> Response:
         event = await self.events.event(request, session)
         form = await read_form(request, self.guard.services.settings.max_body_bytes)
         seen, present = _count(form.get("seen")), _count(form.get("present"))
         if seen is None or present is None:
-            return JSONResponse({"error": "seen and present are whole numbers"}, 422)
+            message = "seen and present are whole numbers"
+            raise ValidationFailed([FieldError("present", "invalid", message)])
         registration_id = request.path_params["registration"]
         try:
             result = await checkins.check_in(
                 self.store, session.person.tenant_id, event.id, registration_id, seen, present
             )
         except checkins.AlreadyCheckedIn as exc:
-            party = await self._party(event, exc.current)
+            if not wants_json(request):
+                raise
+            party = await self._party(event, exc.current, lost_race=True)
             return JSONResponse({"error": "already_checked_in", "party": party}, 409)
         await PeopleStore(self.store).log_check_in(
             event.pk, registration_id, session.person.email, present, times.now()
         )
+        if not wants_json(request):  # a form on the dashboard's pages: back to where it was
+            return RedirectResponse(f"/app/events/{event.id}/registrations/{registration_id}", 303)
         return JSONResponse(
             {"party": await self._party(result.event, result.registration), **_counts(result.event)}
         )

@@ -136,6 +136,7 @@ class Guard:
                 if request.method == "POST":
                     await self._check_csrf(request, session)
                 request.state.session = session
+                request.state.tenant = session.person.tenant_name  # for the access log
                 return await handler(request, session)
 
             endpoint.role = role  # type: ignore[attr-defined]
@@ -145,7 +146,7 @@ class Guard:
         return wrap
 
     def _to_sign_in(self, request: Request) -> Response:
-        if request.method != "GET" or "application/json" in request.headers.get("accept", ""):
+        if request.method != "GET" or wants_json(request):
             raise Refused(401, "Your session has ended. Sign in again.")
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/app/signin?next={quote(target, safe='')}", 303)
@@ -186,3 +187,8 @@ def without_nul(text: str) -> str:
 def query_text(request: Request, name: str, limit: int = 200) -> str:
     """A query parameter as text for a search: at most `limit` characters, without NUL."""
     return without_nul(request.query_params.get(name, ""))[:limit].strip()
+
+
+def wants_json(request: Request) -> bool:
+    """A request from the pages' own scripts (door page), which asks for JSON, not a page."""
+    return "application/json" in request.headers.get("accept", "")
