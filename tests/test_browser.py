@@ -290,6 +290,7 @@ PAGES = [
     ("registration", "/app/events/{event}/registrations/{registration}"),
     ("door", "/app/door/{event}"),
     ("keys", "/app/keys"),
+    ("people", "/app/people"),
 ]
 
 

@@ -9,7 +9,7 @@ import pytest
 from starlette.routing import Route
 
 from tests.live import LiveServer, Tenant
-from tests.web import Browsers, csrf_of, post_form
+from tests.web import Browsers, csrf_of, make_person, post_form
 from turnout import web
 from turnout.services import Services
 
@@ -37,7 +37,8 @@ def browsers(server: LiveServer) -> Iterator[Browsers]:
 @pytest.fixture
 def alices(server: LiveServer, tenant: Tenant, browsers: Browsers) -> dict[str, str]:
     """Alice's tenant has an event with one registration; these are their ids."""
-    alice = browsers.signed_in_as(tenant, "owner")
+    email, password = make_person(server, tenant, "owner")
+    alice = browsers.sign_in(email, password)
     created = post_form(
         alice,
         "/app/events",
@@ -58,7 +59,13 @@ def alices(server: LiveServer, tenant: Tenant, browsers: Browsers) -> dict[str, 
         "/app/events/alices_event/registrations",
         {"name": "Ann", "email": "ann@example.org", "guest_count": "1"},
     )
-    return {"event": "alices_event", "registration": added.headers["location"].rsplit("/", 1)[1]}
+    registration = added.headers["location"].rsplit("/", 1)[1]
+    return {
+        "event": "alices_event",
+        "registration": registration,
+        "email": email,
+        "password": password,
+    }
 
 
 def test_the_route_table_has_pages_for_every_role(server: LiveServer) -> None:
@@ -125,6 +132,7 @@ def test_no_page_shows_or_changes_another_tenants_data(
         assert answer.status_code == 404, (method, path)
         assert "Ann" not in answer.text and "Alice" not in answer.text
     assert walked >= 10
+    browsers.sign_in(alices["email"], alices["password"])  # Alice's account was not reset
     assert "Alice" not in bob.get("/app/").text
     event = tenant.http.get("/api/v1/events/alices_event").json()["data"]
     assert event["status"] != "CANCELLED" and event["title"] == "Alice's"

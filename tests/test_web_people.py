@@ -204,3 +204,24 @@ def test_sign_in_is_limited_per_account(limited_server: LiveServer) -> None:
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
         assert "turnout_session" not in refused.cookies
         browsers.close()
+
+
+def test_owners_add_reset_and_remove_people_on_the_people_page(
+    server: LiveServer, tenant: Tenant, browsers: Browsers
+) -> None:
+    owner = browsers.signed_in_as(tenant, "owner")
+    email = f"door.{tenant.name.replace('_', '-')}@example.org"
+    added = post_form(owner, "/app/people", {"email": email, "role": "door"}, "/app/people")
+    link = re.search(r'<code class="key">(http[^<]+)</code>', added.text)
+    assert added.status_code == 200 and link
+    page = browsers.new().get(link.group(1).replace("&amp;", "&"))
+    token = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert token
+    again = post_form(owner, "/app/people", {"email": email, "role": "staff"}, "/app/people")
+    assert again.status_code == 422 and "already has an account" in again.text
+    removed = post_form(owner, f"/app/people/{email}", {"action": "remove"}, "/app/people")
+    assert removed.status_code == 200 and email not in removed.text
+    me = re.search(r"owner-[0-9a-f]+@[^ <]+", owner.get("/app/people").text)
+    assert me
+    refused = post_form(owner, f"/app/people/{me.group(0)}", {"action": "remove"}, "/app/people")
+    assert refused.status_code == 422 and "cannot remove yourself" in refused.text

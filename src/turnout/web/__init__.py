@@ -22,6 +22,7 @@ from turnout.web.door import DoorPages
 from turnout.web.events import EventPages
 from turnout.web.guard import Guard, Refused, wants_json
 from turnout.web.keys import KeyPages
+from turnout.web.people import PeoplePages
 from turnout.web.registrations import RegistrationPages
 from turnout.web.signin import SignIn
 
@@ -33,7 +34,7 @@ def build(services: Services) -> Starlette:
     guard = Guard(services)
     signin, events = SignIn(guard), EventPages(guard)
     regs = RegistrationPages(events)
-    door, keys = DoorPages(events, regs), KeyPages(guard)
+    door, keys, team = DoorPages(events, regs), KeyPages(guard), PeoplePages(guard)
     page = guard.page
     E, R = "/events/{event}", "/events/{event}/registrations/{registration}"
     routes = [
@@ -61,6 +62,9 @@ def build(services: Services) -> Starlette:
         ),
         Route("/keys", page("owner")(keys.show)),
         Route("/keys", page("owner")(keys.create), methods=["POST"]),
+        Route("/people", page("owner")(team.show)),
+        Route("/people", page("owner")(team.add), methods=["POST"]),
+        Route("/people/{email}", page("owner")(team.change), methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(resources.files("turnout.web") / "static"))),
     ]
     return Starlette(
