@@ -19,6 +19,7 @@ from turnout.auth import keys
 from turnout.config import Settings
 from turnout.core import times
 from turnout.store import open_store
+from turnout.surfaces.surface import SurfaceMount
 
 
 def free_port() -> int:
@@ -123,3 +124,16 @@ def routes_of(app: Any) -> Any:
     while not hasattr(app, "routes"):
         app = app.app
     return app
+
+
+def surface_routes() -> list[tuple[str, str, str]]:
+    """(surface, method, path) for every route of every registered surface, found by walking the
+    app's route table as the router sees it (as starlette's `schemas.get_endpoints` does)."""
+    app = routes_of(build_app(Settings(secret="x" * 32)))
+    found = []
+    for mount in app.routes:
+        if isinstance(mount, SurfaceMount):
+            for route in routes_of(mount.app).routes:
+                methods = sorted(route.methods - {"HEAD"})
+                found += [(mount.surface.name, m, mount.path + route.path) for m in methods]
+    return found

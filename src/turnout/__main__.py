@@ -15,8 +15,8 @@ from turnout.auth import keys
 from turnout.config import ConfigError, Settings
 from turnout.core import times
 from turnout.core.errors import Unavailable
+from turnout.core.ports import TenantExists
 from turnout.store import open_store, open_when_ready
-from turnout.store.base import TenantExists
 
 DESCRIPTION = """\
 turnout: bookable events, seats and registrations, over Cronofy-compatible (/v1) HTTP.

@@ -1,30 +1,28 @@
-"""Builds the ASGI app from Settings: the surfaces, operability endpoints, and the store's lifespan."""
+"""Builds the ASGI app from Settings: operability endpoints, the registered surfaces
+(surfaces/registry.py), and the store's lifespan."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 from turnout import accesslog, openapi, web
 from turnout.config import Settings
+from turnout.core.ports import Store
 from turnout.services import Services
 from turnout.store import open_when_ready
-from turnout.store.base import Store
-from turnout.surfaces.cronofy import routes as cronofy
+from turnout.surfaces import registry
 from turnout.surfaces.headers import HeaderLimit
 from turnout.surfaces.http import json_response
-from turnout.surfaces.webkasa import routes as webkasa
 
 
 def build_app(settings: Settings) -> ASGIApp:
@@ -71,18 +69,20 @@ def build_app(settings: Settings) -> ASGIApp:
 
     app = Starlette(
         routes=[
+            # turnout's own routes come first, so no surface can claim them (surfaces/registry.py).
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
             Route("/docs", docs),
-            SurfaceMount("/v1", cronofy.build(services)),
-            SurfaceMount("/api/v1", webkasa.build(services)),
+            # The web app is turnout's own too: mounted before any surface that claims by pattern.
+            Route("/app", _to_app),
             Mount("/app", web.build(services)),
+            *registry.mounts(services),
         ],
         lifespan=lifespan,
     )
     accesslog.configure(settings.access_log)
-    return accesslog.AccessLog(HeaderLimit(app, settings.max_header_bytes))
+    return accesslog.AccessLog(HeaderLimit(app, settings.max_header_bytes, app.routes))
 
 
 async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:
@@ -95,14 +95,8 @@ async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:
         await asyncio.sleep(3600)
 
 
-class SurfaceMount(Mount):
-    """A Mount that owns every path under its prefix. Starlette's matches the rest with `.*`, which
-    stops at a newline, so /v1/a%0Ab fell through to a plain-text 404, without authentication, in
-    neither surface's error shape."""
-
-    def __init__(self, path: str, app: ASGIApp, **kwargs: Any) -> None:
-        super().__init__(path, app, **kwargs)
-        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+async def _to_app(_: Request) -> Response:
+    return RedirectResponse("/app/", 308)
 
 
 def app_from_env() -> ASGIApp:

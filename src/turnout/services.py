@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from turnout.auth.keys import Authenticator
 from turnout.config import Settings
 from turnout.core.paging import PageTokens
+from turnout.core.ports import Store
 from turnout.ratelimit import Decision, Limiter, LocalLimiter, Policy
 from turnout.redislimit import RedisLimiter
-from turnout.store.base import Store
 
 
 @dataclasses.dataclass

@@ -15,7 +15,7 @@ import string
 import time
 
 from turnout.core.errors import Forbidden, Unauthenticated
-from turnout.store.base import Store
+from turnout.core.ports import KeyStore
 
 _ALPHABET = string.ascii_letters + string.digits
 _KEY = re.compile(r"(tk_[A-Za-z0-9]{12})_[A-Za-z0-9]{32}\Z")
@@ -83,7 +83,7 @@ class Principal:
 
 
 async def create_key(
-    store: Store, secret: bytes, tenant_id: int, scopes: str, name: str | None, now: int
+    store: KeyStore, secret: bytes, tenant_id: int, scopes: str, name: str | None, now: int
 ) -> str:
     key, prefix = new_key()
     await store.add_api_key(tenant_id, prefix, hash_key(secret, key), scopes, name, now)
@@ -94,7 +94,7 @@ class Authenticator:
     """Turns a presented key into a Principal. Lookups are cached for `ttl` seconds, so a revoked
     key stops working within that time in every process."""
 
-    def __init__(self, store: Store, secret: bytes, ttl: float = 1.0) -> None:
+    def __init__(self, store: KeyStore, secret: bytes, ttl: float = 1.0) -> None:
         self._store = store
         self._secret = secret
         self._ttl = ttl

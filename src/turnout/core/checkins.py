@@ -2,7 +2,7 @@
 once check it in exactly once.
 
 A volunteer acts on what their screen showed: "this party had `seen` people checked in; now
-`present` are". The decision runs under the event's lock (store/base.py), and refuses with
+`present` are". The decision runs under the event's lock (core/ports.py), and refuses with
 AlreadyCheckedIn when the count is no longer `seen` — someone else got there first — so the loser is
 told, with the count as it now is, instead of being told they did it too.
 """
@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from turnout.core import registrations
 from turnout.core.errors import (
-    FieldError,
     NotFound,
-    RegistrationCancelled,
     TurnoutError,
-    ValidationFailed,
 )
 from turnout.core.model import Registration
-from turnout.store.base import Store, WriteResult
+from turnout.core.ports import RegistrationStore, WriteResult
 
 
 class AlreadyCheckedIn(TurnoutError):
@@ -34,18 +31,12 @@ class AlreadyCheckedIn(TurnoutError):
 def check_in_changes(
     old: Registration | None, seen: int, present: int, guarded: bool = True
 ) -> registrations.RegistrationChanges:
+    """The core's check-in rule (core/registrations.py), once the count is still `seen`."""
     if old is None:
         raise NotFound("registration")
     if guarded and old.checked_in_count != seen:
         raise AlreadyCheckedIn(old)
-    if not 0 <= present <= old.party_size:
-        message = f"the party has {old.party_size} people"
-        raise ValidationFailed([FieldError("count", "out_of_range", message)])
-    if present > 0 and old.status in ("declined", "removed"):
-        raise RegistrationCancelled(old.id)
-    if present > 0 and old.status in ("pending", "tentative"):
-        return registrations.RegistrationChanges(status="accepted", checked_in_count=present)
-    return registrations.RegistrationChanges(checked_in_count=present)
+    return registrations.check_in(present, old)
 
 
 def _undo_only(old: Registration | None, new: Registration) -> bool:
@@ -54,7 +45,7 @@ def _undo_only(old: Registration | None, new: Registration) -> bool:
 
 
 async def check_in(
-    store: Store,
+    store: RegistrationStore,
     tenant_id: int,
     event_id: str,
     registration_id: str,

@@ -1,7 +1,7 @@
 """Entity tags and the preconditions that compare them (RFC 9110 §8.8.3, §13.1.1–13.1.2).
 
-An ETag names the state of one resource — an event (its fields and its counters) or a registration —
-not the bytes of one response: both surfaces send the same tag for the same state, every process
+An ETag names the state of one resource — any msgspec Struct the core keeps: an event (its fields
+and its counters), a registration — not the bytes of one response: both surfaces send the same tag for the same state, every process
 computes it the same way, and any change to the state changes it. Tags are strong, so If-Match can
 use them.
 """
@@ -14,12 +14,11 @@ import hashlib
 import msgspec
 
 from turnout.core.errors import PreconditionFailed, PreconditionRequired
-from turnout.core.model import Event, Registration
 
 _encoder = msgspec.msgpack.Encoder()
 
 
-def of(resource: Event | Registration) -> str:
+def of(resource: msgspec.Struct) -> str:
     digest = hashlib.blake2b(_encoder.encode(resource), digest_size=12).hexdigest()
     return f'"{digest}"'
 
@@ -46,7 +45,7 @@ class Precondition:
                 "send If-Match with the resource's ETag, or If-None-Match: *"
             )
 
-    def check(self, current: Event | Registration | None) -> None:
+    def check(self, current: msgspec.Struct | None) -> None:
         """412 unless the headers hold for `current` (None: the resource does not exist).
 
         Callers skip this for a write that would change nothing: a retried write that was already

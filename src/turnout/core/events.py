@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from turnout.core import ids, localtime, times
 from turnout.core.changes import KEEP, Keep
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.etags import Precondition
 from turnout.core.model import Event, EventStatus
-from turnout.store.base import EventFields, Store
+from turnout.core.ports import EventFields, EventStore
+
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +76,7 @@ def apply_event_changes(old: Event | None, changes: EventChanges) -> EventFields
 
 
 async def put_event(
-    store: Store,
+    store: EventStore,
     tenant_id: int,
     event_id: str,
     changes: EventChanges | Callable[[Event | None], EventChanges],
@@ -100,8 +102,43 @@ async def put_event(
     return await store.write_event(tenant_id, event_id, decide, times.now())
 
 
-async def find_event(store: Store, tenant_id: int, event_id: str, include_drafts: bool) -> Event:
+async def find_event(
+    store: EventStore, tenant_id: int, event_id: str, include_drafts: bool
+) -> Event:
     event = await store.get_event(tenant_id, event_id) if ids.could_exist(event_id) else None
     if event is None or (event.status == "draft" and not include_drafts):
         raise NotFound(event_id)
     return event
+
+
+async def parse_for_event(
+    store: EventStore,
+    tenant_id: int,
+    event_id: str,
+    include_drafts: bool,
+    parsing: Awaitable[T],
+) -> T:
+    """The parsed body of a request on one event's path; when the body is refused, an unknown event
+    is a 404 first, before the 422. Writes find the event themselves, so it is looked up here only
+    when the body is refused: a valid request costs no extra read."""
+    try:
+        return await parsing
+    except ValidationFailed:
+        await find_event(store, tenant_id, event_id, include_drafts)
+        raise
+
+
+def bookable(event: Event, now: int) -> bool:
+    """Open for registrations: confirmed, not over, and with a seat free."""
+    return (
+        event.status == "confirmed"
+        and event.end_at > now
+        and (event.capacity is None or event.seats_taken < event.capacity)
+    )
+
+
+async def available(store: EventStore, tenant_id: int, event_ids: Sequence[str]) -> list[Event]:
+    """The bookable ones of `event_ids`, in the order asked for; unknown ids are left out."""
+    found = {e.id: e for e in await store.get_events(tenant_id, event_ids)}
+    now = times.now()
+    return [e for e in (found.get(i) for i in event_ids) if e is not None and bookable(e, now)]

@@ -1,7 +1,13 @@
 """Page tokens: opaque, unpadded base64url, HMAC-tagged so a client can neither forge nor move them.
 
-A token carries its kind, tenant, event, the page number it points to, the page size and the keyset
-position (the last sequence value of the previous page). Pages seek from that position; no OFFSET.
+A token carries its kind, tenant, the object whose pages it walks (an event, say; 0 for a tenant's
+top-level list), the page number it points to, the page size and the keyset position (the last
+sequence value of the previous page). Pages seek from that position; no OFFSET.
+
+Tokens know nothing of what they page: a surface names its lists by kinds of its own (an IntEnum
+whose values no other surface uses: `PageKind` holds 1–15 for the calendar surfaces; a new surface
+takes 16 and up, docs/ARCHITECTURE.md), and a token only decodes for the kind, tenant and parent it
+was issued for.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ _TAG_BYTES = 16  # 128 bits
 
 
 class PageKind(enum.IntEnum):
+    """The calendar surfaces' lists (1–15)."""
+
     EVENT_REGISTRATIONS = 1  # E3: event + a page of its registrations
     REGISTRATION_LIST = 2  # E6: the registration list
     EVENT_LIST = 3  # E8: the event list
@@ -27,9 +35,9 @@ class PageKind(enum.IntEnum):
 
 @dataclasses.dataclass(frozen=True)
 class PageToken:
-    kind: PageKind
+    kind: int  # a surface's page kind (see above)
     tenant_id: int
-    event_pk: int  # 0 for event lists
+    parent: int  # the pk of the object whose pages these are (an event's); 0 for top-level lists
     page: int  # the page this token points to, from 1
     size: int
     after: int  # keyset position: the last sequence (or event pk) of the previous page
@@ -44,7 +52,7 @@ class PageTokens:
             _VERSION,
             token.kind,
             token.tenant_id,
-            token.event_pk,
+            token.parent,
             token.page,
             token.size,
             token.after,
@@ -52,10 +60,8 @@ class PageTokens:
         tag = hmac.new(self._key, body, hashlib.sha256).digest()[:_TAG_BYTES]
         return base64.urlsafe_b64encode(body + tag).rstrip(b"=").decode()
 
-    def decode(
-        self, text: str, kind: PageKind, tenant_id: int, event_pk: int = 0
-    ) -> PageToken | None:
-        """The token, if it is genuine and was issued for exactly this kind, tenant and event."""
+    def decode(self, text: str, kind: int, tenant_id: int, parent: int = 0) -> PageToken | None:
+        """The token, if it is genuine and was issued for exactly this kind, tenant and parent."""
         if len(text) > 128 or not text.isascii():
             return None
         try:
@@ -71,8 +77,8 @@ class PageTokens:
         version, *fields = _LAYOUT.unpack(body)
         if version != _VERSION:
             return None
-        token = PageToken(PageKind(fields[0]), *fields[1:])
-        if (token.kind, token.tenant_id, token.event_pk) != (kind, tenant_id, event_pk):
+        token = PageToken(*fields)
+        if (token.kind, token.tenant_id, token.parent) != (kind, tenant_id, parent):
             return None
         return token
 

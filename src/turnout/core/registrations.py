@@ -9,12 +9,12 @@ from msgspec.structs import replace
 
 from turnout.core import ids, times
 from turnout.core.changes import KEEP, Keep, given_fields
-from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.errors import FieldError, NotFound, RegistrationCancelled, ValidationFailed
 from turnout.core.etags import Precondition
 from turnout.core.metadata import email_key
 from turnout.core.model import Event, Metadata, Registration, RegistrationStatus
-from turnout.core.seats import refusal, seats_held
-from turnout.store.base import RegistrationWrite, Store, WriteResult
+from turnout.core.ports import RegistrationStore, RegistrationWrite, WriteResult
+from turnout.core.seats import counter_delta, refusal, seats_held
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +75,7 @@ def apply_changes(
 
 
 async def write_registration(
-    store: Store,
+    store: RegistrationStore,
     tenant_id: int,
     event_id: str,
     registration_id: str,
@@ -117,10 +117,15 @@ async def write_registration(
         if precondition is not None:
             precondition.check(old)
         check_email = unique_email and seats_held(new) > 0 and _email_matters(old, new)
+        old_version = old.version if old else 0
+        key = email_key(new.metadata)
         return RegistrationWrite(
-            registration=new,
+            registration=replace(new, version=old_version + 1),
+            old_version=old_version,
+            delta=counter_delta(old, new),
+            email_key=key,
             cancel_ok=cancel_ok,
-            unique_email=email_key(new.metadata) if check_email else None,
+            unique_email=key if check_email else None,
             record_history=_status_changed(old, new),
         )
 
@@ -143,10 +148,32 @@ def _email_matters(old: Registration | None, new: Registration) -> bool:
     return email_key(old.metadata) != email_key(new.metadata)
 
 
-async def find_registration(store: Store, event: Event, registration_id: str) -> Registration:
+async def find_registration(
+    store: RegistrationStore, event: Event, registration_id: str
+) -> Registration:
     registration = None
     if ids.could_exist(registration_id):
         registration = await store.get_registration(event.pk, registration_id)
     if registration is None:
         raise NotFound(registration_id)
     return registration
+
+
+def check_in(count: int | None, old: Registration | None) -> RegistrationChanges:
+    """`count` people of the party are present (None: all of them). Absolute, so retries are safe.
+
+    Checking in a pending or tentative registration accepts it; a declined or removed one cannot be
+    checked in.
+    """
+    if old is None:
+        raise NotFound("registration")
+    present = old.party_size if count is None else count
+    if present > old.party_size:
+        raise ValidationFailed(
+            [FieldError("count", "out_of_range", f"the party has {old.party_size} people")]
+        )
+    if old.status in ("declined", "removed"):
+        raise RegistrationCancelled(old.id)
+    if present > 0 and old.status in ("pending", "tentative"):
+        return RegistrationChanges(status="accepted", checked_in_count=present)
+    return RegistrationChanges(checked_in_count=present)

@@ -9,7 +9,7 @@ import time
 
 from turnout.config import Settings
 from turnout.core.errors import Unavailable
-from turnout.store.base import Store
+from turnout.core.ports import Store
 
 log = logging.getLogger("turnout.store")
 

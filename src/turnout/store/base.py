@@ -1,151 +1,27 @@
-"""What every store offers the core. A store owns its transactions; the core never commits.
+"""The store's interface, as the core declares it (core/ports.py): re-exported for the backends."""
 
-Registration writes follow one pattern on both databases: the store reads the event and the old
-registration, asks the core's `decide` for the new state, and applies it with guards — the seat rule,
-the cancelled-event rule, the duplicate-email rule and the registration's version — that the database
-checks under the event's lock. A refused guard raises the core error; nothing is written. A write
-made while a request holds an idempotency claim (store/claims.py) records the claim first, in the
-same transaction.
-"""
+from turnout.core.ports import (
+    ApiKeyRecord,
+    DecideEvent,
+    DecideRegistration,
+    EventFields,
+    EventQuery,
+    RegistrationFilter,
+    RegistrationWrite,
+    Store,
+    TenantExists,
+    WriteResult,
+)
 
-from __future__ import annotations
-
-import dataclasses
-from collections.abc import Callable, Sequence
-from typing import Protocol
-
-from turnout.core.model import Event, EventStatus, Registration, RegistrationStatus, Tenant
-from turnout.store.claims import Claim, Found, StoredResponse
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class EventFields:
-    """An event's own fields: everything but its counters and bookkeeping."""
-
-    start_at: int
-    end_at: int
-    timezone: str
-    status: EventStatus
-    capacity: int | None
-    title: str | None = None
-    description: str | None = None
-    location: str | None = None
-    cost_cents: int | None = None
-    start_date: str = ""  # the local date of start_at in `timezone`; derived by the core
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RegistrationWrite:
-    """The core's decision for one registration write."""
-
-    registration: Registration  # the new state; the store assigns version and seq
-    cancel_ok: bool  # may this write go ahead if the event is cancelled?
-    unique_email: str | None = None  # refuse if another active registration has this email key
-    record_history: bool = True  # append a status-history row
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class WriteResult:
-    event: Event  # as it is after the write
-    registration: Registration
-    created: bool
-    changed: bool
-    # The event's first `first_page + 1` registrations as the write left them, when asked for and the
-    # store can read them with the write for less than a read after it (PostgreSQL: a round trip).
-    # None: the caller reads them.
-    page: list[Registration] | None = None
-
-
-# decide(event, old) -> the write, or None when nothing would change. It may raise core errors; it is
-# pure, so a store may call it again after a lost optimistic race.
-DecideRegistration = Callable[[Event, Registration | None], RegistrationWrite | None]
-DecideEvent = Callable[[Event | None], EventFields | None]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ApiKeyRecord:
-    tenant_id: int
-    tenant_name: str
-    key_hash: bytes
-    scopes: frozenset[str]
-    revoked: bool
-    require_precondition: bool = False  # the tenant's setting
-
-
-class Store(Protocol):
-    dialect: str
-
-    async def migrate(self) -> list[int]: ...
-    async def close(self) -> None: ...
-    async def ping(self) -> None: ...
-    async def durability_warnings(self) -> list[str]: ...
-
-    async def create_tenant(self, name: str, now: int) -> Tenant: ...
-    async def find_tenant(self, name: str) -> Tenant | None: ...
-    async def count_tenants(self) -> int: ...
-    async def add_api_key(
-        self, tenant_id: int, prefix: str, key_hash: bytes, scopes: str, name: str | None, now: int
-    ) -> None: ...
-    async def find_api_key(self, prefix: str) -> ApiKeyRecord | None: ...
-    async def set_require_precondition(self, name: str, required: bool) -> bool: ...
-
-    async def get_event(self, tenant_id: int, event_id: str) -> Event | None: ...
-    async def get_events(self, tenant_id: int, event_ids: Sequence[str]) -> list[Event]: ...
-    async def list_events(
-        self, tenant_id: int, after_pk: int, limit: int, include_drafts: bool
-    ) -> list[Event]: ...
-    async def count_events(self, tenant_id: int, include_drafts: bool) -> int: ...
-    async def find_events(
-        self, tenant_id: int, query: EventQuery, limit: int, offset: int
-    ) -> tuple[list[Event], int]: ...
-    async def write_event(
-        self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
-    ) -> tuple[Event, bool]: ...
-
-    async def get_registration(
-        self, event_pk: int, registration_id: str
-    ) -> Registration | None: ...
-    async def list_registrations(
-        self, event_pk: int, after_seq: int, limit: int
-    ) -> list[Registration]: ...
-    async def registrations_at(
-        self, event_pk: int, only: RegistrationFilter | None, offset: int, limit: int
-    ) -> list[Registration]: ...
-    async def write_registration(
-        self,
-        tenant_id: int,
-        event_id: str,
-        registration_id: str,
-        decide: DecideRegistration,
-        first_page: int = 0,
-    ) -> WriteResult: ...
-
-    # Idempotency keys (store/claims.py). Writes record `claims.current` in their transaction.
-    async def find_claim(self, scope: str, key: str, expired_before: int) -> Found | None: ...
-    async def finish_claim(self, claim: Claim, response: StoredResponse | None) -> None: ...
-    async def purge_claims(self, before: int) -> int: ...
-
-
-class TenantExists(Exception):
-    pass
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class EventQuery:
-    """Which of a tenant's events to list; None means no condition. Lists are ordered by start."""
-
-    statuses: tuple[EventStatus, ...] | None = None
-    ends_after: int | None = None  # end_at > this
-    ends_by: int | None = None  # end_at <= this
-    start_date_from: str | None = None  # local start date, inclusive
-    start_date_to: str | None = None
-    starts_from: int | None = None  # start instant, inclusive
-    starts_to: int | None = None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RegistrationFilter:
-    """Registrations in `statuses`; with `checked_in` set, only those with (or without) a check-in."""
-
-    statuses: tuple[RegistrationStatus, ...]
-    checked_in: bool | None = None
+__all__ = [
+    "ApiKeyRecord",
+    "DecideEvent",
+    "DecideRegistration",
+    "EventFields",
+    "EventQuery",
+    "RegistrationFilter",
+    "RegistrationWrite",
+    "Store",
+    "TenantExists",
+    "WriteResult",
+]

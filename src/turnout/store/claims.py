@@ -1,7 +1,7 @@
 """Idempotency claims: how a write and its Idempotency-Key commit together.
 
-The HTTP layer (surfaces/idempotency.py) sets `current` for the request; the store's registration
-and event writes insert the claim row in the same transaction as the work, first, so that:
+The HTTP layer (surfaces/idempotency.py) sets `current` (core/claims.py) for the request; the
+store's registration and event writes insert the claim row in the same transaction as the work, first, so that:
 
 - two requests with one key cannot both do the work: the second's insert conflicts (on PostgreSQL it
   waits for the first to commit) and its transaction — work included — rolls back (`ClaimTaken`);
@@ -15,54 +15,13 @@ Rows live `retention` seconds; older ones count as absent and are purged.
 
 from __future__ import annotations
 
-import dataclasses
-from contextvars import ContextVar
 from typing import Any
 
 import msgspec
 
-from turnout.core.errors import IdempotencyInProgress
+from turnout.core.claims import Claim, ClaimTaken, Found, StoredResponse, current
 
-
-@dataclasses.dataclass
-class Claim:
-    scope: str  # the credential: keys never match across API keys
-    key: str
-    fingerprint: bytes
-    now: int
-    lease: int  # seconds after which a claim without a response may be taken over
-    retention: int  # seconds a key is kept
-    recorded: bool = False  # set by the store once the claim is in a write transaction
-    taken: bool = False  # set by the store when another request holds the key (ClaimTaken)
-
-    @property
-    def expired_before(self) -> int:
-        return self.now - self.retention
-
-    @property
-    def abandoned_before(self) -> int:
-        return self.now - self.lease
-
-
-@dataclasses.dataclass(frozen=True)
-class StoredResponse:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-@dataclasses.dataclass(frozen=True)
-class Found:
-    fingerprint: bytes
-    created_at: int
-    response: StoredResponse | None  # None: in flight (or abandoned; see `Claim.lease`)
-
-
-class ClaimTaken(IdempotencyInProgress):
-    """Another request with the same key committed first; this one's work was rolled back."""
-
-
-current: ContextVar[Claim | None] = ContextVar("turnout_idempotency_claim", default=None)
+__all__ = ["Claim", "ClaimTaken", "Found", "StoredResponse", "current"]
 
 
 # SQL both stores share (`?` placeholders). A claim takes over an expired row, or an abandoned one

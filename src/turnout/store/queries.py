@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from turnout.store.base import EventQuery, RegistrationFilter
+from turnout.core.ports import EventQuery, RegistrationFilter
 from turnout.store.rows import EVENT_COLUMNS, REGISTRATION_COLUMNS
 
 
+@functools.lru_cache(maxsize=512)
 def numbered(sql: str) -> str:
     """`?` → `$1`, `$2`, … for asyncpg. Our SQL never holds a literal question mark."""
     parts = sql.split("?")

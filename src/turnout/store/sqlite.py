@@ -19,22 +19,19 @@ from msgspec.structs import replace
 
 from turnout.core.changes import plain_fields
 from turnout.core.errors import NotFound, Unavailable
-from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
-from turnout.core.seats import counter_delta, refusal
-from turnout.store import claims, queries
-from turnout.store import migrate as migrations
-from turnout.store.base import (
+from turnout.core.ports import (
     ApiKeyRecord,
     DecideEvent,
     DecideRegistration,
-    EventQuery,
-    RegistrationFilter,
     TenantExists,
     WriteResult,
 )
+from turnout.store import claims
+from turnout.store import migrate as migrations
 from turnout.store.claims import Claim
 from turnout.store.groupcommit import GroupCommit
+from turnout.store.reads import Reads
 from turnout.store.rows import (
     EVENT_COLUMNS,
     REGISTRATION_COLUMNS,
@@ -58,7 +55,7 @@ _APPLY_COUNTERS = (
 )
 
 
-class SqliteStore:
+class SqliteStore(Reads):
     dialect = "sqlite"
 
     def __init__(
@@ -200,6 +197,9 @@ class SqliteStore:
 
     # Events
 
+    async def _rows(self, sql: str, args: Sequence[Any]) -> list[Any]:
+        return self.reader.execute(sql, args).fetchall()
+
     @staticmethod
     def _event(db: sqlite3.Connection, tenant_id: int, event_id: str) -> Event | None:
         row = db.execute(
@@ -207,42 +207,6 @@ class SqliteStore:
             (tenant_id, event_id),
         ).fetchone()
         return event_from_row(row) if row else None
-
-    async def get_event(self, tenant_id: int, event_id: str) -> Event | None:
-        return self._event(self.reader, tenant_id, event_id)
-
-    async def get_events(self, tenant_id: int, event_ids: Sequence[str]) -> list[Event]:
-        marks = ", ".join("?" * len(event_ids))
-        rows = self.reader.execute(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND id IN ({marks})",
-            (tenant_id, *event_ids),
-        )
-        return [event_from_row(r) for r in rows]
-
-    async def list_events(
-        self, tenant_id: int, after_pk: int, limit: int, include_drafts: bool
-    ) -> list[Event]:
-        drafts = "" if include_drafts else " AND status <> 'draft'"
-        rows = self.reader.execute(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND pk > ?{drafts}"
-            " ORDER BY pk LIMIT ?",
-            (tenant_id, after_pk, limit),
-        )
-        return [event_from_row(r) for r in rows]
-
-    async def count_events(self, tenant_id: int, include_drafts: bool) -> int:
-        drafts = "" if include_drafts else " AND status <> 'draft'"
-        query = f"SELECT count(*) FROM events WHERE tenant_id = ?{drafts}"
-        return int(self.reader.execute(query, (tenant_id,)).fetchone()[0])
-
-    async def find_events(
-        self, tenant_id: int, query: EventQuery, limit: int, offset: int
-    ) -> tuple[list[Event], int]:
-        select, count, args = queries.find_events(tenant_id, query)
-        rows = self.reader.execute(select, (*args, limit, offset)).fetchall()
-        return [event_from_row(r) for r in rows], int(
-            self.reader.execute(count, args).fetchone()[0]
-        )
 
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
@@ -297,25 +261,6 @@ class SqliteStore:
         ).fetchone()
         return registration_from_row(row) if row else None
 
-    async def get_registration(self, event_pk: int, registration_id: str) -> Registration | None:
-        return self._registration(self.reader, event_pk, registration_id)
-
-    async def list_registrations(
-        self, event_pk: int, after_seq: int, limit: int
-    ) -> list[Registration]:
-        rows = self.reader.execute(
-            f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = ? AND seq > ?"
-            " ORDER BY seq LIMIT ?",
-            (event_pk, after_seq, limit),
-        )
-        return [registration_from_row(r) for r in rows]
-
-    async def registrations_at(
-        self, event_pk: int, only: RegistrationFilter | None, offset: int, limit: int
-    ) -> list[Registration]:
-        sql, args = queries.registrations_at(event_pk, only, offset, limit)
-        return [registration_from_row(r) for r in self.reader.execute(sql, args)]
-
     async def write_registration(
         self,
         tenant_id: int,
@@ -356,32 +301,29 @@ class SqliteStore:
             assert old is not None
             return WriteResult(event, old, created=False, changed=False)
         new = write.registration
-        delta = counter_delta(old, new)
         guarded = unsafe_stale_event is None
         taken = bool(write.unique_email) and self._email_taken(
             event.pk, write.unique_email or "", registration_id
         )
-        problem = refusal(unsafe_stale_event or event, delta.seats, write.cancel_ok, taken)
-        if problem:
+        if problem := write.refusal(unsafe_stale_event or event, taken):
             raise problem
 
-        version = (old.version if old else 0) + 1
         values: dict[str, Any] = {
             "event_pk": event.pk,
             "id": registration_id,
             "status": new.status,
             "guest_count": new.guest_count,
             "metadata": metadata_text(new.metadata),
-            "email_key": email_key(new.metadata),
+            "email_key": write.email_key,
             "notes": new.notes,
             "checked_in_count": new.checked_in_count,
             "checked_in_at": new.checked_in_at,
-            "version": version,
+            "version": new.version,
             "created_at": new.created_at,
             "updated_at": new.updated_at,
             "seq": 0,
         }
-        counts = plain_fields(delta)
+        counts = plain_fields(write.delta)
         after, next_seq = event, 0
         if old is None or any(counts.values()):  # else the event row has nothing to change
             params = {
@@ -398,9 +340,7 @@ class SqliteStore:
             )
             row = cur.fetchone()
             if row is None:  # the guard refused: refusal() above should have said so first
-                raise refusal(event, delta.seats, write.cancel_ok) or Unavailable(
-                    "seat guard refused the write"
-                )
+                raise write.refusal(event) or Unavailable("seat guard refused the write")
             after, next_seq = event_from_row(row), row[-1]
         if old is None:
             values["seq"] = next_seq - 1
@@ -413,7 +353,7 @@ class SqliteStore:
             ).fetchone()[0]
         else:
             values["seq"] = old.seq
-            values["old_version"] = old.version
+            values["old_version"] = write.old_version
             reg_pk = self.db.execute(
                 "UPDATE registrations SET status = :status, guest_count = :guest_count,"
                 " metadata = :metadata, email_key = :email_key, notes = :notes,"
@@ -428,7 +368,7 @@ class SqliteStore:
                 " VALUES (?, ?, ?, ?)",
                 (reg_pk, new.status, new.checked_in_count, new.updated_at),
             )
-        stored = replace(new, version=version, seq=values["seq"])
+        stored = replace(new, seq=values["seq"])
         return WriteResult(after, stored, created=old is None, changed=True)
 
     def _email_taken(self, event_pk: int, key: str, registration_id: str) -> bool:

@@ -12,7 +12,6 @@ from starlette.routing import Match
 from turnout.auth.keys import Principal
 from turnout.core import etags
 from turnout.core.errors import BadHeader, FieldError, PayloadTooLarge, ValidationFailed
-from turnout.core.model import Event, Registration
 
 JSON_TYPE = "application/json; charset=utf-8"
 _encoder = msgspec.json.Encoder()
@@ -115,5 +114,5 @@ def _tags(request: Request, header: str) -> frozenset[str] | None:
         raise BadHeader(header, str(exc)) from None
 
 
-def etag(resource: Event | Registration) -> dict[str, str]:
+def etag(resource: msgspec.Struct) -> dict[str, str]:
     return {"ETag": etags.of(resource)}

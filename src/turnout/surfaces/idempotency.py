@@ -1,6 +1,6 @@
 """Idempotency-Key on every write of both surfaces (docs/RELIABILITY.md, reliability.md IDEM-1…7).
 
-A write that carries the header runs with a claim (store/claims.py) that its store transaction
+A write that carries the header runs with a claim (core/claims.py) that its store transaction
 records first; after the COMMIT its response is stored, and only then sent. A retry with the same
 key from the same credential gets that response again, byte for byte, with `Idempotent-Replayed:
 true`. The same key with a different request is refused (422); a key whose first request has
@@ -27,6 +27,8 @@ from starlette.routing import Match
 from starlette.types import Message, Receive, Scope, Send
 
 from turnout.auth.keys import Principal
+from turnout.core import claims
+from turnout.core.claims import Claim, StoredResponse
 from turnout.core.errors import (
     BadHeader,
     IdempotencyInProgress,
@@ -34,8 +36,6 @@ from turnout.core.errors import (
     TurnoutError,
 )
 from turnout.services import Services
-from turnout.store import claims
-from turnout.store.claims import Claim, StoredResponse
 from turnout.surfaces.http import read_body
 
 log = logging.getLogger("turnout.idempotency")
@@ -50,7 +50,7 @@ ErrorRenderer = Callable[[Request, Exception], Response]
 
 def id_seed() -> bytes | None:
     """For creates that make their own id: the same id on every run under one claim, so a create
-    run again after its process died finds the object it made (store/claims.py)."""
+    run again after its process died finds the object it made (core/claims.py, store/claims.py)."""
     claim = claims.current.get()
     if claim is None:
         return None

@@ -21,23 +21,20 @@ from msgspec.structs import replace
 
 from turnout.core.changes import plain_fields
 from turnout.core.errors import DuplicateRegistration, NotFound, TurnoutError, Unavailable
-from turnout.core.metadata import email_key
 from turnout.core.model import Event, Registration, Tenant
-from turnout.core.seats import CounterDelta, counter_delta, refusal
-from turnout.store import claims, queries
-from turnout.store import migrate as migrations
-from turnout.store.base import (
+from turnout.core.ports import (
     ApiKeyRecord,
     DecideEvent,
     DecideRegistration,
     EventFields,
-    EventQuery,
-    RegistrationFilter,
     RegistrationWrite,
     TenantExists,
     WriteResult,
 )
+from turnout.store import claims, queries
+from turnout.store import migrate as migrations
 from turnout.store.claims import Claim
+from turnout.store.reads import Reads
 from turnout.store.rows import (
     EVENT_COLUMNS,
     REGISTRATION_COLUMNS,
@@ -97,7 +94,7 @@ _BROKEN = (*_UNREACHABLE, asyncpg.InternalClientError)  # …or a connection in 
 _IDLE_IN_TRANSACTION_TIMEOUT = "60s"
 
 
-class PostgresStore:
+class PostgresStore(Reads):
     dialect = "postgres"
 
     def __init__(self, pool: asyncpg.Pool, unsafe_race_window: float | None) -> None:
@@ -152,6 +149,9 @@ class PostgresStore:
     async def _fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         async with self._connection() as conn:
             return await conn.fetchrow(query, *args)
+
+    async def _rows(self, sql: str, args: Sequence[Any]) -> list[asyncpg.Record]:
+        return await self._fetch(queries.numbered(sql), *args)
 
     async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         async with self._connection() as conn:
@@ -278,52 +278,6 @@ class PostgresStore:
 
     # Events
 
-    async def get_event(self, tenant_id: int, event_id: str) -> Event | None:
-        row = await self._fetchrow(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2",
-            tenant_id,
-            event_id,
-        )
-        return event_from_row(row) if row else None
-
-    async def get_events(self, tenant_id: int, event_ids: Sequence[str]) -> list[Event]:
-        rows = await self._fetch(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])",
-            tenant_id,
-            list(event_ids),
-        )
-        return [event_from_row(r) for r in rows]
-
-    async def list_events(
-        self, tenant_id: int, after_pk: int, limit: int, include_drafts: bool
-    ) -> list[Event]:
-        drafts = "" if include_drafts else " AND status <> 'draft'"
-        rows = await self._fetch(
-            f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND pk > $2{drafts}"
-            " ORDER BY pk LIMIT $3",
-            tenant_id,
-            after_pk,
-            limit,
-        )
-        return [event_from_row(r) for r in rows]
-
-    async def count_events(self, tenant_id: int, include_drafts: bool) -> int:
-        drafts = "" if include_drafts else " AND status <> 'draft'"
-        row = await self._fetchrow(
-            f"SELECT count(*) FROM events WHERE tenant_id = $1{drafts}", tenant_id
-        )
-        assert row is not None
-        return int(row[0])
-
-    async def find_events(
-        self, tenant_id: int, query: EventQuery, limit: int, offset: int
-    ) -> tuple[list[Event], int]:
-        select, count, args = queries.find_events(tenant_id, query)
-        rows = await self._fetch(queries.numbered(select), *args, limit, offset)
-        total = await self._fetchrow(queries.numbered(count), *args)
-        assert total is not None
-        return [event_from_row(r) for r in rows], int(total[0])
-
     async def write_event(
         self, tenant_id: int, event_id: str, decide: DecideEvent, now: int
     ) -> tuple[Event, bool]:
@@ -357,32 +311,6 @@ class PostgresStore:
         raise Unavailable("the event is changing too fast; retry")
 
     # Registrations
-
-    async def get_registration(self, event_pk: int, registration_id: str) -> Registration | None:
-        row = await self._fetchrow(
-            f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = $1 AND id = $2",
-            event_pk,
-            registration_id,
-        )
-        return registration_from_row(row) if row else None
-
-    async def list_registrations(
-        self, event_pk: int, after_seq: int, limit: int
-    ) -> list[Registration]:
-        rows = await self._fetch(
-            f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = $1 AND seq > $2"
-            " ORDER BY seq LIMIT $3",
-            event_pk,
-            after_seq,
-            limit,
-        )
-        return [registration_from_row(r) for r in rows]
-
-    async def registrations_at(
-        self, event_pk: int, only: RegistrationFilter | None, offset: int, limit: int
-    ) -> list[Registration]:
-        sql, args = queries.registrations_at(event_pk, only, offset, limit)
-        return [registration_from_row(r) for r in await self._fetch(queries.numbered(sql), *args)]
 
     async def write_registration(
         self,
@@ -444,12 +372,11 @@ class PostgresStore:
                     rows = await conn.fetch(_FIRST_PAGE, event.pk, first_page + 1)
                     page = [registration_from_row(r) for r in rows]
                 return WriteResult(event, old, created=False, changed=False, page=page)
-            delta = counter_delta(old, write.registration)
-            if unsafe and (problem := refusal(event, delta.seats, write.cancel_ok)):
+            if unsafe and (problem := write.refusal(event)):
                 raise problem
             result = await conn.fetchrow(
                 _WRITE,
-                *_write_arguments(event, registration_id, old, write, delta, not unsafe),
+                *_write_arguments(event, registration_id, write, not unsafe),
                 first_page,
             )
             assert result is not None
@@ -463,12 +390,10 @@ class PostgresStore:
                 event, old, known = locked, _registration(result["o_current"]), True
                 continue
             if outcome == "refused":
-                raise refusal(locked, delta.seats, write.cancel_ok) or Unavailable("refused")
+                raise write.refusal(locked) or Unavailable("refused")
             if outcome == "duplicate":
                 raise DuplicateRegistration(write.unique_email or "")
-            stored = replace(
-                write.registration, version=(old.version if old else 0) + 1, seq=result["o_seq"]
-            )
+            stored = replace(write.registration, seq=result["o_seq"])
             page = None
             if result["o_page"] is not None:
                 page = [registration_from_row(r) for r in msgspec.json.decode(result["o_page"])]
@@ -505,9 +430,7 @@ def _registration(row: str | None) -> Registration | None:
 def _write_arguments(
     event: Event,
     registration_id: str,
-    old: Registration | None,
     write: RegistrationWrite,
-    delta: CounterDelta,
     guarded: bool,
 ) -> list[Any]:
     """The arguments of turnout_write_registration, in order, but for p_page."""
@@ -516,17 +439,17 @@ def _write_arguments(
         event.pk,
         event.status,
         registration_id,
-        old.version if old else 0,
+        write.old_version,
         new.status,
         new.guest_count,
         metadata_text(new.metadata),
-        email_key(new.metadata),
+        write.email_key,
         new.notes,
         new.checked_in_count,
         new.checked_in_at,
         new.created_at,
         new.updated_at,
-        list(plain_fields(delta).values()),
+        list(plain_fields(write.delta).values()),
         write.cancel_ok,
         write.unique_email,
         guarded,

@@ -1,5 +1,5 @@
 -- Server-side write functions, (re)installed by every migrate run. They are the PostgreSQL half of
--- the store contract in store/base.py: a registration write is one call, so one round trip.
+-- the store contract in core/ports.py: a registration write is one call, so one round trip.
 --
 -- turnout_write_registration applies a write the core has already decided, under the event's row
 -- lock, if and only if the guards hold:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from turnout.auth.keys import (
     EVENTS_READ,
@@ -17,14 +18,15 @@ from turnout.auth.keys import (
     REGISTRATIONS_WRITE,
     Principal,
 )
-from turnout.core import events, registrations, times
-from turnout.core.errors import NotFound, TurnoutError, ValidationFailed
+from turnout.core import events, registrations
+from turnout.core.errors import NotFound
 from turnout.core.model import Event, Registration
 from turnout.core.paging import PageKind, PageToken, page_total
+from turnout.core.ports import WriteResult
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
 from turnout.ratelimit import Policy
 from turnout.services import Services
-from turnout.store.base import WriteResult
+from turnout.surfaces.access import Access, Guard
 from turnout.surfaces.cronofy import parse, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
 from turnout.surfaces.http import (
@@ -36,7 +38,8 @@ from turnout.surfaces.http import (
     read_body,
 )
 from turnout.surfaces.idempotency import Idempotency
-from turnout.surfaces.ratelimits import adding_headers, ietf_headers
+
+T = TypeVar("T")
 
 
 def build(services: Services) -> ASGIApp:
@@ -88,49 +91,20 @@ def build(services: Services) -> ASGIApp:
                 settings.debug_rate_limit_minute_seconds,
             ),
         ]
-    return Authenticate(app, services, per_tenant)
+    return Guard(app, services, access(per_tenant))
 
 
-class Authenticate:
-    """Credential first, then rate limit, then route: an unknown path without a key is a 401, not a
-    404. Limits are per tenant; failed authentications have a stricter limit per client address,
-    shared with /api/v1, past which the answer is 429 rather than 401 (reliability.md SEC-8).
-    Every response carries the RateLimit-Policy and RateLimit headers of the limit that applied."""
-
-    def __init__(self, app: ASGIApp, services: Services, per_tenant: list[Policy]) -> None:
-        self.app = app
-        self.services = services
-        self.per_tenant = per_tenant
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        try:
-            principal = await self.services.auth.authenticate(bearer_token(request))
-        except TurnoutError as exc:
-            client = scope["client"][0] if scope.get("client") else "-"
-            decision = await self.services.refuse_credential(client)
-            if decision is not None and not decision.allowed:
-                response = too_many(decision)
-            else:
-                response = core_error(request, exc)
-            response.headers.update(ietf_headers(decision))
-            await response(scope, receive, send)
-            return
-        decision = None
-        if self.per_tenant:
-            decision = await self.services.limit(self.per_tenant, f"tenant:{principal.tenant_id}")
-            if decision is not None and not decision.allowed:
-                response = too_many(decision)
-                response.headers.update(ietf_headers(decision))
-                await response(scope, receive, send)
-                return
-        scope.setdefault("state", {})
-        scope["state"]["principal"] = principal
-        scope["state"]["tenant"] = principal.tenant_name
-        await self.app(scope, receive, adding_headers(send, ietf_headers(decision)))
+def access(per_tenant: list[Policy]) -> Access:
+    """/v1's configuration of the shared layer (surfaces/access.py): a bearer key, limits per
+    tenant, and the RateLimit-Policy and RateLimit headers of the limit that applied."""
+    return Access(
+        credential=bearer_token,
+        render_error=core_error,
+        too_many=too_many,
+        budget=lambda principal, _: (
+            (per_tenant, f"tenant:{principal.tenant_id}") if per_tenant else None
+        ),
+    )
 
 
 class Handlers:
@@ -185,11 +159,13 @@ class Handlers:
     async def upsert_registration(self, request: Request) -> Response:
         principal = self._principal(request, REGISTRATIONS_WRITE)
         event_id = request.path_params["event_id"]
-        try:
-            registration_id, changes = parse.registration_upsert(await self._body(request))
-        except ValidationFailed:
-            await self._find_event(principal, event_id)  # an unknown event is a 404 first
-            raise
+        registration_id, changes = await events.parse_for_event(
+            self.services.store,
+            principal.tenant_id,
+            event_id,
+            False,
+            self._parsed(request, parse.registration_upsert),
+        )
         result = await registrations.write_registration(
             self.services.store,
             principal.tenant_id,
@@ -259,16 +235,8 @@ class Handlers:
     async def availability(self, request: Request) -> Response:
         principal = self._principal(request, EVENTS_READ)
         ids = parse.availability_ids(await self._body(request))
-        found = {e.id: e for e in await self.services.store.get_events(principal.tenant_id, ids)}
-        now = times.now()
-        available = [
-            render.availability(e)
-            for e in (found.get(i) for i in ids)
-            if e is not None
-            and e.status == "confirmed"
-            and e.end_at > now
-            and (e.capacity is None or e.seats_taken < e.capacity)
-        ]
+        found = await events.available(self.services.store, principal.tenant_id, ids)
+        available = [render.availability(e) for e in found]
         return json_response({"available_bookable_events": available})
 
     # E8
@@ -322,6 +290,9 @@ class Handlers:
         resource the write changed, and the one a following If-Match refers to."""
         body = await self._event_page(result.event, 1, 0, self.page_size, result.page)
         return json_response(body, headers=etag(result.registration))
+
+    async def _parsed(self, request: Request, parse_body: Callable[[Any], T]) -> T:
+        return parse_body(await self._body(request))
 
     async def _find_event(self, principal: Principal, event_id: str) -> Event:
         return await events.find_event(

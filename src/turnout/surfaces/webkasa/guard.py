@@ -1,4 +1,5 @@
-"""What every /api/v1 request passes first: the credential, then the rate limit.
+"""What every /api/v1 request passes first: the credential, then the rate limit (the shared layer
+in surfaces/access.py, configured here).
 
 Every response, errors and 401s included, carries the rate-limit headers of the bucket that
 applied: the key's (GET and other requests have separate budgets), or, without a valid key, the
@@ -12,15 +13,16 @@ from __future__ import annotations
 import hmac
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from turnout.auth.keys import Principal
-from turnout.core.errors import TurnoutError, Unauthenticated
+from turnout.core.errors import Unauthenticated
 from turnout.ratelimit import Decision, Policy
 from turnout.services import Services
+from turnout.surfaces import access as access_layer
+from turnout.surfaces.access import Access, Budget
 from turnout.surfaces.http import bearer_token
-from turnout.surfaces.ratelimits import adding_headers, ietf_headers
+from turnout.surfaces.ratelimits import ietf_headers
 from turnout.surfaces.webkasa.errors import core_error, rate_limited
 
 
@@ -39,45 +41,29 @@ def presented_key(request: Request) -> str | None:
     return None if header is None else header.strip()
 
 
-class Guard:
+def access(budgets: tuple[Policy, Policy] | None) -> Access:
+    """/api/v1's configuration of the shared layer (surfaces/access.py)."""
+
+    def budget(principal: Principal, method: str) -> Budget | None:
+        if budgets is None:
+            return None
+        return [budgets[0 if method in ("GET", "HEAD") else 1]], "key:" + principal.key_prefix
+
+    return Access(
+        credential=presented_key,
+        render_error=core_error,
+        too_many=lambda decision: rate_limited(decision.retry_after),
+        budget=budget,
+        headers=_headers,
+    )
+
+
+class Guard(access_layer.Guard):
     def __init__(
         self, app: ASGIApp, services: Services, budgets: tuple[Policy, Policy] | None
     ) -> None:
-        self.app = app
-        self.services = services
+        super().__init__(app, services, access(budgets))
         self.budgets = budgets  # (GET, other methods) per key; None: limits are off
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        refusal: Response | None = None
-        principal: Principal | None = None
-        decision: Decision | None = None
-        try:
-            principal = await self.services.auth.authenticate(presented_key(request))
-        except TurnoutError as exc:
-            refusal = core_error(request, exc)
-            decision = await self.services.refuse_credential(
-                scope["client"][0] if scope.get("client") else "-"
-            )
-        else:
-            if self.budgets is not None:
-                budget = self.budgets[0 if scope["method"] in ("GET", "HEAD") else 1]
-                decision = await self.services.limit([budget], "key:" + principal.key_prefix)
-        if decision is not None and not decision.allowed:
-            refusal = rate_limited(decision.retry_after)
-        headers = _headers(decision)
-        if refusal is not None:
-            refusal.headers.update(headers)
-            await refusal(scope, receive, send)
-            return
-        assert principal is not None
-        scope.setdefault("state", {})
-        scope["state"]["principal"] = principal
-        scope["state"]["tenant"] = principal.tenant_name
-        await self.app(scope, receive, adding_headers(send, headers))
 
 
 def _headers(decision: Decision | None) -> dict[str, str]:

@@ -10,11 +10,11 @@ import dataclasses
 from typing import Any, Final, Literal
 
 from turnout.core.changes import KEEP
-from turnout.core.errors import FieldError, NotFound, RegistrationCancelled, ValidationFailed
+from turnout.core.errors import FieldError, ValidationFailed
 from turnout.core.metadata import EMAIL, MAX_PAIRS, NAME, PHONE
 from turnout.core.model import Event, EventStatus, Registration
+from turnout.core.ports import RegistrationFilter
 from turnout.core.registrations import RegistrationChanges
-from turnout.store.base import RegistrationFilter
 
 Reading = Literal["PENDING", "CONFIRMED", "ATTENDED", "CANCELLED"]
 READINGS: Final = ("PENDING", "CONFIRMED", "ATTENDED", "CANCELLED")
@@ -102,22 +102,6 @@ def registration_changes(fields: dict[str, Any], old: Registration | None) -> Re
         guest_count=fields.get("guest_count", KEEP),
         notes=fields.get("notes", KEEP),
     )
-
-
-def check_in_changes(count: int | None, old: Registration | None) -> RegistrationChanges:
-    """W10: `count` people of the party are present (None: all of them). Absolute, so retries are safe."""
-    if old is None:
-        raise NotFound("registration")
-    present = old.party_size if count is None else count
-    if present > old.party_size:
-        raise ValidationFailed(
-            [FieldError("count", "out_of_range", f"the party has {old.party_size} people")]
-        )
-    if reading(old) == "CANCELLED":
-        raise RegistrationCancelled(old.id)
-    if present > 0 and old.status in ("pending", "tentative"):
-        return RegistrationChanges(status="accepted", checked_in_count=present)
-    return RegistrationChanges(checked_in_count=present)
 
 
 def count(event: Event, wanted: str | None) -> int:

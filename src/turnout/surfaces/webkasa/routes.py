@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,10 +23,10 @@ from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.events import EventChanges
 from turnout.core.ids import new_id
 from turnout.core.model import Event, Registration
+from turnout.core.ports import Store, WriteResult
 from turnout.core.registrations import releases_or_holds_none
 from turnout.ratelimit import Policy
 from turnout.services import Services
-from turnout.store.base import Store, WriteResult
 from turnout.surfaces.http import decode_object, etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency, id_seed
 from turnout.surfaces.webkasa import mapping, parse, render
@@ -34,6 +35,8 @@ from turnout.surfaces.webkasa.guard import Guard
 
 EVENT = "/events/{event_id}"
 REGISTRATION = "/events/{event_id}/registrations/{registration_id}"
+
+T = TypeVar("T")
 
 
 def build(services: Services) -> ASGIApp:
@@ -88,13 +91,21 @@ class Handlers:
     async def _fields(
         self, principal: Principal, request: Request, creating: bool
     ) -> dict[str, Any]:
-        """The registration fields of the body. An unknown event is a 404 before any 422; writes
-        find the event themselves, so it is looked up here only when the body is refused."""
-        try:
-            return parse.registration_fields(await self._body(request), creating=creating)
-        except ValidationFailed:
-            await self._event(principal, request)
-            raise
+        """The registration fields of the body (an unknown event is a 404 before any 422)."""
+        return await self._parsed(
+            principal, request, lambda body: parse.registration_fields(body, creating=creating)
+        )
+
+    async def _parsed(
+        self, principal: Principal, request: Request, parse_body: Callable[[Any], T]
+    ) -> T:
+        async def parsing() -> T:
+            return parse_body(await self._body(request))
+
+        event_id = request.path_params["event_id"]
+        return await events.parse_for_event(
+            self.store, principal.tenant_id, event_id, True, parsing()
+        )
 
     def _url(self, path: str) -> str:
         return self.services.settings.base_url + "/api/v1" + path
@@ -231,17 +242,13 @@ class Handlers:
     # W10
     async def check_in(self, request: Request) -> Response:
         principal = self._principal(request, REGISTRATIONS_WRITE)
-        try:
-            count = parse.check_in_count(await self._body(request))
-        except ValidationFailed:
-            await self._event(principal, request)
-            raise
+        count = await self._parsed(principal, request, parse.check_in_count)
         result = await registrations.write_registration(
             self.store,
             principal.tenant_id,
             request.path_params["event_id"],
             request.path_params["registration_id"],
-            lambda old: mapping.check_in_changes(count, old),
+            lambda old: registrations.check_in(count, old),
             include_drafts=True,
             cancel_rule=lambda old, new: False,  # no check-in at a cancelled event
             must_exist=True,

@@ -1,0 +1,46 @@
+"""What a surface is to the rest of turnout: a package under surfaces/ that declares one `Surface`,
+listed on one line of surfaces/registry.py. docs/ARCHITECTURE.md says how to add one."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.types import ASGIApp
+
+from turnout.services import Services
+
+
+@dataclasses.dataclass(frozen=True)
+class Surface:
+    name: str
+    # Where it is mounted: a fixed prefix ("/v1"), or a pattern with parameters ("/{hub}"), which
+    # claims every path it matches that nothing mounted before it claims (registry.py).
+    path: str
+    # The surface's ASGI app, given the shared services: typically surfaces/access.Guard around
+    # surfaces/idempotency.Idempotency around a Starlette app with the surface's route table.
+    build: Callable[[Services], ASGIApp]
+    # A refusal made before routing (431: headers too large), as this surface renders `status`.
+    reject: Callable[[int], Response]
+
+    @property
+    def by_pattern(self) -> bool:
+        return "{" in self.path
+
+    def mount(self, services: Services) -> SurfaceMount:
+        return SurfaceMount(self.path, self.build(services), surface=self)
+
+
+class SurfaceMount(Mount):
+    """A Mount that owns every path under its prefix. Starlette's matches the rest with `.*`, which
+    stops at a newline, so /v1/a%0Ab fell through to a plain-text 404, without authentication, in
+    neither surface's error shape."""
+
+    def __init__(self, path: str, app: ASGIApp, surface: Surface, **kwargs: Any) -> None:
+        super().__init__(path, app, **kwargs)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+        self.surface = surface
