@@ -228,3 +228,27 @@ def test_check_in_and_undo_from_the_registration_page(staff: httpx.Client, tenan
     )
     api = tenant.http.get("/api/v1/events/desk/registrations/" + registration.rsplit("/", 1)[1])
     assert api.json()["data"]["checked_in_count"] == 0
+
+
+def test_the_apis_ticket_code_is_the_one_on_the_registration_page(
+    staff: httpx.Client, tenant: Tenant
+) -> None:
+    start = {"start": "2030-06-01T10:00:00Z", "end": "2030-06-01T12:00:00Z"}
+    assert (
+        tenant.http.post(
+            "/v1/bookable_events",
+            json={"bookable_event_id": "api_event", "status": "confirmed", **start},
+        ).status_code
+        < 300
+    )
+    put = tenant.http.post(
+        "/v1/bookable_events/api_event/registrations",
+        json={"registration_id": "api_reg", "status": "accepted", "metadata": {"name": "Kay"}},
+    )
+    assert put.status_code < 300, put.text
+    read = tenant.http.get("/v1/bookable_events/api_event/registrations/api_reg").json()
+    code = read["registration"]["ticket_code"]
+    page = staff.get("/app/events/api_event/registrations/api_reg").text
+    assert f'<code class="ticket-code">{code}</code>' in page
+    found = staff.get("/app/door/api_event/find", params={"q": code}).json()
+    assert [p["id"] for p in found["results"]] == ["api_reg"]

@@ -24,7 +24,8 @@ def event(e: Event) -> dict[str, Any]:
     }
 
 
-def registration(r: Registration) -> dict[str, Any]:
+def registration(r: Registration, ticket: str) -> dict[str, Any]:
+    """`ticket` is the registration's ticket code (auth/tickets.py), a turnout extension."""
     return {
         "registration_id": r.id,
         "status": r.status,
@@ -35,6 +36,7 @@ def registration(r: Registration) -> dict[str, Any]:
         "checked_in_at": None if r.checked_in_at is None else format_utc(r.checked_in_at),
         "created_at": format_utc(r.created_at),
         "updated_at": format_utc(r.updated_at),
+        "ticket_code": ticket,
     }
 
 
