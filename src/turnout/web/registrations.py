@@ -79,7 +79,11 @@ class RegistrationPages:
             history=await Dashboard(self.store).history(event.pk, found.id),
             last_check_in=await PeopleStore(self.store).last_check_in(event.pk, found.id),
             ticket=code,
-            qr=Markup(segno.make(code, error="m").svg_inline(scale=4, title=f"Ticket {code}")),
+            qr=Markup(
+                segno.make(code, error="m").svg_inline(
+                    scale=4, omitsize=True, title=f"Ticket {code}"
+                )
+            ),
             statuses=REGISTRATION_STATUSES,
             csrf=session.csrf,
         )
