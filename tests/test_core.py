@@ -24,10 +24,16 @@ def test_rfc3339_offsets_normalise_to_utc() -> None:
     )
 
 
+def test_rfc3339_fractional_seconds_are_dropped() -> None:
+    """What JavaScript's toISOString() sends; instants are whole seconds (issue 12)."""
+    for text in ("2025-01-24T12:30:00.5Z", "2025-01-24T12:30:00.999999+00:00"):
+        assert times.format_utc(times.parse_rfc3339(text)) == "2025-01-24T12:30:00Z"
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        "2025-01-24T12:30:00.5Z",
+        "2025-01-24T12:30:00.Z",
         "2025-01-24T12:30:00",
         "2025-13-01T00:00:00Z",
         "2025-01-24T12:30:00+24:00",

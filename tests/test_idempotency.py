@@ -309,7 +309,7 @@ def every_write(tenant: Tenant) -> Iterator[list[tuple[str, str, dict[str, Any]]
             {"attendee_email": "z@example.com", "attendee_name": "Z"},
         ),
         ("PATCH", reg, {"notes": "n"}),
-        ("POST", reg + "/check-in", {"checked_in_count": 1}),
+        ("POST", reg + "/check-in", {"count": 1}),
         ("DELETE", reg, {}),
     ]
 

@@ -49,7 +49,7 @@ def test_every_representation_carries_the_resource_state_tag(tenant: Tenant) -> 
     assert created.headers["etag"] == http.get(path).headers["etag"]
     patched = http.patch(path, json={"notes": "x"})
     assert patched.headers["etag"] not in (created.headers["etag"], None)
-    checked_in = http.post(path + "/check-in", json={"checked_in_count": 1})
+    checked_in = http.post(path + "/check-in", json={"count": 1})
     assert checked_in.headers["etag"] == http.get(path).headers["etag"]
     cancelled = http.delete(path)
     assert cancelled.status_code == 200, cancelled.text

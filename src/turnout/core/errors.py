@@ -14,8 +14,14 @@ class FieldError:
     """One problem with one input field. `field` is dotted for nested values (`registration.capacity`)."""
 
     field: str
-    code: str  # required | invalid | too_long | too_many | must_be_integer | out_of_range | invalid_json
+    code: str  # one of FIELD_CODES
     message: str
+
+
+FIELD_CODES = (
+    *("required", "invalid", "too_long", "too_many", "must_be_integer", "out_of_range"),
+    *("invalid_json", "unknown_field"),
+)
 
 
 class ValidationFailed(TurnoutError):
@@ -32,6 +38,8 @@ class NotFound(TurnoutError):
 
 class CapacityReached(TurnoutError):
     code = "capacity_reached"
+    # The input field that asked for the seats, when the surface knows it (its errors name it).
+    field: str | None = None
 
     def __init__(self, requested: int, available: int) -> None:
         super().__init__(f"{requested} seats requested, {available} available")

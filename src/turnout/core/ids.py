@@ -8,9 +8,9 @@ import secrets
 import string
 
 from turnout.core.errors import FieldError
+from turnout.core.limits import ID_PATTERN, MAX_ID_LENGTH
 
-MAX_ID_LENGTH = 64
-_ID = re.compile(r"[A-Za-z0-9_-]+\Z")
+_ID = re.compile(ID_PATTERN + r"\Z")
 _ALPHABET = string.ascii_letters + string.digits
 
 

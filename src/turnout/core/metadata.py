@@ -7,12 +7,14 @@ import math
 from typing import Any
 
 from turnout.core.errors import FieldError
+from turnout.core.limits import (
+    INT32_MAX,
+    INT32_MIN,
+    MAX_METADATA_KEY,
+    MAX_METADATA_PAIRS,
+    MAX_METADATA_STRING,
+)
 from turnout.core.model import Metadata
-
-MAX_PAIRS = 10
-MAX_KEY_LENGTH = 64
-MAX_STRING_LENGTH = 256
-INT32 = (-(2**31), 2**31 - 1)
 
 EMAIL, NAME, PHONE = "email", "name", "phone_number"
 
@@ -24,15 +26,17 @@ def check_metadata(value: Any, field: str = "metadata") -> tuple[Metadata | None
     if not isinstance(value, dict):
         return None, [FieldError(field, "invalid", "metadata must be an object or null")]
     errors: list[FieldError] = []
-    if len(value) > MAX_PAIRS:
-        errors.append(FieldError(field, "too_many", f"metadata holds at most {MAX_PAIRS} pairs"))
+    if len(value) > MAX_METADATA_PAIRS:
+        errors.append(
+            FieldError(field, "too_many", f"metadata holds at most {MAX_METADATA_PAIRS} pairs")
+        )
     for key, item in value.items():
         if key == "":
             errors.append(FieldError(field, "invalid", "metadata keys must not be empty"))
-        elif len(key) > MAX_KEY_LENGTH:
+        elif len(key) > MAX_METADATA_KEY:
             errors.append(
                 FieldError(
-                    field, "too_long", f"metadata keys are at most {MAX_KEY_LENGTH} characters"
+                    field, "too_long", f"metadata keys are at most {MAX_METADATA_KEY} characters"
                 )
             )
         else:
@@ -44,13 +48,13 @@ def check_metadata(value: Any, field: str = "metadata") -> tuple[Metadata | None
 
 def check_value(field: str, item: Any) -> FieldError | None:
     if isinstance(item, str):
-        if len(item) > MAX_STRING_LENGTH:
-            return FieldError(field, "too_long", f"at most {MAX_STRING_LENGTH} characters")
+        if len(item) > MAX_METADATA_STRING:
+            return FieldError(field, "too_long", f"at most {MAX_METADATA_STRING} characters")
         return None
     if isinstance(item, bool) or item is None:
         return FieldError(field, "invalid", "must be a string, an integer or a number")
     if isinstance(item, int):
-        if not INT32[0] <= item <= INT32[1]:
+        if not INT32_MIN <= item <= INT32_MAX:
             return FieldError(field, "out_of_range", "integers must fit in 32 bits (signed)")
         return None
     if isinstance(item, float):

@@ -28,16 +28,15 @@ def now() -> int:
 
 
 def parse_rfc3339(text: str) -> int:
-    """Parse an RFC 3339 date-time with `Z` or `±HH:MM`; fractional seconds must be all zeros.
+    """Parse an RFC 3339 date-time with `Z` or `±HH:MM`. Fractional seconds (JavaScript's
+    `toISOString()` sends milliseconds) are accepted and dropped: instants are whole seconds.
 
     Raises ValueError for anything else: no offset, a date alone, a space separator, a non-date.
     """
     m = _RFC3339.match(text)
     if m is None:
         raise ValueError("not an RFC 3339 date-time with Z or a ±HH:MM offset")
-    year, month, day, hour, minute, second, fraction, offset = m.groups()
-    if fraction is not None and fraction.strip("0"):
-        raise ValueError("fractional seconds are not supported")
+    year, month, day, hour, minute, second, _fraction, offset = m.groups()
     tz = UTC
     if offset != "Z":
         sign = -1 if offset[0] == "-" else 1

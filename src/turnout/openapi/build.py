@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from turnout.core.ids import MAX_ID_LENGTH
+from turnout.core.limits import MAX_ID_LENGTH
 
 Schema = dict[str, Any]
 

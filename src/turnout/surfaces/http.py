@@ -11,7 +11,7 @@ from starlette.routing import Match
 
 from turnout.auth.keys import Principal
 from turnout.core import etags
-from turnout.core.errors import BadHeader, FieldError, PayloadTooLarge, ValidationFailed
+from turnout.core.errors import BadHeader, PayloadTooLarge
 
 JSON_TYPE = "application/json; charset=utf-8"
 _encoder = msgspec.json.Encoder()
@@ -51,41 +51,6 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge(f"body over {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def decode_object(body: bytes, empty_is: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The body as a JSON object. Arrays, scalars, bad UTF-8 and NaN/Infinity are malformed."""
-    # Only no bytes at all is an empty body: "\x0b" or " " is malformed JSON, not {}.
-    if not body and empty_is is not None:
-        return dict(empty_is)
-    try:
-        value = msgspec.json.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-        value = None
-    if not isinstance(value, dict):
-        raise ValidationFailed(
-            [FieldError("body", "invalid_json", "the body must be a JSON object")]
-        )
-    # PostgreSQL text cannot hold NUL, so refuse it here for both databases alike. JSON can only
-    # carry one escaped, so most bodies skip the walk.
-    if b"\\u0000" in body and (field := _field_with_nul(value)):
-        raise ValidationFailed([FieldError(field, "invalid", f"{field} must not contain NUL")])
-    return value
-
-
-def _field_with_nul(body: dict[str, Any]) -> str | None:
-    """The first top-level key whose name or value holds a NUL character, at any depth."""
-    for key, value in body.items():
-        stack = [key, value]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, str) and "\x00" in item:
-                return key.replace("\x00", "") or "body"
-            if isinstance(item, dict):
-                stack += [*item.keys(), *item.values()]
-            elif isinstance(item, list):
-                stack += item
-    return None
 
 
 def bearer_token(request: Request) -> str | None:

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from turnout.core.metadata import INT32, MAX_KEY_LENGTH, MAX_PAIRS, MAX_STRING_LENGTH
-from turnout.core.model import REGISTRATION_STATUSES
-from turnout.openapi.build import Schema, count, id_schema, object_schema, ref, rendered, utc
-from turnout.surfaces.cronofy.parse import (
+from turnout.core.limits import (
+    INT32_MAX,
+    INT32_MIN,
     MAX_AVAILABILITY_IDS,
     MAX_CAPACITY,
     MAX_GUESTS,
+    MAX_METADATA_KEY,
+    MAX_METADATA_PAIRS,
+    MAX_METADATA_STRING,
     MAX_NOTES,
 )
+from turnout.core.model import REGISTRATION_STATUSES
+from turnout.openapi.build import Schema, count, id_schema, object_schema, ref, rendered, utc
+from turnout.surfaces.cronofy.errors import ERROR_KEYS
 
-# What core.times.parse_rfc3339 reads: upper-case T and Z, fractional seconds only if all zero.
-RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.0+)?(Z|[+-]\d{2}:\d{2})$"
-
-ERROR_KEYS = (
-    "required",
-    "invalid",
-    "too_long",
-    "too_many",
-    "must_be_integer",
-    "out_of_range",
-    "invalid_json",
-    "capacity_reached",
-    "event_cancelled",
-)
+# What core.times.parse_rfc3339 reads: upper-case T and Z; fractional seconds are dropped.
+RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 
 
 def schemas() -> dict[str, Schema]:
@@ -90,7 +83,7 @@ def _event_upsert() -> Schema:
             "unlimited on create, unchanged on update."
         ),
     }
-    time_rule = "RFC 3339 with Z or ±HH:MM, normalised to UTC; fractional seconds only if all zero."
+    time_rule = "RFC 3339 with Z or ±HH:MM, normalised to UTC; fractional seconds are dropped."
     return object_schema(
         {
             "bookable_event_id": id_schema("Client-chosen id, unique within the tenant."),
@@ -171,8 +164,8 @@ def _availability_request() -> Schema:
 def _metadata() -> Schema:
     value = {
         "anyOf": [
-            {"type": "string", "maxLength": MAX_STRING_LENGTH},
-            {"type": "integer", "minimum": INT32[0], "maximum": INT32[1]},
+            {"type": "string", "maxLength": MAX_METADATA_STRING},
+            {"type": "integer", "minimum": INT32_MIN, "maximum": INT32_MAX},
             {"type": "number"},
         ],
         "description": "A string, a 32-bit integer or a finite number; booleans, null, arrays and "
@@ -181,11 +174,11 @@ def _metadata() -> Schema:
     return {
         "type": ["object", "null"],
         "description": (
-            f"At most {MAX_PAIRS} pairs. Attendee identity lives under email, name and "
+            f"At most {MAX_METADATA_PAIRS} pairs. Attendee identity lives under email, name and "
             "phone_number."
         ),
-        "maxProperties": MAX_PAIRS,
-        "propertyNames": {"minLength": 1, "maxLength": MAX_KEY_LENGTH},
+        "maxProperties": MAX_METADATA_PAIRS,
+        "propertyNames": {"minLength": 1, "maxLength": MAX_METADATA_KEY},
         "additionalProperties": value,
     }
 

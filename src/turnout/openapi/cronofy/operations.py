@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from turnout.config import Settings
+from turnout.core.limits import MAX_AVAILABILITY_IDS, MAX_CAPACITY
 from turnout.openapi.build import (
     BEARER,
     ID_PATTERN,
@@ -19,7 +20,6 @@ from turnout.openapi.build import (
     request_body,
     too_large,
 )
-from turnout.surfaces.cronofy.parse import MAX_AVAILABILITY_IDS, MAX_CAPACITY
 
 
 def paths(settings: Settings) -> dict[str, Any]:

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from turnout.core.metadata import MAX_STRING_LENGTH
+from turnout.core.limits import (
+    MAX_ATTENDEE_TEXT,
+    MAX_CAPACITY,
+    MAX_COST,
+    MAX_DESCRIPTION,
+    MAX_GUESTS,
+    MAX_LOCATION,
+    MAX_NOTES,
+    MAX_TITLE,
+)
 from turnout.openapi.build import Schema, object_schema, spellings
 from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, READINGS
-from turnout.surfaces.webkasa.parse import MAX_GUESTS
+from turnout.surfaces.webkasa.parse import EVENT_IGNORED, REGISTRATION_IGNORED
 
-# The limits parse.py writes as literals.
-MAX_TITLE, MAX_DESCRIPTION, MAX_LOCATION, MAX_NOTES = 200, 5000, 500, 2000
-MAX_SLOTS = 2**31 - 1
-MAX_COST = 10**9
+MAX_SLOTS = MAX_CAPACITY
+
+
+def _ignored(names: tuple[str, ...]) -> dict[str, Schema]:
+    """Webkasa's own read-only fields: a client may send an object back as it read it."""
+    return {name: {"description": "Accepted and ignored (read-only)."} for name in names}
+
+
+_UNKNOWN = " Any other field is a 422 `unknown_field` naming it (and the right one, e.g. slots)."
 EVENT_STATUSES = tuple(EVENT_STATUS_IN)
 DATE: Schema = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 TIME: Schema = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
@@ -119,11 +133,11 @@ def _event_properties(creating: bool) -> dict[str, Schema]:
 
 def event_create() -> Schema:
     schema = object_schema(
-        _event_properties(creating=True),
+        {**_event_properties(creating=True), **_ignored(EVENT_IGNORED)},
         ["title", "start_date"],
-        "The W3 body. Local date and times are read in timezone. Unknown keys, id and read-only "
-        "fields are ignored.",
-        additionalProperties=True,
+        "The W3 body. Local date and times are read in timezone. id and the other read-only "
+        "fields are ignored." + _UNKNOWN,
+        additionalProperties=False,
     )
     # end_date needs end_time, unless it is null (null means no end date).
     schema["if"] = {"properties": {"end_date": {"type": "string"}}, "required": ["end_date"]}
@@ -133,12 +147,12 @@ def event_create() -> Schema:
 
 def event_update() -> Schema:
     return object_schema(
-        _event_properties(creating=False),
+        {**_event_properties(creating=False), **_ignored(EVENT_IGNORED)},
         [],
         "The W4 body: W3's fields, all optional; omitted fields are kept (an empty body changes "
         "nothing). Given time fields are merged with the event's current local fields, then its "
-        "instants are recomputed.",
-        additionalProperties=True,
+        "instants are recomputed." + _UNKNOWN,
+        additionalProperties=False,
     )
 
 
@@ -148,7 +162,7 @@ def _registration_properties(creating: bool) -> dict[str, Schema]:
     return {
         "attendee_email": {
             "type": "string",
-            "maxLength": MAX_STRING_LENGTH,
+            "maxLength": MAX_ATTENDEE_TEXT,
             # Looser than the rule (Python's and JSON Schema's whitespace differ), never stricter.
             "pattern": r"^[^@]*[^@ \t\n\r][^@]*@[^@]*[^@ \t\n\r][^@]*$",
             "description": "Exactly one @, a non-empty local part, a domain without whitespace; "
@@ -158,12 +172,12 @@ def _registration_properties(creating: bool) -> dict[str, Schema]:
         "attendee_name": {
             "type": "string",
             "minLength": 1,
-            "maxLength": MAX_STRING_LENGTH,
+            "maxLength": MAX_ATTENDEE_TEXT,
             "description": "Non-empty after trimming; null is a 422.",
         },
         "attendee_phone": {
             "type": ["string", "null"],
-            "maxLength": MAX_STRING_LENGTH,
+            "maxLength": MAX_ATTENDEE_TEXT,
             "description": "Free-form; null clears it.",
         },
         "status": {
@@ -193,20 +207,20 @@ def _registration_properties(creating: bool) -> dict[str, Schema]:
 
 def registration_create() -> Schema:
     return object_schema(
-        _registration_properties(creating=True),
+        {**_registration_properties(creating=True), **_ignored(REGISTRATION_IGNORED)},
         ["attendee_email", "attendee_name"],
-        "The W6 body. Unknown keys, id and read-only fields are ignored.",
-        additionalProperties=True,
+        "The W6 body. id and the other read-only fields are ignored." + _UNKNOWN,
+        additionalProperties=False,
     )
 
 
 def registration_update() -> Schema:
     return object_schema(
-        _registration_properties(creating=False),
+        {**_registration_properties(creating=False), **_ignored(REGISTRATION_IGNORED)},
         [],
         "The W8 body: W6's fields, all optional; omitted fields are kept (an empty body changes "
-        "nothing). Unknown keys are ignored.",
-        additionalProperties=True,
+        "nothing). id and the other read-only fields are ignored." + _UNKNOWN,
+        additionalProperties=False,
     )
 
 
@@ -222,6 +236,6 @@ def check_in() -> Schema:
             }
         },
         [],
-        "The W10 body; it may also be empty. Unknown keys are ignored.",
-        additionalProperties=True,
+        "The W10 body; it may also be empty." + _UNKNOWN,
+        additionalProperties=False,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from turnout.core.metadata import MAX_STRING_LENGTH
+from turnout.core.limits import MAX_GUESTS, MAX_METADATA_STRING
 from turnout.openapi.build import Schema, count, object_schema, ref, rendered, utc
 from turnout.openapi.webkasa.bodies import (
     DATE,
@@ -18,9 +18,10 @@ from turnout.openapi.webkasa.bodies import (
     registration_update,
 )
 from turnout.surfaces.webkasa.mapping import READINGS
-from turnout.surfaces.webkasa.parse import MAX_GUESTS
 
-DETAIL_CODES = ("required", "invalid", "too_long", "out_of_range", "duplicate", "capacity")
+DETAIL_CODES = (
+    *("required", "invalid", "too_long", "out_of_range", "unknown_field", "duplicate", "capacity"),
+)
 ERROR_CODES = (
     "UNAUTHORIZED",
     "INSUFFICIENT_SCOPE",
@@ -239,7 +240,7 @@ def _error_detail() -> Schema:
             "field": {
                 "type": "string",
                 "description": "The field at fault; body for malformed JSON; metadata when a write "
-                f"would take the registration over its metadata pairs (values ≤ {MAX_STRING_LENGTH}).",
+                f"would take the registration over its metadata pairs (values ≤ {MAX_METADATA_STRING}).",
             },
             "code": {"type": "string", "enum": list(DETAIL_CODES)},
             "message": {"type": "string"},

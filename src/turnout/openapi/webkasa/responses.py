@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from turnout.config import Settings
+from turnout.core.limits import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from turnout.openapi.build import (
     API_KEY,
     BEARER,
@@ -17,7 +18,6 @@ from turnout.openapi.build import (
     ref,
     spellings,
 )
-from turnout.surfaces.webkasa.parse import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 
 Response = dict[str, Any]
 TAG = "Webkasa events and registrations"

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from turnout.core.errors import (
+    FIELD_CODES,
     BadHeader,
     CapacityReached,
+    DuplicateRegistration,
     EventCancelled,
     FieldError,
     Forbidden,
@@ -20,6 +25,7 @@ from turnout.core.errors import (
     PayloadTooLarge,
     PreconditionFailed,
     PreconditionRequired,
+    RegistrationCancelled,
     TurnoutError,
     Unauthenticated,
     Unavailable,
@@ -45,45 +51,87 @@ def field_errors(
     return json_response({"errors": body}, status, headers)
 
 
-def core_error(_: Request, exc: Exception) -> Response:
-    if isinstance(exc, ValidationFailed):
-        return field_errors(exc.errors)
-    if isinstance(exc, CapacityReached):
-        return field_errors(
-            [
-                FieldError(
-                    "status", "capacity_reached", "the bookable event has no remaining capacity"
-                )
-            ]
-        )
-    if isinstance(exc, EventCancelled):
-        return field_errors(
-            [FieldError("status", "event_cancelled", "the bookable event has been cancelled")]
-        )
-    if isinstance(exc, PreconditionFailed):
-        return field_errors([FieldError("if_match", exc.code, str(exc))], 412)
-    if isinstance(exc, PreconditionRequired):
-        return field_errors([FieldError("if_match", exc.code, str(exc))], 428)
-    if isinstance(exc, IdempotencyInProgress):
-        retry = {"Retry-After": str(exc.retry_after)}
-        return field_errors([FieldError("idempotency_key", exc.code, _IN_FLIGHT)], 409, retry)
-    if isinstance(exc, IdempotencyKeyReused):
-        return field_errors([FieldError("idempotency_key", exc.code, _REUSED)])
-    if isinstance(exc, BadHeader):
-        field = exc.header.lower().replace("-", "_")
-        return field_errors([FieldError(field, "invalid", exc.message)], 400)
-    if isinstance(exc, Unauthenticated):
-        return json_response({}, 401, {"WWW-Authenticate": "Bearer"})
-    if isinstance(exc, Forbidden):
-        return json_response({}, 403)
-    if isinstance(exc, NotFound):
-        return json_response({}, 404)
-    if isinstance(exc, PayloadTooLarge):
-        return json_response({}, 413)
-    if isinstance(exc, Unavailable):
-        return json_response({}, 503, {"Retry-After": "1"})
+@dataclasses.dataclass(frozen=True)
+class Rendering:
+    """How /v1 answers one core error: its status, and the error keys it can carry (none: `{}`).
+    The OpenAPI document reads `keys` and `status` from here, so it lists what is emitted."""
+
+    status: int
+    keys: tuple[str, ...]
+    render: Callable[[Any], Response]
+
+
+def _on(field: str, status: int, message: str | None = None) -> Callable[[Any], Response]:
+    def render(exc: TurnoutError) -> Response:
+        return field_errors([FieldError(field, exc.code, message or str(exc))], status)
+
+    return render
+
+
+def _empty(status: int, headers: dict[str, str] | None = None) -> Callable[[Any], Response]:
+    return lambda _: json_response({}, status, headers)
+
+
+def _capacity(exc: CapacityReached) -> Response:
+    # The field that asked for the seats (routes.py says which); the status unless known.
+    field = exc.field or "status"
+    message = "the bookable event has no remaining capacity"
+    return field_errors([FieldError(field, exc.code, message)])
+
+
+def _in_flight(exc: IdempotencyInProgress) -> Response:
+    retry = {"Retry-After": str(exc.retry_after)}
+    return field_errors([FieldError("idempotency_key", exc.code, _IN_FLIGHT)], 409, retry)
+
+
+def _bad_header(exc: BadHeader) -> Response:
+    field = exc.header.lower().replace("-", "_")
+    return field_errors([FieldError(field, "invalid", exc.message)], 400)
+
+
+# Every core error, and how /v1 renders it; tests/test_error_tables.py checks none is missing.
+TABLE: dict[type[TurnoutError], Rendering] = {
+    ValidationFailed: Rendering(422, FIELD_CODES, lambda exc: field_errors(exc.errors)),
+    CapacityReached: Rendering(422, ("capacity_reached",), _capacity),
+    EventCancelled: Rendering(
+        422, ("event_cancelled",), _on("status", 422, "the bookable event has been cancelled")
+    ),
+    DuplicateRegistration: Rendering(
+        422,
+        ("duplicate_registration",),
+        _on("metadata.email", 422, "an active registration already has this email"),
+    ),
+    RegistrationCancelled: Rendering(
+        422, ("registration_cancelled",), _on("status", 422, "the registration is cancelled")
+    ),
+    PreconditionFailed: Rendering(412, ("etag_mismatch",), _on("if_match", 412)),
+    PreconditionRequired: Rendering(428, ("precondition_required",), _on("if_match", 428)),
+    IdempotencyInProgress: Rendering(409, ("idempotency_in_progress",), _in_flight),
+    IdempotencyKeyReused: Rendering(
+        422, ("idempotency_key_reused",), _on("idempotency_key", 422, _REUSED)
+    ),
+    BadHeader: Rendering(400, ("invalid",), _bad_header),
+    Unauthenticated: Rendering(401, (), _empty(401, {"WWW-Authenticate": "Bearer"})),
+    Forbidden: Rendering(403, (), _empty(403)),
+    NotFound: Rendering(404, (), _empty(404)),
+    PayloadTooLarge: Rendering(413, (), _empty(413)),
+    Unavailable: Rendering(503, (), _empty(503, {"Retry-After": "1"})),
+}
+
+ERROR_KEYS = tuple(dict.fromkeys(key for entry in TABLE.values() for key in entry.keys))
+
+
+def entry_for(error: type[TurnoutError]) -> Rendering | None:
+    """The table's entry for `error`, or for the nearest class it derives from."""
+    return next((TABLE[cls] for cls in error.__mro__ if cls in TABLE), None)
+
+
+def core_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TurnoutError)
-    return server_error(_, exc)
+    entry = entry_for(type(exc))
+    if entry is None:
+        return server_error(request, exc)
+    return entry.render(exc)
 
 
 def too_many(decision: Decision) -> Response:

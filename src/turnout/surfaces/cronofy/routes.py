@@ -20,24 +20,20 @@ from turnout.auth.keys import (
     Principal,
 )
 from turnout.core import events, registrations
-from turnout.core.errors import NotFound
+from turnout.core.changes import KEEP
+from turnout.core.errors import CapacityReached, NotFound
 from turnout.core.model import Event, Registration
 from turnout.core.paging import PageKind, PageToken, page_total
 from turnout.core.ports import WriteResult
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
+from turnout.core.seats import seats_held
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.surfaces.access import Access, Guard
 from turnout.surfaces.cronofy import parse, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
-from turnout.surfaces.http import (
-    bearer_token,
-    decode_object,
-    etag,
-    json_response,
-    precondition,
-    read_body,
-)
+from turnout.surfaces.decoding import fast_or_checked, read_object
+from turnout.surfaces.http import bearer_token, etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency
 
 T = TypeVar("T")
@@ -122,13 +118,23 @@ class Handlers:
         return principal
 
     async def _body(self, request: Request) -> dict[str, Any]:
+        return await read_object(request, self.services.settings.max_body_bytes)
+
+    async def _command(
+        self,
+        request: Request,
+        fast: Callable[[bytes], T | None],
+        checked: Callable[[dict[str, Any]], T],
+    ) -> T:
         raw = await read_body(request, self.services.settings.max_body_bytes)
-        return decode_object(raw, empty_is={})
+        return fast_or_checked(request, raw, fast, checked)
 
     # E1
     async def upsert_event(self, request: Request) -> Response:
         principal = self._principal(request, EVENTS_WRITE)
-        event_id, changes = parse.event_upsert(await self._body(request))
+        event_id, changes = await self._command(
+            request, parse.fast_event_upsert, parse.event_upsert
+        )
         event, _ = await events.put_event(
             self.services.store,
             principal.tenant_id,
@@ -165,20 +171,42 @@ class Handlers:
             principal.tenant_id,
             event_id,
             False,
-            self._parsed(request, parse.registration_upsert),
+            self._command(request, parse.fast_registration_upsert, parse.registration_upsert),
         )
-        result = await registrations.write_registration(
-            self.services.store,
-            principal.tenant_id,
-            event_id,
-            registration_id,
-            changes,
-            include_drafts=False,
-            cancel_rule=takes_no_more_seats,
-            first_page=self.page_size,
-            precondition=precondition(request, principal),
-        )
+        try:
+            result = await registrations.write_registration(
+                self.services.store,
+                principal.tenant_id,
+                event_id,
+                registration_id,
+                changes,
+                include_drafts=False,
+                cancel_rule=takes_no_more_seats,
+                first_page=self.page_size,
+                precondition=precondition(request, principal),
+            )
+        except CapacityReached as refused:
+            refused.field = await self._seats_asked_by(
+                principal, event_id, registration_id, changes
+            )
+            raise
         return await self._registration_written(result)
+
+    async def _seats_asked_by(
+        self,
+        principal: Principal,
+        event_id: str,
+        registration_id: str,
+        changes: RegistrationChanges,
+    ) -> str:
+        """The field a capacity refusal names: guest_count when it rose on a registration that
+        already holds seats (a status among those is a free move), else the status."""
+        if changes.guest_count is KEEP:
+            return "status"
+        store = self.services.store
+        event = await store.get_event(principal.tenant_id, event_id)
+        current = event and await store.get_registration(event.pk, registration_id)
+        return "guest_count" if seats_held(current or None) > 0 else "status"
 
     # E5
     async def delete_registration(self, request: Request) -> Response:
@@ -292,9 +320,6 @@ class Handlers:
         resource the write changed, and the one a following If-Match refers to."""
         body = await self._event_page(result.event, 1, 0, self.page_size, result.page)
         return json_response(body, headers=etag(result.registration))
-
-    async def _parsed(self, request: Request, parse_body: Callable[[Any], T]) -> T:
-        return parse_body(await self._body(request))
 
     async def _find_event(self, principal: Principal, event_id: str) -> Event:
         return await events.find_event(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -63,74 +65,108 @@ def detail(e: FieldError) -> dict[str, str]:
     return {"field": e.field, "code": _DETAIL_CODES.get(e.code, e.code), "message": e.message}
 
 
+@dataclasses.dataclass(frozen=True)
+class Rendering:
+    """How /api/v1 answers one core error. The OpenAPI document reads `status` and `code` here."""
+
+    status: int
+    code: str
+    render: Callable[[Request, Any], Response]
+
+
+def _fixed(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Rendering:
+    return Rendering(status, code, lambda _, __: error(status, code, message, headers=headers))
+
+
+def _validation(_: Request, exc: ValidationFailed) -> Response:
+    return error(422, "VALIDATION_ERROR", "Validation failed", [detail(e) for e in exc.errors])
+
+
+def _not_found(request: Request, exc: NotFound) -> Response:
+    """Names what is missing — the registration when the event exists, else the event — but not its
+    id, so that another tenant's object reads exactly like a missing one (test_tenancy.py)."""
+    params = request.path_params
+    event_id, registration_id = params.get("event_id"), params.get("registration_id")
+    if registration_id is not None and str(exc) in ("registration", registration_id):
+        message = "Registration not found in this event"
+    elif event_id is not None:
+        message = "Event not found"
+    else:
+        message = "Not found"
+    return error(404, "NOT_FOUND", message)
+
+
+def _full(_: Request, exc: CapacityReached) -> Response:
+    field = exc.field or "guest_count"
+    return error(
+        409,
+        "EVENT_FULL",
+        "Event is full",
+        [{"field": field, "code": "capacity", "message": str(exc)}],
+    )
+
+
+def _duplicate(_: Request, __: DuplicateRegistration) -> Response:
+    taken = {"field": "attendee_email", "code": "duplicate", "message": _DUPLICATE}
+    return error(409, "DUPLICATE_REGISTRATION", _DUPLICATE_TITLE, [taken])
+
+
+def _from_message(status: int, code: str) -> Rendering:
+    return Rendering(status, code, lambda _, exc: error(status, code, str(exc)))
+
+
+_DUPLICATE_TITLE = "An active registration with this email already exists"
+_DUPLICATE = "already registered for this event"
+_IN_FLIGHT = "A request with this Idempotency-Key is in progress; retry after Retry-After seconds"
+_REUSED = "This Idempotency-Key was used with a different request; use a new key"
+
+
+def _forbidden(_: Request, exc: Forbidden) -> Response:
+    return error(403, "INSUFFICIENT_SCOPE", f"This API key lacks the {exc.needed} scope")
+
+
+def _in_flight(_: Request, exc: IdempotencyInProgress) -> Response:
+    retry = {"Retry-After": str(exc.retry_after)}
+    return error(409, "IDEMPOTENCY_IN_PROGRESS", _IN_FLIGHT, headers=retry)
+
+
+# Every core error, and how /api/v1 renders it; tests/test_error_tables.py checks none is missing.
+TABLE: dict[type[TurnoutError], Rendering] = {
+    ValidationFailed: Rendering(422, "VALIDATION_ERROR", _validation),
+    NotFound: Rendering(404, "NOT_FOUND", _not_found),
+    CapacityReached: Rendering(409, "EVENT_FULL", _full),
+    EventCancelled: _fixed(409, "EVENT_CANCELLED", "Event is cancelled"),
+    DuplicateRegistration: Rendering(409, "DUPLICATE_REGISTRATION", _duplicate),
+    RegistrationCancelled: _fixed(409, "REGISTRATION_CANCELLED", "Registration is cancelled"),
+    PreconditionFailed: _from_message(412, "PRECONDITION_FAILED"),
+    PreconditionRequired: _from_message(428, "PRECONDITION_REQUIRED"),
+    IdempotencyInProgress: Rendering(409, "IDEMPOTENCY_IN_PROGRESS", _in_flight),
+    IdempotencyKeyReused: _fixed(422, "IDEMPOTENCY_KEY_REUSED", _REUSED),
+    BadHeader: _from_message(400, "INVALID_HEADER"),
+    Unauthenticated: _fixed(
+        401, "UNAUTHORIZED", "A valid API key is required", {"WWW-Authenticate": "Bearer"}
+    ),
+    Forbidden: Rendering(403, "INSUFFICIENT_SCOPE", _forbidden),
+    PayloadTooLarge: _fixed(413, "PAYLOAD_TOO_LARGE", "The request body is too large"),
+    Unavailable: _fixed(
+        503, "SERVICE_UNAVAILABLE", "Service unavailable; retry shortly", {"Retry-After": "1"}
+    ),
+}
+
+
+def entry_for(error: type[TurnoutError]) -> Rendering | None:
+    """The table's entry for `error`, or for the nearest class it derives from."""
+    return next((TABLE[cls] for cls in error.__mro__ if cls in TABLE), None)
+
+
 def core_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, ValidationFailed):
-        return error(422, "VALIDATION_ERROR", "Validation failed", [detail(e) for e in exc.errors])
-    if isinstance(exc, NotFound):
-        return error(404, "NOT_FOUND", "Not found")
-    if isinstance(exc, CapacityReached):
-        return error(
-            409,
-            "EVENT_FULL",
-            "Event is full",
-            [{"field": "guest_count", "code": "capacity", "message": str(exc)}],
-        )
-    if isinstance(exc, EventCancelled):
-        return error(409, "EVENT_CANCELLED", "Event is cancelled")
-    if isinstance(exc, DuplicateRegistration):
-        return error(
-            409,
-            "DUPLICATE_REGISTRATION",
-            "An active registration with this email already exists",
-            [
-                {
-                    "field": "attendee_email",
-                    "code": "duplicate",
-                    "message": "already registered for this event",
-                }
-            ],
-        )
-    if isinstance(exc, RegistrationCancelled):
-        return error(409, "REGISTRATION_CANCELLED", "Registration is cancelled")
-    if isinstance(exc, PreconditionFailed):
-        return error(412, "PRECONDITION_FAILED", str(exc))
-    if isinstance(exc, PreconditionRequired):
-        return error(428, "PRECONDITION_REQUIRED", str(exc))
-    if isinstance(exc, IdempotencyInProgress):
-        return error(
-            409,
-            "IDEMPOTENCY_IN_PROGRESS",
-            "A request with this Idempotency-Key is in progress; retry after Retry-After seconds",
-            headers={"Retry-After": str(exc.retry_after)},
-        )
-    if isinstance(exc, IdempotencyKeyReused):
-        return error(
-            422,
-            "IDEMPOTENCY_KEY_REUSED",
-            "This Idempotency-Key was used with a different request; use a new key",
-        )
-    if isinstance(exc, BadHeader):
-        return error(400, "INVALID_HEADER", str(exc))
-    if isinstance(exc, Unauthenticated):
-        return error(
-            401,
-            "UNAUTHORIZED",
-            "A valid API key is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if isinstance(exc, Forbidden):
-        return error(403, "INSUFFICIENT_SCOPE", f"This API key lacks the {exc.needed} scope")
-    if isinstance(exc, PayloadTooLarge):
-        return error(413, "PAYLOAD_TOO_LARGE", "The request body is too large")
-    if isinstance(exc, Unavailable):
-        return error(
-            503,
-            "SERVICE_UNAVAILABLE",
-            "Service unavailable; retry shortly",
-            headers={"Retry-After": "1"},
-        )
     assert isinstance(exc, TurnoutError)
-    return server_error(request, exc)
+    entry = entry_for(type(exc))
+    if entry is None:
+        return server_error(request, exc)
+    return entry.render(request, exc)
 
 
 def http_error(request: Request, exc: Exception) -> Response:

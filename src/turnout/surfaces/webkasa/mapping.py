@@ -11,7 +11,8 @@ from typing import Any, Final, Literal
 
 from turnout.core.changes import KEEP
 from turnout.core.errors import FieldError, ValidationFailed
-from turnout.core.metadata import EMAIL, MAX_PAIRS, NAME, PHONE
+from turnout.core.limits import MAX_METADATA_PAIRS
+from turnout.core.metadata import EMAIL, NAME, PHONE
 from turnout.core.model import Event, EventStatus, Registration
 from turnout.core.ports import RegistrationFilter
 from turnout.core.registrations import RegistrationChanges
@@ -82,13 +83,13 @@ def registration_changes(fields: dict[str, Any], old: Registration | None) -> Re
                     merged.pop(key, None)
                 else:
                     merged[key] = fields[name]
-        if len(merged) > MAX_PAIRS:
+        if len(merged) > MAX_METADATA_PAIRS:
             raise ValidationFailed(
                 [
                     FieldError(
                         "metadata",
                         "out_of_range",
-                        f"a registration holds at most {MAX_PAIRS} metadata pairs",
+                        f"a registration holds at most {MAX_METADATA_PAIRS} metadata pairs",
                     )
                 ]
             )

@@ -11,14 +11,25 @@ from typing import Any
 
 from turnout.core import localtime, times
 from turnout.core.errors import FieldError, ValidationFailed
+from turnout.core.limits import (
+    DEFAULT_LIMIT,
+    MAX_ATTENDEE_TEXT,
+    MAX_CAPACITY,
+    MAX_COST,
+    MAX_DESCRIPTION,
+    MAX_GUESTS,
+    MAX_LIMIT,
+    MAX_LOCATION,
+    MAX_NOTES,
+    MAX_OFFSET,
+    MAX_TITLE,
+)
 from turnout.core.model import EventStatus
 from turnout.store.base import EventQuery
+from turnout.surfaces.decoding import refuse_unknown
 from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, FILTERS, READINGS
 
-DEFAULT_LIMIT, MAX_LIMIT = 50, 100
-MAX_OFFSET = 10**9
-MAX_GUESTS = 9999
-_EMAIL = re.compile(r"[^@\s][^@]*@[^@\s]+\Z")
+EMAIL_SHAPE = re.compile(r"[^@\s][^@]*@[^@\s]+\Z")
 
 
 def _fail(errors: list[FieldError]) -> None:
@@ -137,19 +148,53 @@ class EventInput:
     schedule: dict[str, Any]  # start_date, start_time, end_date, end_time, timezone as given
 
 
+# The fields each body takes; the fields of Webkasa's own objects that turnout does not read (a client
+# may send an object back as it read it), accepted and ignored; and the right name for a likely slip.
+EVENT_FIELDS = (
+    *("title", "description", "location", "cost", "slots", "status"),
+    *("start_date", "start_time", "end_date", "end_time", "timezone"),
+)
+EVENT_IGNORED = ("id", "created_at", "updated_at", "counts", "tenant_id", "etag")
+EVENT_INSTEAD = {
+    "capacity": "slots",
+    "name": "title",
+    "price": "cost",
+    "start": "start_date",
+    "end": "end_date",
+    "time_zone": "timezone",
+    "tz": "timezone",
+}
+REGISTRATION_FIELDS = (
+    *("attendee_email", "attendee_name", "attendee_phone", "status", "guest_count", "notes"),
+)
+REGISTRATION_IGNORED = (
+    *("id", "event_id", "created_at", "updated_at", "checked_in_count", "checked_in_at"),
+    *("tenant_id", "etag"),
+)
+REGISTRATION_INSTEAD = {
+    "email": "attendee_email",
+    "name": "attendee_name",
+    "phone": "attendee_phone",
+    "guests": "guest_count",
+}
+
+
 def event_fields(body: dict[str, Any], creating: bool) -> EventInput:
+    refuse_unknown(body, EVENT_FIELDS, EVENT_IGNORED, EVENT_INSTEAD)
     errors: list[FieldError] = []
     fields: dict[str, Any] = {}
     if "title" in body or creating:
         title = body.get("title")
         if not isinstance(title, str) or not title.strip():
             code = "required" if title is None else "invalid"
-            errors.append(FieldError("title", code, "title is required (1–200 characters)"))
-        elif len(title.strip()) > 200:
-            errors.append(FieldError("title", "too_long", "title is at most 200 characters"))
+            message = f"title is required (1–{MAX_TITLE} characters)"
+            errors.append(FieldError("title", code, message))
+        elif len(title.strip()) > MAX_TITLE:
+            message = f"title is at most {MAX_TITLE} characters"
+            errors.append(FieldError("title", "too_long", message))
         else:
             fields["title"] = title.strip()
-    for name, limit in (("description", 5000), ("location", 500)):
+    for name, limit in (("description", MAX_DESCRIPTION), ("location", MAX_LOCATION)):
         if name in body:
             value = body[name]
             if value is not None and not isinstance(value, str):
@@ -164,8 +209,9 @@ def event_fields(body: dict[str, Any], creating: bool) -> EventInput:
         slots = body["slots"]
         if slots is not None and (isinstance(slots, bool) or not isinstance(slots, int)):
             errors.append(FieldError("slots", "invalid", "slots must be a whole number or null"))
-        elif slots is not None and not 1 <= slots <= 2**31 - 1:
-            errors.append(FieldError("slots", "out_of_range", "slots must be at least 1"))
+        elif slots is not None and not 1 <= slots <= MAX_CAPACITY:
+            message = f"slots must be between 1 and {MAX_CAPACITY}"
+            errors.append(FieldError("slots", "out_of_range", message))
         else:
             fields["capacity"] = slots
     if creating or "status" in body:
@@ -194,8 +240,8 @@ def _cost(value: Any, errors: list[FieldError]) -> int | None:
     except InvalidOperation:
         errors.append(FieldError("cost", "invalid", "cost must be a number"))
         return None
-    if amount < 0 or amount > 10**9:
-        errors.append(FieldError("cost", "out_of_range", "cost must be between 0 and 1000000000"))
+    if amount < 0 or amount > MAX_COST:
+        errors.append(FieldError("cost", "out_of_range", f"cost must be between 0 and {MAX_COST}"))
         return None
     cents = amount * 100
     if cents != cents.to_integral_value():
@@ -269,6 +315,7 @@ def merged_schedule(
 
 def registration_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
     """The W6/W8 fields given, validated: attendee_*, status (a reading), guest_count, notes."""
+    refuse_unknown(body, REGISTRATION_FIELDS, REGISTRATION_IGNORED, REGISTRATION_INSTEAD)
     errors: list[FieldError] = []
     out: dict[str, Any] = {}
     for name, required in (("attendee_email", creating), ("attendee_name", creating)):
@@ -281,12 +328,11 @@ def registration_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
                 out[name] = str(value).strip()
     if "attendee_phone" in body:
         phone = body["attendee_phone"]
-        if phone is not None and (not isinstance(phone, str) or len(phone) > 256):
-            errors.append(
-                FieldError(
-                    "attendee_phone", "invalid", "attendee_phone is text of at most 256 characters"
-                )
-            )
+        if phone is not None and not isinstance(phone, str):
+            errors.append(FieldError("attendee_phone", "invalid", "attendee_phone must be text"))
+        elif phone is not None and len(phone) > MAX_ATTENDEE_TEXT:
+            message = f"attendee_phone is at most {MAX_ATTENDEE_TEXT} characters"
+            errors.append(FieldError("attendee_phone", "too_long", message))
         else:
             out["attendee_phone"] = phone
     if "status" in body or creating:
@@ -314,8 +360,9 @@ def registration_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
         notes = body["notes"]
         if notes is not None and not isinstance(notes, str):
             errors.append(FieldError("notes", "invalid", "notes must be text or null"))
-        elif notes is not None and len(notes) > 2000:
-            errors.append(FieldError("notes", "too_long", "notes are at most 2000 characters"))
+        elif notes is not None and len(notes) > MAX_NOTES:
+            message = f"notes are at most {MAX_NOTES} characters"
+            errors.append(FieldError("notes", "too_long", message))
         else:
             out["notes"] = notes
     _fail(errors)
@@ -327,14 +374,15 @@ def _attendee(name: str, value: Any) -> FieldError | None:
         return FieldError(name, "required", f"{name} is required")
     if not isinstance(value, str) or not value.strip():
         return FieldError(name, "invalid", f"{name} must be non-empty text")
-    if len(value) > 256:
-        return FieldError(name, "too_long", f"{name} is at most 256 characters")
-    if name == "attendee_email" and not _EMAIL.match(value.strip()):
+    if len(value) > MAX_ATTENDEE_TEXT:
+        return FieldError(name, "too_long", f"{name} is at most {MAX_ATTENDEE_TEXT} characters")
+    if name == "attendee_email" and not EMAIL_SHAPE.match(value.strip()):
         return FieldError(name, "invalid", "attendee_email must be an email address")
     return None
 
 
 def check_in_count(body: dict[str, Any]) -> int | None:
+    refuse_unknown(body, ("count",), instead={"checked_in_count": "count"})
     if "count" not in body or body["count"] is None:
         return None
     count = body["count"]

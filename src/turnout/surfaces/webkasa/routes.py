@@ -19,7 +19,7 @@ from turnout.auth.keys import (
     Principal,
 )
 from turnout.core import events, registrations
-from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.errors import CapacityReached, FieldError, NotFound, ValidationFailed
 from turnout.core.events import EventChanges
 from turnout.core.ids import new_id
 from turnout.core.model import Event, Registration
@@ -27,9 +27,10 @@ from turnout.core.ports import Store, WriteResult
 from turnout.core.registrations import releases_or_holds_none
 from turnout.ratelimit import Policy
 from turnout.services import Services
-from turnout.surfaces.http import decode_object, etag, json_response, precondition, read_body
+from turnout.surfaces.decoding import fast_or_checked, read_object
+from turnout.surfaces.http import etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency, id_seed
-from turnout.surfaces.webkasa import mapping, parse, render
+from turnout.surfaces.webkasa import contract, mapping, parse, render
 from turnout.surfaces.webkasa.errors import HANDLERS, core_error
 from turnout.surfaces.webkasa.guard import Guard
 
@@ -80,8 +81,7 @@ class Handlers:
         return principal
 
     async def _body(self, request: Request) -> dict[str, Any]:
-        raw = await read_body(request, self.services.settings.max_body_bytes)
-        return decode_object(raw, empty_is={})
+        return await read_object(request, self.services.settings.max_body_bytes)
 
     async def _event(self, principal: Principal, request: Request) -> Event:
         return await events.find_event(
@@ -92,8 +92,19 @@ class Handlers:
         self, principal: Principal, request: Request, creating: bool
     ) -> dict[str, Any]:
         """The registration fields of the body (an unknown event is a 404 before any 422)."""
-        return await self._parsed(
-            principal, request, lambda body: parse.registration_fields(body, creating=creating)
+
+        async def parsing() -> dict[str, Any]:
+            raw = await read_body(request, self.services.settings.max_body_bytes)
+            return fast_or_checked(
+                request,
+                raw,
+                lambda raw: contract.fast_registration_fields(raw, creating),
+                lambda body: parse.registration_fields(body, creating=creating),
+            )
+
+        event_id = request.path_params["event_id"]
+        return await events.parse_for_event(
+            self.store, principal.tenant_id, event_id, True, parsing()
         )
 
     async def _parsed(
@@ -218,13 +229,18 @@ class Handlers:
     async def patch_registration(self, request: Request) -> Response:
         principal = self._principal(request, REGISTRATIONS_WRITE)
         fields = await self._fields(principal, request, creating=False)
-        result = await self._write(
-            request,
-            request.path_params["event_id"],
-            request.path_params["registration_id"],
-            fields,
-            must_exist=True,
-        )
+        try:
+            result = await self._write(
+                request,
+                request.path_params["event_id"],
+                request.path_params["registration_id"],
+                fields,
+                must_exist=True,
+            )
+        except CapacityReached as refused:
+            # Seats asked for by a status alone (say CANCELLED → CONFIRMED) are the status's.
+            refused.field = "guest_count" if "guest_count" in fields else "status"
+            raise
         return json_response(self._registration(result), headers=etag(result.registration))
 
     # W9

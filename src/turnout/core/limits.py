@@ -1,0 +1,33 @@
+"""Every field limit, defined once. Parsers, the OpenAPI document and the docs read these; the SQL
+CHECKs in store/migrations repeat the ones the database enforces, and tests/test_limits_declared.py
+holds the two in step."""
+
+from __future__ import annotations
+
+# Identifiers chosen by clients, and tenant names.
+MAX_ID_LENGTH = 64
+ID_PATTERN = r"[A-Za-z0-9_-]+"
+MAX_TENANT_NAME = 64
+
+# Seats.
+MAX_CAPACITY = 2**31 - 1  # /v1 registration.capacity and /api/v1 slots: a 32-bit signed integer
+MAX_GUESTS = 9999  # guest_count, on every surface
+MAX_NOTES = 2000  # registration notes, in characters
+
+# Registration metadata (/v1) and the attendee fields it holds (/api/v1).
+MAX_METADATA_PAIRS = 10
+MAX_METADATA_KEY = 64
+MAX_METADATA_STRING = 256
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+MAX_ATTENDEE_TEXT = MAX_METADATA_STRING  # attendee_name, attendee_email, attendee_phone
+
+# /api/v1 event text and money.
+MAX_TITLE = 200
+MAX_DESCRIPTION = 5000
+MAX_LOCATION = 500
+MAX_COST = 10**9  # dollars
+
+# Lists and paging.
+MAX_AVAILABILITY_IDS = 100
+DEFAULT_LIMIT, MAX_LIMIT = 50, 100
+MAX_OFFSET = 10**9
