@@ -45,6 +45,7 @@ async def two_doors_tap(store: Any, guarded: bool) -> list[object]:
             )
             return "checked in"
         except checkins.AlreadyCheckedIn as exc:
+            assert exc.current is not None
             return exc.current.checked_in_count
 
     told = await asyncio.gather(*[tap() for _ in range(2)])

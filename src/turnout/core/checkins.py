@@ -10,22 +10,20 @@ told, with the count as it now is, instead of being told they did it too.
 from __future__ import annotations
 
 from turnout.core import registrations
-from turnout.core.errors import (
-    NotFound,
-    TurnoutError,
-)
+from turnout.core.errors import NotFound, PreconditionFailed
 from turnout.core.model import Registration
 from turnout.core.ports import RegistrationStore, WriteResult
 
 
-class AlreadyCheckedIn(TurnoutError):
-    """The party's check-in count changed since the volunteer saw it."""
+class AlreadyCheckedIn(PreconditionFailed):
+    """The party's check-in count changed since the volunteer saw it: a precondition that failed,
+    so the API surfaces (which never raise it) would answer it as their 412."""
 
-    code = "already_checked_in"
+    # Its code stays etag_mismatch: the same kind of refusal, in every surface's table.
 
-    def __init__(self, current: Registration) -> None:
-        super().__init__(f"{current.checked_in_count} of {current.party_size} already checked in")
-        self.current = current
+    def __init__(self, message: str, current: Registration | None = None) -> None:
+        super().__init__(message)
+        self.current = current  # the registration as it is now
 
 
 def check_in_changes(
@@ -35,7 +33,8 @@ def check_in_changes(
     if old is None:
         raise NotFound("registration")
     if guarded and old.checked_in_count != seen:
-        raise AlreadyCheckedIn(old)
+        counts = f"{old.checked_in_count} of {old.party_size} already checked in"
+        raise AlreadyCheckedIn(counts, old)
     return registrations.check_in(present, old)
 
 

@@ -110,7 +110,7 @@ class DoorPages:
                 self.store, session.person.tenant_id, event.id, registration_id, seen, present
             )
         except checkins.AlreadyCheckedIn as exc:
-            if not wants_json(request):
+            if not wants_json(request) or exc.current is None:
                 raise
             party = await self._party(event, exc.current, lost_race=True)
             return JSONResponse({"error": "already_checked_in", "party": party}, 409)
