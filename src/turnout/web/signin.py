@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -79,7 +81,7 @@ class SignIn:
         form = await read_form(request, self.max_body)
         self.guard.check_form_token(request, form.get("csrf", ""))
         token, password = form.get("token", ""), form.get("password", "")
-        if password != form.get("confirm", ""):
+        if not hmac.compare_digest(password.encode(), form.get("confirm", "").encode()):
             return self._form(
                 request, "setup.html", 400, token=token, error="The passwords differ."
             )
