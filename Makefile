@@ -45,7 +45,8 @@ test: install
 	$(BIN)/pytest
 
 # The long runs (`soak` marker): the state machine at 500 examples × 30 steps, 20 SIGKILLs per
-# database instead of 3, and schemathesis at 1,000 examples per operation per database.
+# database instead of 3, schemathesis at 1,000 examples per operation per database, and the HTTP
+# and parser fuzzers for 300 s each (FUZZ_SOAK_SECONDS, FUZZ_PARSERS_SOAK_SECONDS).
 soak: install
 	$(BIN)/pytest -m soak
 

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from turnout import connections
 from turnout.app import build_app
 from turnout.auth import keys
 from turnout.config import Settings
@@ -34,12 +35,9 @@ class LiveServer:
         public_url = settings.public_url or f"http://127.0.0.1:{port}"
         self.settings = settings.with_(host="127.0.0.1", port=port, public_url=public_url)
         self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(
-            build_app(self.settings),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            access_log=False,
+        # The connection layer `turnout serve` uses (timeouts, limits), so tests see what clients do.
+        config = connections.config(
+            build_app(self.settings), self.settings, log_level="warning", access_log=False
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

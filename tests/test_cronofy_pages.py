@@ -29,7 +29,11 @@ def test_draft_event_is_hidden_until_published(tenant: Tenant) -> None:  # C20
     tenant.server.run(lambda store: put_event(store, tenant.id, "drafty", changes))
     assert tenant.http.get("/v1/bookable_events/drafty").status_code == 404
     assert register(tenant.http, "drafty", "r1").status_code == 404
-    make_event(tenant.http, "drafty")
+    # /v1 cannot publish it either (docs/API.md): its upsert answers as its reads do.
+    upsert = tenant.http.post("/v1/bookable_events", json=event_body("drafty"))
+    assert (upsert.status_code, upsert.json()) == (404, {})
+    published = tenant.http.patch("/api/v1/events/drafty", json={"status": "published"})
+    assert published.status_code == 200, published.text
     assert tenant.http.get("/v1/bookable_events/drafty").status_code == 200
 
 

@@ -117,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from turnout import connections
 
     settings = settings.with_(
         host=args.host or settings.host, port=args.port if args.port is not None else settings.port
@@ -134,7 +134,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     asyncio.run(_prepare(settings))
     _tune_gc()
-    common = dict(host=settings.host, port=settings.port, access_log=False, log_level="warning")
     print(f"turnout: serving on {settings.base_url} ({_database_label(settings)})", file=sys.stderr)
     print(
         f"turnout: the web app is at {settings.base_url}/app/; make its first account with\n"
@@ -142,14 +141,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         "  which prints a one-time link to set the password (docs/DASHBOARD.md)",
         file=sys.stderr,
     )
+    quiet = dict(access_log=False, log_level="warning")
     if args.workers == 1:
         from turnout.app import build_app
 
-        uvicorn.run(build_app(settings), **common)  # type: ignore[arg-type]
+        connections.serve(build_app(settings), settings, 1, **quiet)
     else:
         # Each worker process builds its own app from the environment.
         os.environ["TURNOUT_HOST"], os.environ["TURNOUT_PORT"] = settings.host, str(settings.port)
-        uvicorn.run("turnout.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
+        connections.serve("turnout.app:app_from_env", settings, args.workers, factory=True, **quiet)
     return 0
 
 

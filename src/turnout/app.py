@@ -8,12 +8,14 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from http import HTTPStatus
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from turnout import accesslog, openapi, web
 from turnout.config import Settings
@@ -80,7 +82,12 @@ def build_app(settings: Settings) -> ASGIApp:
             *registry.mounts(services),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error},
     )
+    # No redirects anywhere: Starlette's `/healthz/` → `/healthz` 307 builds its Location from the
+    # request's Host header, and turnout emits no URL that does not start with TURNOUT_PUBLIC_URL.
+    app.router.redirect_slashes = False
+    app.router.default = _not_found
     accesslog.configure(settings.access_log)
     return accesslog.AccessLog(HeaderLimit(app, settings.max_header_bytes, app.routes))
 
@@ -97,6 +104,22 @@ async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:
 
 async def _to_app(_: Request) -> Response:
     return RedirectResponse("/app/", 308)
+
+
+def _http_error(_: Request, exc: Exception) -> Response:
+    """`PUT /healthz` and the like: 405 (with Allow) in the same JSON as the 404 below."""
+    assert isinstance(exc, HTTPException)
+    return json_response(_status(exc.status_code), exc.status_code, dict(exc.headers or {}))
+
+
+def _status(code: int) -> dict[str, str]:
+    return {"status": HTTPStatus(code).phrase.lower().replace(" ", "_")}
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    """A path outside every surface (`/healthz/`, `/docs/x`): 404 in the operability endpoints'
+    JSON, never Starlette's plain text or a redirect."""
+    await json_response(_status(404), 404)(scope, receive, send)
 
 
 def app_from_env() -> ASGIApp:

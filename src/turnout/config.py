@@ -28,6 +28,13 @@ class Settings:
     page_size: int = 50
     max_body_bytes: int = 64 * 1024
     max_header_bytes: int = 16 * 1024  # all request headers together; over it, 431
+    # Connections (connections.py): how long a client may take to send a request's headers, then
+    # its body; how long a connection without a request in progress stays open; and how many
+    # connections one server process holds before it answers 503 to new ones.
+    header_timeout_seconds: int = 10
+    body_timeout_seconds: int = 30
+    idle_timeout_seconds: int = 5
+    max_connections: int = 1000
     access_log: bool = True
     sqlite_synchronous: str = "FULL"
     pg_pool_size: int = 10  # connections per server process
@@ -87,6 +94,18 @@ class Settings:
             )
         if self.max_header_bytes < 4096:
             raise ConfigError("TURNOUT_MAX_HEADER_BYTES must be at least 4096")
+        timeouts = (
+            self.header_timeout_seconds,
+            self.body_timeout_seconds,
+            self.idle_timeout_seconds,
+        )
+        if not all(1 <= t <= 3600 for t in timeouts):
+            raise ConfigError(
+                "TURNOUT_HEADER_TIMEOUT_SECONDS, TURNOUT_BODY_TIMEOUT_SECONDS and "
+                "TURNOUT_IDLE_TIMEOUT_SECONDS must be between 1 and 3600"
+            )
+        if not 1 <= self.max_connections <= 100_000:
+            raise ConfigError("TURNOUT_MAX_CONNECTIONS must be between 1 and 100000")
         if not 1 <= self.page_size <= 1000:
             raise ConfigError("TURNOUT_PAGE_SIZE must be between 1 and 1000")
         if not 1 <= self.pg_pool_size <= 1000:

@@ -66,10 +66,14 @@ def apply_event_changes(old: Event | None, changes: EventChanges) -> EventFields
             which = name.removesuffix("_at")
             message = "times must fall between the years 1 and 9999"
             raise ValidationFailed([FieldError(which, "invalid", message)])
-    try:
-        start_date, _ = localtime.local_parts(values["start_at"], values["timezone"])
-    except ValueError:
-        raise ValidationFailed([FieldError("timezone", "invalid", "unknown timezone")]) from None
+    if old is None or values["timezone"] != old.timezone:
+        try:
+            localtime.zone(values["timezone"])
+        except ValueError:
+            raise ValidationFailed(
+                [FieldError("timezone", "invalid", "unknown timezone")]
+            ) from None
+    start_date, _ = localtime.local_parts(values["start_at"], values["timezone"])
     if old is not None and all(getattr(old, k) == v for k, v in values.items()):
         return None
     return EventFields(**values, start_date=start_date)
@@ -81,17 +85,22 @@ async def put_event(
     event_id: str,
     changes: EventChanges | Callable[[Event | None], EventChanges],
     precondition: Precondition | None = None,
+    include_drafts: bool = True,
 ) -> tuple[Event, bool]:
     """Create the event, or change the fields given. Returns (event, created).
 
     `changes` may be a function of the current event (None if there is none), for commands whose
     meaning depends on it; it may raise NotFound to refuse creating one. A `precondition` is checked
-    against the event as it is under the lock, unless the write would change nothing.
+    against the event as it is under the lock, unless the write would change nothing. Without
+    `include_drafts`, a draft is NotFound before anything else is looked at — as `find_event`
+    hides it — so neither its answer nor a precondition's says more than a read would.
     """
     if precondition is not None:
         precondition.require()
 
     def decide(old: Event | None) -> EventFields | None:
+        if old is not None and old.status == "draft" and not include_drafts:
+            raise NotFound(event_id)
         fields = apply_event_changes(old, changes(old) if callable(changes) else changes)
         if fields is not None and precondition is not None:
             precondition.check(old)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 from typing import Any
 
 from turnout.core import times
@@ -24,15 +25,32 @@ class NonexistentTime(ValueError):
     pass
 
 
+@cache
+def zone_names() -> frozenset[str]:
+    """The IANA zone names, from the `tzdata` package turnout ships with, not from the host: a host's
+    zoneinfo directory also holds files such as `localtime` (whatever the host is set to) and
+    `posixrules`, so the same name would mean different things, or nothing, on another machine.
+    `Factory`, IANA's placeholder zone ("Local time zone must be set"), is no place for an event."""
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="ascii").split()
+    return frozenset(listed) - {"Factory"}
+
+
 @lru_cache(maxsize=512)
 def zone(name: str) -> zoneinfo.ZoneInfo:
-    """The zone called `name`; ValueError if there is none."""
-    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+    """The zone called `name`; ValueError unless it is one of IANA's names (`zone_names`)."""
+    if name not in zone_names():
         raise ValueError(f"unknown timezone {name!r}")
+    return zoneinfo.ZoneInfo(name)
+
+
+@lru_cache(maxsize=512)
+def _stored_zone(name: str) -> zoneinfo.ZoneInfo:
+    """The zone of an event already stored. Before names were checked against `zone_names`, any
+    name the host could load was accepted; such events still render as they did."""
     try:
+        return zone(name)
+    except ValueError:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown timezone {name!r}") from None
 
 
 def parse_date(text: str) -> dt.date:
@@ -65,7 +83,7 @@ def to_instant(day: dt.date, time: dt.time, tz_name: str) -> int:
 
 def local_parts(instant: int, tz_name: str) -> tuple[str, str]:
     """(YYYY-MM-DD, HH:MM) of `instant` in the zone; seconds are dropped."""
-    local = dt.datetime.fromtimestamp(instant, zone(tz_name))
+    local = dt.datetime.fromtimestamp(instant, _stored_zone(tz_name))
     # date.isoformat pads the year to four digits; strftime's %Y does not on glibc.
     return local.date().isoformat(), local.strftime("%H:%M")
 

@@ -18,11 +18,15 @@ import dataclasses
 import enum
 import hashlib
 import hmac
+import re
 import struct
 
 _LAYOUT = struct.Struct(">BBQQIHQ")
 _VERSION = 1
 _TAG_BYTES = 16  # 128 bits
+# Exactly the characters `encode` writes. b64decode skips anything else without complaint, so a
+# token with junk around it would otherwise still be read.
+_TEXT = re.compile(r"[A-Za-z0-9_-]{1,128}\Z")
 
 
 class PageKind(enum.IntEnum):
@@ -62,13 +66,13 @@ class PageTokens:
 
     def decode(self, text: str, kind: int, tenant_id: int, parent: int = 0) -> PageToken | None:
         """The token, if it is genuine and was issued for exactly this kind, tenant and parent."""
-        if len(text) > 128 or not text.isascii():
+        if not _TEXT.match(text):
             return None
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         except (binascii.Error, ValueError):
             return None
-        if len(raw) != _LAYOUT.size + _TAG_BYTES or "=" in text:
+        if len(raw) != _LAYOUT.size + _TAG_BYTES:
             return None
         body, tag = raw[: _LAYOUT.size], raw[_LAYOUT.size :]
         expected = hmac.new(self._key, body, hashlib.sha256).digest()[:_TAG_BYTES]

@@ -15,6 +15,8 @@ Rows live `retention` seconds; older ones count as absent and are purged.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -54,6 +56,19 @@ STORE = (
 )
 RELEASE = "DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status IS NULL"
 PURGE = "DELETE FROM idempotency_keys WHERE created_at < ?"
+
+
+@contextlib.contextmanager
+def unrecorded_on_failure(claim: Claim | None) -> Iterator[None]:
+    """Around a claimed write's transaction: if it fails — a refusal decided inside it (no seats,
+    a cancelled event, 412, 404) or a failed COMMIT — its claim row was rolled back with it, so the
+    refusal must be filed as a new row (STORE), not completed on a row that is gone (COMPLETE)."""
+    try:
+        yield
+    except BaseException:
+        if claim is not None:
+            claim.recorded = False
+        raise
 
 
 def claim_args(claim: Claim) -> tuple[object, ...]:

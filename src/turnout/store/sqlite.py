@@ -247,7 +247,8 @@ class SqliteStore(Reads):
             assert event is not None
             return event, old is None
 
-        return await self.writes.run(work)
+        with claims.unrecorded_on_failure(claim):
+            return await self.writes.run(work)
 
     # Registrations
 
@@ -282,7 +283,8 @@ class SqliteStore(Reads):
 
         # `first_page` is not read here: under load, reading it after the COMMIT, on the reader,
         # measured faster than reading it inside the batch (bench/, new_upserts, A/B).
-        return await self.writes.run(work)
+        with claims.unrecorded_on_failure(claim):
+            return await self.writes.run(work)
 
     def _write_registration(
         self,

@@ -1,9 +1,8 @@
 """A limit on the size of a request's headers (reliability.md LIM-2).
 
-uvicorn with httptools reads headers of any size, so the limit is applied here, before anything
-looks at them: over it, 431 in the shape of the surface the path would be routed to (each surface's
-`reject`), or an empty JSON body elsewhere. It does not stop a client from making the server buffer
-them first; a reverse proxy in front does (docs/API.md).
+Over it, 431 in the shape of the surface the path would be routed to (each surface's `reject`), or
+an empty JSON body elsewhere. Heads far over it never get here: the connection layer
+(connections.py) cuts them off as they arrive, before they are buffered whole.
 """
 
 from __future__ import annotations

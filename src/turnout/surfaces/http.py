@@ -11,7 +11,7 @@ from starlette.routing import Match
 
 from turnout.auth.keys import Principal
 from turnout.core import etags
-from turnout.core.errors import BadHeader, PayloadTooLarge
+from turnout.core.errors import BadHeader, PayloadTooLarge, Unauthenticated
 
 JSON_TYPE = "application/json; charset=utf-8"
 _encoder = msgspec.json.Encoder()
@@ -53,9 +53,18 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def single_header(request: Request, name: str) -> str | None:
+    """The one value of a credential header. Two of them are refused rather than one picked: a
+    proxy and a client that each add one must not decide, by their order, whose key is used."""
+    values = request.headers.getlist(name)
+    if len(values) > 1:
+        raise Unauthenticated(f"several {name} headers")
+    return values[0] if values else None
+
+
 def bearer_token(request: Request) -> str | None:
     """The token of an `Authorization: Bearer` header; '' for another scheme or an empty token."""
-    header = request.headers.get("authorization")
+    header = single_header(request, "authorization")
     if header is None:
         return None
     scheme, _, token = header.strip().partition(" ")

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import Message, Receive, Scope, Send
@@ -36,7 +36,7 @@ from turnout.core.errors import (
     TurnoutError,
 )
 from turnout.services import Services
-from turnout.surfaces.http import read_body
+from turnout.surfaces.http import client_gone, read_body
 
 log = logging.getLogger("turnout.idempotency")
 
@@ -87,6 +87,9 @@ class Idempotency:
             claim = await self._claim(scope, key, body)
         except TurnoutError as exc:
             await self.render_error(request, exc)(scope, receive, send)
+            return
+        except ClientDisconnect as exc:  # gone mid-body: nothing was claimed or written
+            await client_gone(request, exc)(scope, receive, send)
             return
         if isinstance(claim, StoredResponse):
             await _send(send, claim, replayed=True)

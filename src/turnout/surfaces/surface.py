@@ -8,9 +8,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from starlette._utils import get_route_path
 from starlette.responses import Response
-from starlette.routing import Mount
-from starlette.types import ASGIApp
+from starlette.routing import Match, Mount
+from starlette.types import ASGIApp, Scope
 
 from turnout.services import Services
 
@@ -36,11 +37,19 @@ class Surface:
 
 
 class SurfaceMount(Mount):
-    """A Mount that owns every path under its prefix. Starlette's matches the rest with `.*`, which
-    stops at a newline, so /v1/a%0Ab fell through to a plain-text 404, without authentication, in
-    neither surface's error shape."""
+    """A Mount that owns every path under its prefix, and a fixed prefix itself. Starlette's
+    matches the rest with `.*`, which stops at a newline, so /v1/a%0Ab fell through to a plain-text
+    404, without authentication, in neither surface's error shape; and `/v1` alone matched nothing,
+    so the router redirected it to `/v1/`, with a Location taken from the Host header."""
 
     def __init__(self, path: str, app: ASGIApp, surface: Surface, **kwargs: Any) -> None:
         super().__init__(path, app, **kwargs)
         self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
         self.surface = surface
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if get_route_path(scope) != self.path:
+            return super().matches(scope)
+        # `/v1` is the surface's `/`: authenticated, then its own 404.
+        match, child = super().matches({**scope, "path": scope["path"] + "/"})
+        return match, {**child, "path": scope["path"] + "/"}

@@ -285,6 +285,12 @@ class PostgresStore(Reads):
         its counters too, which a version check alone would not cover). One transaction, so a
         claim is recorded once, with whichever try does the work."""
         claim = claims.current.get()
+        with claims.unrecorded_on_failure(claim):
+            return await self._write_event(tenant_id, event_id, decide, now, claim)
+
+    async def _write_event(
+        self, tenant_id: int, event_id: str, decide: DecideEvent, now: int, claim: Claim | None
+    ) -> tuple[Event, bool]:
         async with self._connection() as conn, conn.transaction():
             if claim is not None:
                 await self._record_claim(conn, claim)
@@ -333,11 +339,12 @@ class PostgresStore(Reads):
                 return await self._write_registration(
                     conn, tenant_id, event_id, registration_id, decide, first_page
                 )
-            async with conn.transaction():
-                await self._record_claim(conn, claim)
-                return await self._write_registration(
-                    conn, tenant_id, event_id, registration_id, decide, first_page
-                )
+            with claims.unrecorded_on_failure(claim):
+                async with conn.transaction():
+                    await self._record_claim(conn, claim)
+                    return await self._write_registration(
+                        conn, tenant_id, event_id, registration_id, decide, first_page
+                    )
 
     async def _write_registration(
         self,

@@ -141,6 +141,7 @@ class Handlers:
             event_id,
             changes,
             precondition(request, principal),
+            include_drafts=False,  # /v1 shows no drafts, so it cannot change them either
         )
         body = await self._event_page(event, page=1, after=0, size=self.page_size)
         return json_response(body, headers=etag(event))

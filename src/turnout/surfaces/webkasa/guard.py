@@ -21,7 +21,7 @@ from turnout.ratelimit import Decision, Policy
 from turnout.services import Services
 from turnout.surfaces import access as access_layer
 from turnout.surfaces.access import Access, Budget
-from turnout.surfaces.http import bearer_token
+from turnout.surfaces.http import bearer_token, single_header
 from turnout.surfaces.ratelimits import ietf_headers
 from turnout.surfaces.webkasa.errors import core_error, rate_limited
 
@@ -29,7 +29,7 @@ from turnout.surfaces.webkasa.errors import core_error, rate_limited
 def presented_key(request: Request) -> str | None:
     """`Authorization: Bearer` or `X-API-Key`; both only if they carry the same key."""
     bearer = bearer_token(request)
-    header = request.headers.get("x-api-key")
+    header = single_header(request, "x-api-key")
     if (
         bearer is not None
         and header is not None

@@ -53,7 +53,8 @@ def _query_int(
     text = query.get(name)
     if text is None:
         return default
-    if not re.fullmatch(r"-?\d{1,12}", text.strip(), re.ASCII):  # ASCII: not "٣" for 3
+    text = text.strip()  # str.strip takes \x1c-\x1f too, which int() would refuse with a 500
+    if not re.fullmatch(r"-?\d{1,12}", text, re.ASCII):  # ASCII: not "٣" for 3
         errors.append(FieldError(name, "invalid", f"{name} must be a whole number"))
         return default
     value = int(text)
@@ -296,7 +297,11 @@ def merged_schedule(
         span = dt.date.fromisoformat(current["end_date"]) - dt.date.fromisoformat(
             current["start_date"]
         )
-        values["end_date"] = (dt.date.fromisoformat(values["start_date"]) + span).isoformat()
+        try:
+            values["end_date"] = (dt.date.fromisoformat(values["start_date"]) + span).isoformat()
+        except OverflowError:  # the kept length would end the event after 9999-12-31
+            message = "the event's end would fall after the year 9999"
+            raise ValidationFailed([FieldError("start_date", "invalid", message)]) from None
     if values.get("end_time") is None:
         values["end_date"] = None
     tz = values.get("timezone") or "UTC"

@@ -1,0 +1,234 @@
+"""Connections a server can survive: uvicorn's httptools protocol, with limits it lacks.
+
+uvicorn with httptools buffers a request's headers whatever their size, never times out a client
+that sends them (or its body) slowly, closes idle connections only after a first request, and takes
+connections without bound (`limit_concurrency` counts them, but answers past it only once a request's
+headers have arrived, and without `Retry-After`). This subclass adds, per connection:
+
+- a cap on the request head (request line and headers): past `max_header_bytes` plus the longest
+  request target (65,535 bytes), the connection gets a 431 and is closed, after at most one more read
+  (256 KiB) has been buffered. The app refuses the headers at exactly `max_header_bytes`, in the
+  surface's own shape (surfaces/headers.py); this cap is what keeps a 32 MiB header out of memory;
+- `header_timeout`: from a request's first byte until its headers are complete (slowloris): 408;
+- `body_timeout`: from the end of the headers until the body is complete: 408, and the app sees the
+  client disconnect;
+- `idle_timeout`: a connection with no request in progress, including a new one that never sends a
+  byte, is closed;
+- `max_connections`: a connection past it gets `503` with `Retry-After: 1` at once and is closed.
+
+uvicorn's own options cover part of this: `timeout_keep_alive` is the idle timeout between
+requests (set from TURNOUT_IDLE_TIMEOUT_SECONDS); `h11_max_incomplete_event_size` caps heads, but
+only with the pure-Python h11 parser, not the httptools one turnout's throughput is measured with
+(docs/PERFORMANCE.md), and neither parser has a header or body timeout. Hence a thin subclass.
+
+The limits ride on uvicorn's Config (`limits`), which uvicorn pickles into its worker processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.supervisors import Multiprocess
+
+from turnout.config import Settings
+
+log = logging.getLogger("turnout.connections")
+
+MAX_TARGET_BYTES = 65_535  # httptools refuses longer request targets with a 400 of its own
+_LINGER_SECONDS = 1.0  # how long a refused connection is read (and dropped) before it is closed
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    max_head_bytes: int
+    header_timeout: int  # seconds
+    body_timeout: int
+    idle_timeout: int
+    max_connections: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(
+            max_head_bytes=settings.max_header_bytes + MAX_TARGET_BYTES,
+            header_timeout=settings.header_timeout_seconds,
+            body_timeout=settings.body_timeout_seconds,
+            idle_timeout=settings.idle_timeout_seconds,
+            max_connections=settings.max_connections,
+        )
+
+
+def _line(status: bytes, *headers: bytes) -> bytes:
+    return b"\r\n".join((b"HTTP/1.1 " + status, *headers, b"content-length: 0", b"", b""))
+
+
+REFUSALS = {
+    400: _line(b"400 Bad Request", b"connection: close"),
+    408: _line(b"408 Request Timeout", b"connection: close"),
+    431: _line(b"431 Request Header Fields Too Large", b"connection: close"),
+    503: _line(b"503 Service Unavailable", b"retry-after: 1", b"connection: close"),
+}
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    """HttpToolsProtocol with the limits above; everything else is uvicorn's."""
+
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.limits: Limits = config.limits  # type: ignore[attr-defined]
+        self.head_bytes = 0
+        self.reading_head = False  # between a request's first byte and the end of its headers
+        self.awaiting_body = False  # between the end of a request's headers and its end
+        self.began_this_read = False
+        self.deadline: asyncio.TimerHandle | None = None
+        self.refused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        if len(self.connections) > self.limits.max_connections:
+            log.warning("over TURNOUT_MAX_CONNECTIONS (%d): refused", self.limits.max_connections)
+            self._refuse(503)
+            return
+        self._arm(self.limits.idle_timeout, self._idle)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.refused:
+            return  # read and dropped until the linger ends, so the 503 is not lost to a reset
+        self.began_this_read = False
+        super().data_received(data)
+        if self.awaiting_body and self.deadline is None:
+            # Armed here rather than at the end of the headers: most requests have no body, and
+            # their end follows the headers in the same read, so they need no timer at all.
+            self._arm(self.limits.body_timeout, self._too_slow)
+        if not self.reading_head or self.transport.is_closing():
+            return
+        if not self.began_this_read:  # the bytes before a request's start belong to the last one
+            self.head_bytes += len(data)
+        if self.head_bytes > self.limits.max_head_bytes:
+            self._refuse(431)
+
+    # Parser callbacks
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.head_bytes, self.reading_head, self.began_this_read = 0, True, True
+        self._arm(self.limits.header_timeout, self._too_slow)
+
+    def on_headers_complete(self) -> None:
+        self.reading_head = False
+        if not _framing_understood(self.headers):
+            # The parser fails right after this callback, but uvicorn would already have started
+            # the app: the write would run while the client is told 400.
+            self.send_400_response("unsupported Transfer-Encoding")
+            return
+        self._disarm()
+        self.awaiting_body = True
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes its parser cannot read — unless a request before them is
+        still being answered. uvicorn would write its 400 at once and close, so that request's
+        client read a 400 for a request that ran; instead it gets its own answer (with whatever
+        body had arrived), and the connection closes after it."""
+        if self.refused:
+            return
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            self._refuse(400)
+            return
+        self.refused = True  # what follows is unreadable: dropped
+        self.awaiting_body = False
+        self._disarm()
+        cycle.keep_alive = False
+        if cycle.more_body:
+            cycle.more_body = False
+            cycle.message_event.set()
+
+    def on_message_complete(self) -> None:
+        self.awaiting_body = False
+        self._disarm()
+        super().on_message_complete()
+
+    # Deadlines
+
+    def _arm(self, seconds: float, then: Any) -> None:
+        self._disarm()
+        self.deadline = self.loop.call_later(seconds, then)
+
+    def _disarm(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+
+    def _idle(self) -> None:
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def _too_slow(self) -> None:
+        """A request's head or body did not arrive in time: 408 if nothing was answered yet; the
+        app, if it is waiting for the body, is told the client is gone."""
+        cycle = self.cycle
+        if cycle is not None and cycle.response_started and not cycle.response_complete:
+            self.transport.close()  # too late for a 408; the app sees the disconnect
+            return
+        self._refuse(408)
+
+    def _refuse(self, status: int) -> None:
+        """Answer `status` and close, after reading what the client still sends for a moment:
+        closing a socket with unread data resets it, and the client might never see the answer."""
+        if self.refused or self.transport.is_closing():
+            return
+        self.refused = True
+        self.awaiting_body = False
+        self._disarm()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:  # nothing more of it gets written
+            cycle.disconnected = True
+            cycle.message_event.set()
+        self.transport.write(REFUSALS[status])
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.deadline = self.loop.call_later(_LINGER_SECONDS, self.transport.close)
+
+
+def _framing_understood(headers: list[tuple[bytes, bytes]]) -> bool:
+    """RFC 9112 §6.3: a request whose Transfer-Encoding does not end in chunked has no length a
+    server can know; it must be refused with 400 before anything acts on it."""
+    codings = [
+        c.strip().lower() for n, v in headers if n == b"transfer-encoding" for c in v.split(b",")
+    ]
+    return not codings or codings[-1] == b"chunked"
+
+
+def config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
+    """A uvicorn Config that serves `app` with GuardedProtocol and the settings' limits."""
+    conf = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        http=f"{__name__}:GuardedProtocol",
+        timeout_keep_alive=settings.idle_timeout_seconds,
+        **options,
+    )
+    conf.limits = Limits.of(settings)  # type: ignore[attr-defined]
+    return conf
+
+
+def serve(app: Any, settings: Settings, workers: int, **options: Any) -> None:
+    """What uvicorn.run does, with `config` above: one process, or `workers` behind a supervisor."""
+    conf = config(app, settings, workers=workers, **options)
+    server = uvicorn.Server(conf)
+    if workers > 1:
+        Multiprocess(conf, sockets=[conf.bind_socket()]).run()
+    else:
+        server.run()
+        if not server.started:  # as uvicorn.run: the port was taken, or the app did not start
+            raise SystemExit(3)

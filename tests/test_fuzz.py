@@ -1,0 +1,159 @@
+"""The HTTP fuzzer (tests/fuzz/) against `turnout serve` as a real process, on SQLite and PostgreSQL.
+
+Every route of every surface, from the app's route table; a bounded budget in `make test`
+(FUZZ_SECONDS, default 25 per database), a long one under `make soak`. FUZZ_SEED replays a run.
+Any finding fails the test with the request that caused it; each crash found so far has a
+regression test of its own (tests/test_findings.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.fuzz import routes
+from tests.fuzz.run import SHAPES, Target, run, summary
+from tests.live import make_tenant
+from tests.processes import ServerProcess
+from turnout import openapi
+from turnout.app import build_app
+from turnout.surfaces import registry
+
+BUDGET = float(os.environ.get("FUZZ_SECONDS", "25"))
+SOAK_BUDGET = float(os.environ.get("FUZZ_SOAK_SECONDS", "300"))
+SERVER_ERROR = re.compile(rb"Traceback|Exception in ASGI| 5\d\d [\d.]+ms ")
+
+FINGERPRINT = [
+    "SELECT count(*), coalesce(sum(version), 0), coalesce(sum(seats_taken), 0),"
+    " coalesce(sum(capacity), 0) FROM events WHERE tenant_id = {p}",
+    "SELECT count(*), coalesce(sum(r.version), 0), coalesce(sum(r.checked_in_count), 0)"
+    " FROM registrations r JOIN events e ON e.pk = r.event_pk WHERE e.tenant_id = {p}",
+    "SELECT count(*) FROM registration_history h JOIN registrations r ON r.pk = h.registration_pk"
+    " JOIN events e ON e.pk = r.event_pk WHERE e.tenant_id = {p}",
+]
+
+
+class Rows:
+    """A direct connection to the server's database, to read the tenant's rows between requests."""
+
+    def __init__(self, database_url: str, tenant_id: int) -> None:
+        self.tenant_id = tenant_id
+        self.loop: asyncio.AbstractEventLoop | None = None
+        if database_url.startswith("sqlite:///"):
+            self.sqlite = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        else:
+            self.loop = asyncio.new_event_loop()
+            self.pg = self.loop.run_until_complete(asyncpg.connect(database_url))
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        if self.loop is None:
+            return tuple(
+                tuple(self.sqlite.execute(q.format(p="?"), (self.tenant_id,)).fetchone())
+                for q in FINGERPRINT
+            )
+        return tuple(
+            tuple(self.loop.run_until_complete(self.pg.fetchrow(q.format(p="$1"), self.tenant_id)))
+            for q in FINGERPRINT
+        )
+
+    def close(self) -> None:
+        if self.loop is None:
+            self.sqlite.close()
+        else:
+            self.loop.run_until_complete(self.pg.close())
+            self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def fuzzed(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    env = {
+        "TURNOUT_ACCESS_LOG": "on",  # every 5xx leaves a line
+        "TURNOUT_PAGE_SIZE": "1",  # so the objects below have page tokens
+        "TURNOUT_HEADER_TIMEOUT_SECONDS": "2",
+        "TURNOUT_BODY_TIMEOUT_SECONDS": "2",
+    }
+    with ServerProcess(database_url, str(tmp_path_factory.mktemp("fuzz")), **env) as server:
+        yield server
+
+
+def fuzz_once(server: ServerProcess, seconds: float) -> None:
+    settings = server.settings.with_(page_size=1, access_log=True)  # as the other tests' apps
+    app = build_app(settings)
+    operations = routes.operations(app, openapi.document(settings))
+    assert len(operations) >= 23  # both surfaces and the operability routes
+    seed = int(os.environ.get("FUZZ_SEED", random.randrange(2**32)))
+    with make_tenant(server) as tenant:  # type: ignore[arg-type]
+        rows = Rows(server.settings.database_url, tenant.id)
+        try:
+            values = _objects(tenant.http)
+            probe = (
+                f"GET /api/v1/events/{values['event_id']} HTTP/1.1\r\nhost: fuzz\r\n"
+                f"authorization: Bearer {tenant.key}\r\n\r\n"
+            ).encode()
+            target = Target(
+                server.port,
+                tenant.key,
+                values,
+                rows.fingerprint,
+                lambda: _objects(tenant.http),
+                probe,
+                routes.top_routes(app),
+            )
+            report = run(operations, target, seconds, seed)
+        finally:
+            rows.close()
+    text = summary(report)
+    print(f"\nfuzz seed {seed} on {server.settings.database_url.split(':')[0]}: {text}")
+    untouched = {f"{o.method} {o.path}" for o in operations} - set(report.operations)
+    errors = [line for line in server.log().encode().splitlines() if SERVER_ERROR.search(line)]
+    assert not report.findings, f"FUZZ_SEED={seed}\n{text}"
+    assert not errors, b"\n".join(errors[:20]).decode(errors="replace")
+    assert not untouched or seconds < 5, untouched
+
+
+def _objects(http: httpx.Client) -> dict[str, str]:
+    """An event with two registrations (so, with a page size of 1, a page token), as they were."""
+    http.patch("/api/v1/events/fz_event", json={"status": "published"})
+    body = {
+        "bookable_event_id": "fz_event",
+        "start": "2031-01-24T12:30:00Z",
+        "end": "2031-01-24T17:00:00Z",
+        "status": "confirmed",
+        "registration": {"capacity": None},  # no limit: fuzzed writes fill seats
+    }
+    event = http.post("/v1/bookable_events", json=body)
+    assert event.status_code == 200, event.text
+    for rid in ("fz_reg", "fz_reg2"):
+        r = http.post(
+            "/v1/bookable_events/fz_event/registrations",
+            json={
+                "registration_id": rid,
+                "status": "accepted",
+                "metadata": {"email": f"{rid}@x.io"},
+            },
+        )
+        assert r.status_code == 200, r.text
+    page = http.get("/v1/bookable_events/fz_event").json()["registration"]["pages"]["next_page"]
+    return {"event_id": "fz_event", "registration_id": "fz_reg", "token": page.rsplit("/", 1)[1]}
+
+
+def test_every_registered_surface_has_an_error_shape_to_check() -> None:
+    assert {surface.name for surface in registry.SURFACES} <= set(SHAPES)
+
+
+def test_fuzz_every_route(fuzzed: ServerProcess) -> None:
+    fuzz_once(fuzzed, BUDGET)
+
+
+@pytest.mark.soak
+def test_fuzz_every_route_long(fuzzed: ServerProcess) -> None:
+    fuzz_once(fuzzed, SOAK_BUDGET)
