@@ -5,6 +5,7 @@ doors at once, live counts, screenshots and an accessibility check."""
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -352,7 +353,6 @@ def test_a_million_registration_event_page_stays_fast(
     try:
         token = csrf_of(web.get("/app/signin").text)
         web.post("/app/signin", data={"csrf": token, "email": email, "password": password})
-        base = median_ms(lambda: api.get(f"/api/v1/events/{event_id}/registrations?limit=50"), 15)
         reads = {
             "first page": f"/app/events/{event_id}",
             "page after 900,000": f"/app/events/{event_id}?after=900000",
@@ -360,9 +360,15 @@ def test_a_million_registration_event_page_stays_fast(
             "page before 1,000,000": f"/app/events/{event_id}?before=1000000",
             "email search": f"/app/events/{event_id}?q=p999999%40",
         }
-        ratios = {
-            name: median_ms(lambda p=path: web.get(p), 15) / base for name, path in reads.items()
-        }
+        api_read = f"/api/v1/events/{event_id}/registrations?limit=50"
+        # Round by round, interleaved, so a burst of load on a shared machine hits both sides.
+        timings: dict[str, list[float]] = {name: [] for name in ["api", *reads]}
+        for _ in range(15):
+            timings["api"].append(median_ms(lambda: api.get(api_read), 1))
+            for name, path in reads.items():
+                timings[name].append(median_ms(lambda p=path: web.get(p), 1))
+        base = statistics.median(timings["api"])
+        ratios = {name: statistics.median(timings[name]) / base for name in reads}
     finally:
         web.close()
         api.close()
