@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve test soak lint format bench bench-quick clean browser screenshots
+.PHONY: install serve test soak lint format bench bench-quick bench-webhooks clean browser screenshots
 
 install: $(STAMP) tests/js/node_modules/.installed tests/axe/node_modules/.installed browser
 
@@ -53,6 +53,11 @@ soak: install
 # turnout beside its ceiling; with TURNOUT_DATABASE_URL=postgresql://..., beside pgbench instead.
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run --full
+	$(BIN)/python -m bench.webhooks
+
+# What webhooks cost: upserts with one subscribed endpoint beside none; delivery throughput.
+bench-webhooks: $(STAMP)
+	$(BIN)/python -m bench.webhooks
 
 bench-quick: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from turnout import accesslog, openapi, web
+from turnout import accesslog, openapi, web, webhooks
 from turnout.config import Settings
 from turnout.core.ports import Store
 from turnout.services import Services
@@ -39,7 +39,8 @@ def build_app(settings: Settings) -> ASGIApp:
         try:
             services.attach(store)
             purging = asyncio.create_task(_purge_idempotency_keys(store, settings))
-            yield
+            async with webhooks.dispatching(store, settings, services.secret):
+                yield
         finally:
             if purging is not None:
                 purging.cancel()

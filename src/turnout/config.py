@@ -7,6 +7,7 @@ test can build as many differently configured apps as it likes in one process.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -51,6 +52,12 @@ class Settings:
     # Empty: each process counts its own requests. Set: every process counts in this Redis.
     redis_url: str = ""
     redis_prefix: str = "turnout:"  # of every key turnout writes in Redis
+    # Webhooks (docs/WEBHOOKS.md). Networks opened to deliveries, comma-separated CIDRs (plain http
+    # goes only there); whether `turnout serve` delivers (off: run `turnout worker` processes); how
+    # long a dispatcher holds a message it is sending before another may send it again.
+    webhook_allow_networks: str = ""
+    webhook_dispatch: bool = True
+    webhook_lease_seconds: int = 60
     # Test-only: check seats outside the write transaction, to prove the concurrency tests can see an
     # oversell (the negative control). Never set this in production.
     debug_unsafe_seats: bool = False
@@ -131,6 +138,14 @@ class Settings:
             raise ConfigError("TURNOUT_IDEMPOTENCY_RETENTION_HOURS must be at least 24")
         if not 1 <= self.idempotency_lease_seconds <= 300:
             raise ConfigError("TURNOUT_IDEMPOTENCY_LEASE_SECONDS must be between 1 and 300")
+        try:
+            ipaddress_networks(self.webhook_allow_networks)
+        except ValueError as exc:
+            raise ConfigError(
+                f"TURNOUT_WEBHOOK_ALLOW_NETWORKS must be comma-separated CIDRs ({exc})"
+            ) from None
+        if not 5 <= self.webhook_lease_seconds <= 3600:
+            raise ConfigError("TURNOUT_WEBHOOK_LEASE_SECONDS must be between 5 and 3600")
         if self.debug_rate_limit_minute_seconds < 1:
             raise ConfigError("TURNOUT_DEBUG_RATE_LIMIT_MINUTE_SECONDS must be at least 1")
         if self.secret and len(self.secret) < 32:
@@ -157,6 +172,10 @@ class Settings:
                 f"{path} holds a secret shorter than 32 characters; delete it or fix it"
             )
         return value.encode()
+
+
+def ipaddress_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(p.strip(), strict=False) for p in text.split(",") if p.strip()]
 
 
 def _convert(name: str, kind: object, raw: str) -> object:

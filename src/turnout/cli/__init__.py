@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from turnout.cli import users
+from turnout.cli import users, webhooks
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 GROUPS: list[Register] = [
     users.register,
+    webhooks.register,
 ]

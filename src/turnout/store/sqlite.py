@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from msgspec.structs import replace
 
+from turnout.core import notices
 from turnout.core.changes import plain_fields
 from turnout.core.errors import NotFound, Unavailable
 from turnout.core.model import Event, Registration, Tenant
@@ -27,7 +28,7 @@ from turnout.core.ports import (
     TenantExists,
     WriteResult,
 )
-from turnout.store import claims
+from turnout.store import claims, outbox
 from turnout.store import migrate as migrations
 from turnout.store.claims import Claim
 from turnout.store.groupcommit import GroupCommit
@@ -245,6 +246,7 @@ class SqliteStore(Reads):
                 )
             event = self._event(self.db, tenant_id, event_id)
             assert event is not None
+            outbox.record_sqlite(self.db, tenant_id, notices.event_changed(old, event))
             return event, old is None
 
         with claims.unrecorded_on_failure(claim):
@@ -371,6 +373,10 @@ class SqliteStore(Reads):
                 (reg_pk, new.status, new.checked_in_count, new.updated_at),
             )
         stored = replace(new, seq=values["seq"])
+        changes = notices.registration_changed(event.id, old, stored)
+        outbox.record_sqlite(
+            self.db, tenant_id, changes + notices.event_filled(event, after, new.updated_at)
+        )
         return WriteResult(after, stored, created=old is None, changed=True)
 
     def _email_taken(self, event_pk: int, key: str, registration_id: str) -> bool:

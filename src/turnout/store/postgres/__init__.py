@@ -19,6 +19,7 @@ import asyncpg
 import msgspec
 from msgspec.structs import replace
 
+from turnout.core import notices
 from turnout.core.changes import plain_fields
 from turnout.core.errors import DuplicateRegistration, NotFound, TurnoutError, Unavailable
 from turnout.core.model import Event, Registration, Tenant
@@ -31,7 +32,7 @@ from turnout.core.ports import (
     TenantExists,
     WriteResult,
 )
-from turnout.store import claims, queries
+from turnout.store import claims, outbox, queries
 from turnout.store import migrate as migrations
 from turnout.store.claims import Claim
 from turnout.store.reads import Reads
@@ -55,7 +56,7 @@ _READ_FOR_WRITE = (
 )
 _WRITE = (
     "SELECT o_outcome, o_event, o_seq, o_current::text, o_page::text FROM turnout_write_registration("
-    + ", ".join(f"${i}" for i in range(1, 20))
+    + ", ".join(f"${i}" for i in range(1, 25))
     + ")"
 )
 _CLAIM = queries.numbered(claims.CLAIM)
@@ -311,7 +312,11 @@ class PostgresStore(Reads):
                     *_event_arguments(fields, now, tenant_id, event_id),
                 )
                 if row is not None:
-                    return event_from_row(row), old is None
+                    event = event_from_row(row)
+                    await outbox.record_postgres(
+                        conn, tenant_id, notices.event_changed(old, event), now
+                    )
+                    return event, old is None
                 # Another request created the event since our read (its INSERT committed before
                 # ours gave up): the next read, a new statement, sees it; decide again on it.
         raise Unavailable("the event is changing too fast; retry")
@@ -385,6 +390,7 @@ class PostgresStore(Reads):
                 _WRITE,
                 *_write_arguments(event, registration_id, write, not unsafe),
                 first_page,
+                *_outbox_arguments(event, old, write),
             )
             assert result is not None
             if result["o_outcome"] == "no_event":
@@ -428,6 +434,15 @@ class PostgresStore(Reads):
 def _event_arguments(fields: EventFields, now: int, tenant_id: int, event_id: str) -> list[Any]:
     v = plain_fields(fields)
     return [*(v[name] for name in _EVENT_VALUES.split(", ")), now, tenant_id, event_id]
+
+
+def _outbox_arguments(
+    event: Event, old: Registration | None, write: RegistrationWrite
+) -> list[Any]:
+    """The write's webhook messages, for the write function to insert if it applies the write."""
+    changed = notices.registration_changed(event.id, old, write.registration)
+    full_id = outbox.message_id() if notices.may_fill(write.delta.seats) else None
+    return [*outbox.columns(changed), full_id]
 
 
 def _registration(row: str | None) -> Registration | None:

@@ -10,6 +10,12 @@
 -- With p_page > 0 it also returns the event's first p_page + 1 registrations, as the write left them.
 -- p_deltas: pending, tentative, accepted, declined, removed, attended, seats, checked_in.
 -- Registrations travel as JSON arrays in the order of turnout.store.rows.REGISTRATION_COLUMNS.
+--
+-- The outbox (store/outbox.py): p_n_* are the write's webhook messages as the core decided them
+-- (core/notices.py), inserted for every subscribed endpoint of the tenant when the write is applied.
+-- p_full_id, given when the write takes seats, is the id of an event.full message, inserted when this
+-- write took the event's last seat (core.notices.event_filled's condition, on the locked row); its
+-- data is the event as turnout_event_json renders it, the same object as /v1's render.event.
 
 DROP FUNCTION IF EXISTS turnout_write_registration;
 
@@ -19,12 +25,31 @@ LANGUAGE sql IMMUTABLE AS $$
                              r.checked_in_at, r.created_at, r.updated_at, r.version, r.seq)
 $$;
 
+CREATE OR REPLACE FUNCTION turnout_utc(t bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT to_char(to_timestamp(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+$$;
+
+CREATE OR REPLACE FUNCTION turnout_event_json(e events) RETURNS json
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT json_build_object(
+        'bookable_event_id', e.id, 'start', turnout_utc(e.start_at), 'end', turnout_utc(e.end_at),
+        'status', e.status, 'timezone', e.timezone,
+        'registration', json_build_object(
+            'capacity', e.capacity,
+            'registered_count', e.count_pending + e.count_tentative + e.count_accepted,
+            'total_count', e.count_pending + e.count_tentative + e.count_accepted
+                           + e.count_declined + e.count_removed,
+            'seats_taken', e.seats_taken))
+$$;
+
 CREATE FUNCTION turnout_write_registration(
     p_event_pk bigint, p_expect_status text, p_id text, p_expect_version bigint, p_status text,
     p_guest_count bigint, p_metadata text, p_email_key text, p_notes text,
     p_checked_in_count bigint, p_checked_in_at bigint, p_created_at bigint, p_updated_at bigint,
     p_deltas bigint[], p_cancel_ok boolean, p_unique_email text, p_guard boolean,
-    p_history boolean, p_page integer
+    p_history boolean, p_page integer,
+    p_n_types text[], p_n_keys text[], p_n_ids text[], p_n_bodies text[], p_full_id text
 ) RETURNS TABLE (o_outcome text, o_event events, o_seq bigint, o_current jsonb, o_page jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -96,6 +121,26 @@ BEGIN
     IF p_history THEN
         INSERT INTO registration_history (registration_pk, status, checked_in_count, at)
         VALUES (v_pk, p_status, p_checked_in_count, p_updated_at);
+    END IF;
+
+    INSERT INTO webhook_deliveries (endpoint_pk, message_id, type, ordering_key, payload, created_at,
+                                    next_attempt_at)
+    SELECT w.pk, n.id, n.type, n.key, n.body, p_updated_at, p_updated_at
+    FROM unnest(p_n_types, p_n_keys, p_n_ids, p_n_bodies) AS n (type, key, id, body)
+    JOIN webhook_endpoints w ON w.tenant_id = v_event.tenant_id AND w.enabled AND w.deleted_at IS NULL
+     AND (w.event_types = ' * ' OR strpos(w.event_types, ' ' || n.type || ' ') > 0);
+    IF p_full_id IS NOT NULL AND v_event.capacity IS NOT NULL
+       AND v_event.seats_taken >= v_event.capacity
+       AND v_event.seats_taken - p_deltas[7] < v_event.capacity THEN
+        INSERT INTO webhook_deliveries (endpoint_pk, message_id, type, ordering_key, payload,
+                                        created_at, next_attempt_at)
+        SELECT w.pk, p_full_id, 'event.full', 'event:' || v_event.id,
+            json_build_object('type', 'event.full', 'timestamp', turnout_utc(p_updated_at),
+                              'data', turnout_event_json(v_event))::text,
+            p_updated_at, p_updated_at
+        FROM webhook_endpoints w
+        WHERE w.tenant_id = v_event.tenant_id AND w.enabled AND w.deleted_at IS NULL
+          AND (w.event_types = ' * ' OR strpos(w.event_types, ' event.full ') > 0);
     END IF;
     RETURN QUERY SELECT 'ok'::text, v_event, v_seq, NULL::jsonb,
         CASE WHEN p_page > 0 THEN (

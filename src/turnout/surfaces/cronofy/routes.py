@@ -35,6 +35,7 @@ from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
 from turnout.surfaces.decoding import fast_or_checked, read_object
 from turnout.surfaces.http import bearer_token, etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency
+from turnout.webhooks.routes import with_webhooks
 
 T = TypeVar("T")
 
@@ -88,7 +89,8 @@ def build(services: Services) -> ASGIApp:
                 settings.debug_rate_limit_minute_seconds,
             ),
         ]
-    return Guard(app, services, access(per_tenant))
+    # The webhooks extension (docs/WEBHOOKS.md) shares this surface's keys, limits and errors.
+    return Guard(with_webhooks(app, services, HANDLERS), services, access(per_tenant))
 
 
 def access(per_tenant: list[Policy]) -> Access:

@@ -1,0 +1,84 @@
+"""The outbox: a write's webhook messages, inserted in the write's own transaction.
+
+Each write path makes one call here with the notices the core decided (core/notices.py). Rows are
+inserted only for the tenant's enabled endpoints subscribed to a notice's type, and a body is
+rendered only when some endpoint wants it, so a tenant without webhooks pays one indexed look-up
+per write. A write that rolls back takes its rows with it; nothing is enqueued after COMMIT.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Sequence
+
+import asyncpg
+
+from turnout.core.notices import Notice
+from turnout.webhooks import payloads
+
+_SUBSCRIBED = (
+    "SELECT pk, event_types FROM webhook_endpoints"
+    " WHERE tenant_id = ? AND enabled AND deleted_at IS NULL"
+)
+_INSERT = (
+    "INSERT INTO webhook_deliveries (endpoint_pk, message_id, type, ordering_key, payload,"
+    " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+# PostgreSQL: every notice × every subscribed endpoint in one statement (the same join the write
+# function does for registrations).
+_INSERT_MATCHING = """
+INSERT INTO webhook_deliveries (endpoint_pk, message_id, type, ordering_key, payload, created_at,
+                                next_attempt_at)
+SELECT w.pk, n.id, n.type, n.key, n.body, $6, $6
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS n (type, key, id, body)
+JOIN webhook_endpoints w ON w.tenant_id = $1 AND w.enabled AND w.deleted_at IS NULL
+ AND (w.event_types = ' * ' OR strpos(w.event_types, ' ' || n.type || ' ') > 0)
+"""
+
+
+def message_id() -> str:
+    return "msg_" + secrets.token_hex(12)
+
+
+def subscribed(event_types: str, notice_type: str) -> bool:
+    return event_types == " * " or f" {notice_type} " in event_types
+
+
+def record_sqlite(db: sqlite3.Connection, tenant_id: int, notices: Sequence[Notice]) -> None:
+    """Insert the notices' deliveries on `db`, inside the caller's (group-committed) transaction."""
+    if not notices:
+        return
+    endpoints = db.execute(_SUBSCRIBED, (tenant_id,)).fetchall()
+    if not endpoints:
+        return
+    for notice in notices:
+        targets = [pk for pk, types in endpoints if subscribed(types, notice.type)]
+        if not targets:
+            continue
+        body, mid = payloads.body(notice), message_id()
+        db.executemany(
+            _INSERT,
+            [
+                (pk, mid, notice.type, notice.ordering_key, body, notice.at, notice.at)
+                for pk in targets
+            ],
+        )
+
+
+def columns(notices: Sequence[Notice]) -> list[list[str]]:
+    """The notices as the four arrays (types, ordering keys, message ids, bodies) PostgreSQL takes."""
+    return [
+        [n.type for n in notices],
+        [n.ordering_key for n in notices],
+        [message_id() for _ in notices],
+        [payloads.body(n) for n in notices],
+    ]
+
+
+async def record_postgres(
+    conn: asyncpg.Connection, tenant_id: int, notices: Sequence[Notice], now: int
+) -> None:
+    """Insert the notices' deliveries on `conn`, inside the caller's transaction."""
+    if notices:
+        await conn.execute(_INSERT_MATCHING, tenant_id, *columns(notices), now)

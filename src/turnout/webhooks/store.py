@@ -1,0 +1,269 @@
+"""Endpoints and deliveries in the database, on either backend, beside the main store.
+
+One class for both databases: the SQL is shared (`?` placeholders, numbered for PostgreSQL); only
+how a statement runs differs. On SQLite writes join the store's group commit, on its one writer, and
+reads use its reader; on PostgreSQL every statement is its own transaction on the store's pool.
+Dispatchers claim deliveries with a lease (a guarded UPDATE; on PostgreSQL `FOR UPDATE SKIP LOCKED`,
+so any number of processes share the work): a dispatcher that dies mid-delivery leaves the lease to
+expire, and the delivery is sent again, with the same message id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from turnout.core.ports import Store
+from turnout.store import queries
+from turnout.webhooks.endpoints import Endpoint, types_from_column
+
+_ENDPOINT_COLUMNS = (
+    "pk, tenant_id, id, url, description, event_types, enabled, disabled_reason, signing,"
+    " created_at, updated_at"
+)
+_LIVE = "deleted_at IS NULL"
+_CLAIM = """
+UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1
+WHERE pk IN (
+    SELECT d.pk FROM webhook_deliveries d JOIN webhook_endpoints w ON w.pk = d.endpoint_pk
+    WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND d.lease_until <= ?
+      AND w.enabled AND w.deleted_at IS NULL
+      AND NOT EXISTS (
+          SELECT 1 FROM webhook_deliveries p
+          WHERE p.endpoint_pk = d.endpoint_pk AND p.ordering_key = d.ordering_key
+            AND p.state = 'pending' AND p.pk < d.pk)
+    ORDER BY d.pk LIMIT ? {lock}
+) AND state = 'pending' AND lease_until <= ?
+RETURNING pk, endpoint_pk, message_id, payload, attempts
+"""
+_SIGNING = (
+    "SELECT pk, url, signing, secret, previous_secret, previous_until FROM webhook_endpoints"
+    " WHERE pk IN ({marks})"
+)
+_DELIVERY_COLUMNS = (
+    "pk, message_id, type, state, attempts, last_status, last_error, next_attempt_at, created_at,"
+    " delivered_at"
+)
+
+
+class Claimed(msgspec.Struct, frozen=True):
+    pk: int
+    endpoint_pk: int
+    message_id: str
+    payload: str
+    attempts: int  # including this one
+
+
+class Signer(msgspec.Struct, frozen=True):
+    pk: int
+    url: str
+    signing: str
+    secret: bytes  # sealed
+    previous_secret: bytes | None
+    previous_until: int | None
+
+
+class Delivery(msgspec.Struct, frozen=True):
+    pk: int
+    message_id: str
+    type: str
+    state: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    next_attempt_at: int
+    created_at: int
+    delivered_at: int | None
+
+
+class WebhookStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.postgres = store.dialect == "postgres"
+
+    async def read(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        if self.postgres:
+            return [tuple(r) for r in await self.store.pool.fetch(queries.numbered(sql), *args)]  # type: ignore[attr-defined]
+        return list(self.store.reader.execute(sql, args).fetchall())  # type: ignore[attr-defined]
+
+    async def write(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        """One statement in a transaction of its own (SQLite: the current group-commit batch)."""
+        if self.postgres:
+            return [tuple(r) for r in await self.store.pool.fetch(queries.numbered(sql), *args)]  # type: ignore[attr-defined]
+        db = self.store.db  # type: ignore[attr-defined]
+        rows: list[tuple[Any, ...]] = await self.store.writes.run(  # type: ignore[attr-defined]
+            lambda: db.execute(sql, args).fetchall()
+        )
+        return rows
+
+    # Endpoints
+
+    async def create_endpoint(
+        self,
+        tenant_id: int,
+        endpoint_id: str,
+        url: str,
+        description: str | None,
+        types: str,
+        signing: str,
+        sealed: bytes,
+        now: int,
+    ) -> Endpoint:
+        rows = await self.write(
+            "INSERT INTO webhook_endpoints (tenant_id, id, url, description, event_types, signing,"
+            f" secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            f" RETURNING {_ENDPOINT_COLUMNS}",
+            tenant_id,
+            endpoint_id,
+            url,
+            description,
+            types,
+            signing,
+            sealed,
+            now,
+            now,
+        )
+        return _endpoint(rows[0])
+
+    async def list_endpoints(self, tenant_id: int) -> list[Endpoint]:
+        rows = await self.read(
+            f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = ? AND {_LIVE}"
+            " ORDER BY pk",
+            tenant_id,
+        )
+        return [_endpoint(r) for r in rows]
+
+    async def get_endpoint(self, tenant_id: int, endpoint_id: str) -> Endpoint | None:
+        rows = await self.read(
+            f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints"
+            f" WHERE tenant_id = ? AND id = ? AND {_LIVE}",
+            tenant_id,
+            endpoint_id,
+        )
+        return _endpoint(rows[0]) if rows else None
+
+    async def update_endpoint(
+        self, tenant_id: int, endpoint_id: str, fields: dict[str, Any], now: int
+    ) -> Endpoint | None:
+        """Set the given columns (url, description, event_types, enabled); enabling clears the
+        reason it was disabled."""
+        if fields.get("enabled"):
+            fields = {**fields, "disabled_reason": None}
+        sets = "".join(f"{name} = ?, " for name in fields)
+        rows = await self.write(
+            f"UPDATE webhook_endpoints SET {sets}updated_at = ?"
+            f" WHERE tenant_id = ? AND id = ? AND {_LIVE} RETURNING {_ENDPOINT_COLUMNS}",
+            *fields.values(),
+            now,
+            tenant_id,
+            endpoint_id,
+        )
+        return _endpoint(rows[0]) if rows else None
+
+    async def delete_endpoint(self, tenant_id: int, endpoint_id: str, now: int) -> bool:
+        """Kept, for the deliveries' history, but gone from every list and never sent to again."""
+        rows = await self.write(
+            "UPDATE webhook_endpoints SET deleted_at = ?, enabled = FALSE"
+            f" WHERE tenant_id = ? AND id = ? AND {_LIVE} RETURNING pk",
+            now,
+            tenant_id,
+            endpoint_id,
+        )
+        return bool(rows)
+
+    async def rotate_secret(
+        self, tenant_id: int, endpoint_id: str, sealed: bytes, grace_until: int, now: int
+    ) -> Endpoint | None:
+        """The new secret signs from now on; the old one also signs until `grace_until`."""
+        rows = await self.write(
+            "UPDATE webhook_endpoints SET previous_secret = secret, previous_until = ?, secret = ?,"
+            f" updated_at = ? WHERE tenant_id = ? AND id = ? AND {_LIVE}"
+            f" RETURNING {_ENDPOINT_COLUMNS}",
+            grace_until,
+            sealed,
+            now,
+            tenant_id,
+            endpoint_id,
+        )
+        return _endpoint(rows[0]) if rows else None
+
+    # Deliveries
+
+    async def claim(self, now: int, lease_seconds: int, limit: int) -> list[Claimed]:
+        lock = "FOR UPDATE OF d SKIP LOCKED" if self.postgres else ""
+        rows = await self.write(_CLAIM.format(lock=lock), now + lease_seconds, now, now, limit, now)
+        return sorted((Claimed(*r) for r in rows), key=lambda c: c.pk)
+
+    async def signers(self, endpoint_pks: set[int]) -> dict[int, Signer]:
+        marks = ", ".join("?" * len(endpoint_pks))
+        rows = await self.read(_SIGNING.format(marks=marks), *endpoint_pks)
+        return {r[0]: Signer(r[0], r[1], r[2], bytes(r[3]), _bytes(r[4]), r[5]) for r in rows}
+
+    async def delivered(self, pk: int, status: int, now: int) -> None:
+        await self.write(
+            "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = ?, last_status = ?,"
+            " last_error = NULL, lease_until = 0 WHERE pk = ? RETURNING pk",
+            now,
+            status,
+            pk,
+        )
+
+    async def failed(
+        self, claimed: Claimed, status: int | None, error: str, retry_at: int | None
+    ) -> None:
+        """Schedule the next attempt, or with `retry_at` None give the message up."""
+        state = "pending" if retry_at is not None else "failed"
+        await self.write(
+            "UPDATE webhook_deliveries SET state = ?, last_status = ?, last_error = ?,"
+            " next_attempt_at = ?, lease_until = 0 WHERE pk = ? RETURNING pk",
+            state,
+            status,
+            error[:500],
+            retry_at or 0,
+            claimed.pk,
+        )
+
+    async def disable_endpoint(self, endpoint_pk: int, reason: str, now: int) -> None:
+        await self.write(
+            "UPDATE webhook_endpoints SET enabled = FALSE, disabled_reason = ?, updated_at = ?"
+            " WHERE pk = ? RETURNING pk",
+            reason,
+            now,
+            endpoint_pk,
+        )
+
+    async def deliveries(self, endpoint_pk: int, after_pk: int, limit: int) -> list[Delivery]:
+        rows = await self.read(
+            f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_pk = ? AND pk > ?"
+            " ORDER BY pk LIMIT ?",
+            endpoint_pk,
+            after_pk,
+            limit,
+        )
+        return [Delivery(*r) for r in rows]
+
+    async def redeliver(
+        self, endpoint_pk: int, message_id: str | None, since: int, now: int
+    ) -> int:
+        """Send again (from attempt 1) one message, or every message created at or after `since`."""
+        which = "message_id = ?" if message_id is not None else "created_at >= ?"
+        rows = await self.write(
+            "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?,"
+            f" lease_until = 0 WHERE endpoint_pk = ? AND {which} RETURNING pk",
+            now,
+            endpoint_pk,
+            message_id if message_id is not None else since,
+        )
+        return len(rows)
+
+
+def _endpoint(row: tuple[Any, ...]) -> Endpoint:
+    values = list(row)
+    values[5] = types_from_column(values[5])
+    values[6] = bool(values[6])
+    return Endpoint(*values)
+
+
+def _bytes(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
