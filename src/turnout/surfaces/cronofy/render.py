@@ -24,9 +24,10 @@ def event(e: Event) -> dict[str, Any]:
     }
 
 
-def registration(r: Registration, ticket: str) -> dict[str, Any]:
-    """`ticket` is the registration's ticket code (auth/tickets.py), a turnout extension."""
-    return {
+def registration(r: Registration, ticket: str | None = None) -> dict[str, Any]:
+    """`ticket` is the registration's ticket code (auth/tickets.py), a turnout extension that /v1
+    always shows; webhook payloads (webhooks/payloads.py) leave it out."""
+    body = {
         "registration_id": r.id,
         "status": r.status,
         "metadata": r.metadata,
@@ -36,8 +37,10 @@ def registration(r: Registration, ticket: str) -> dict[str, Any]:
         "checked_in_at": None if r.checked_in_at is None else format_utc(r.checked_in_at),
         "created_at": format_utc(r.created_at),
         "updated_at": format_utc(r.updated_at),
-        "ticket_code": ticket,
     }
+    if ticket is not None:
+        body["ticket_code"] = ticket
+    return body
 
 
 def availability(e: Event) -> dict[str, Any]:
