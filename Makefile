@@ -9,9 +9,9 @@ SCALAR_VERSION := 1.76.0
 SCALAR_SHA256  := f1821c173d387d3dd4722215b946ad9aec3610f177616f0a312e4eb159b9c378
 SCALAR_JS      := src/turnout/openapi/assets/scalar-api-reference.js
 
-.PHONY: install serve test soak lint format bench bench-quick bench-webhooks clean browser
+.PHONY: install serve test soak lint format bench bench-quick bench-webhooks clean browser screenshots
 
-install: $(STAMP) tests/js/node_modules/.installed tests/nhub_js/node_modules/.installed $(SCALAR_JS) browser
+install: $(STAMP) tests/js/node_modules/.installed tests/nhub_js/node_modules/.installed tests/axe/node_modules/.installed $(SCALAR_JS) browser
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -25,22 +25,14 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 	cd tests/js && npm ci --silent --no-audit --no-fund
 	touch $@
 
-# The Azure Notification Hubs JS SDKs (@azure/notification-hubs, azure-sb), pinned by tests/nhub_js/package-lock.json.
-tests/nhub_js/node_modules/.installed: tests/nhub_js/package.json tests/nhub_js/package-lock.json
-	cd tests/nhub_js && npm ci --silent --no-audit --no-fund
-	touch $@
-
-$(SCALAR_JS): Makefile
-	rm -rf $(VENV)/scalar && mkdir -p $(VENV)/scalar $(dir $@)
-	cd $(VENV)/scalar && npm pack --silent @scalar/api-reference@$(SCALAR_VERSION) >/dev/null
-	echo "$(SCALAR_SHA256)  $(VENV)/scalar/scalar-api-reference-$(SCALAR_VERSION).tgz" | sha256sum -c --quiet
-	tar -xzf $(VENV)/scalar/scalar-api-reference-$(SCALAR_VERSION).tgz -C $(VENV)/scalar package/dist/browser/standalone.js
-	cp $(VENV)/scalar/package/dist/browser/standalone.js $@
-	rm -rf $(VENV)/scalar
-
+	rm -rf $(VENV) tests/js/node_modules tests/nhub_js/node_modules tests/axe/node_modules var bench/out $(SCALAR_JS)
 # The browser tests drive Debian's Chromium (Playwright never downloads one here).
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
+
+# The screenshots in docs/DASHBOARD.md, made by the browser tests at desktop and phone sizes.
+screenshots: install
+	TURNOUT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_browser.py -q -k "sqlite and screenshots"
 
 # The benchmark's own extras (matplotlib, for the chart), pinned beside the main lock.
 $(VENV)/.bench-installed: $(STAMP) requirements-bench.lock
@@ -81,4 +73,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 clean:
-	rm -rf $(VENV) tests/js/node_modules tests/nhub_js/node_modules var bench/out $(SCALAR_JS)
+	rm -rf $(VENV) tests/js/node_modules tests/nhub_js/node_modules tests/axe/node_modules var bench/out $(SCALAR_JS)

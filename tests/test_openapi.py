@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 from tests.live import routes_of
 from turnout import openapi
 from turnout.auth.keys import Principal
+from turnout.auth.tickets import ticket_code
 from turnout.config import Settings
 from turnout.core.errors import (
     CapacityReached,
@@ -251,9 +252,12 @@ def make_registration(**changes: Any) -> Registration:
     return Registration(**fields)
 
 
+TICKET = ticket_code(b"s" * 32, 1, 1, 1)
+
+
 def event_page(registrations: list[Registration], pages: bool) -> dict[str, Any]:
     body = render.event(make_event())
-    body["registration"]["registrations"] = [render.registration(r) for r in registrations]
+    body["registration"]["registrations"] = [render.registration(r, TICKET) for r in registrations]
     if pages:
         body["registration"]["pages"] = render.pages(1, 2, PUBLIC_URL + "/v1/x/pages/AQgA")
     return body
@@ -290,7 +294,7 @@ def test_rendered_list_items_match_their_schemas(document: dict[str, Any]) -> No
     assert_valid(document, "EventList", listed)
     assert_required_is_exactly(component(document, "EventSummary"), listed["bookable_events"][0])
     regs: dict[str, Any] = {
-        "registrations": [render.registration(make_registration())],
+        "registrations": [render.registration(make_registration(), TICKET)],
         "pages": render.pages(
             1, 2, PUBLIC_URL + "/v1/bookable_events/e/registrations?page_token=x"
         ),

@@ -80,6 +80,7 @@ def test_read_example_with_page_size_two(small_pages: LiveServer) -> None:
             "checked_in_at",
             "created_at",
             "updated_at",
+            "ticket_code",  # turnout's extension (docs/DASHBOARD.md)
         }
         pages = reg["pages"]
         assert (pages["current"], pages["total"]) == (1, 2)

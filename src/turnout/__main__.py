@@ -123,6 +123,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(_prepare(settings))
     _tune_gc()
     print(f"turnout: serving on {settings.base_url} ({_database_label(settings)})", file=sys.stderr)
+    print(
+        f"turnout: the web app is at {settings.base_url}/app/; make its first account with\n"
+        "    turnout user create --tenant default you@example.org\n"
+        "  which prints a one-time link to set the password (docs/DASHBOARD.md)",
+        file=sys.stderr,
+    )
     quiet = dict(access_log=False, log_level="warning")
     if settings.tls_certfile:
         quiet.update(ssl_certfile=settings.tls_certfile, ssl_keyfile=settings.tls_keyfile)

@@ -13,11 +13,11 @@ from http import HTTPStatus
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from turnout import accesslog, openapi, webhooks
+from turnout import accesslog, openapi, web, webhooks
 from turnout.config import Settings
 from turnout.core.ports import Store
 from turnout.openapi import page
@@ -78,6 +78,9 @@ def build_app(settings: Settings) -> ASGIApp:
             Route("/readyz", readyz),
             Route("/openapi.json", openapi_json),
             *page.routes(document),  # /, /docs and what the reference loads
+            # The web app is turnout's own too: mounted before any surface that claims by pattern.
+            Route("/app", _to_app),
+            Mount("/app", web.build(services)),
             *registry.mounts(services),
         ],
         lifespan=lifespan,
@@ -101,6 +104,10 @@ async def _purge_idempotency_keys(store: Store, settings: Settings) -> None:
         except Exception:
             logging.getLogger("turnout.idempotency").warning("purging keys failed", exc_info=True)
         await asyncio.sleep(3600)
+
+
+async def _to_app(_: Request) -> Response:
+    return RedirectResponse("/app/", 308)
 
 
 def _http_error(_: Request, exc: Exception) -> Response:

@@ -35,6 +35,8 @@ def walk(app: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
     while not hasattr(app, "routes"):
         app = app.app  # middleware: authentication, idempotency, access log, …
     for route in app.routes:
+        if prefix + route.path == "/app":
+            continue  # the web app: HTML pages, not a surface; tests/test_web_dashboard.py fuzzes it
         if isinstance(route, Mount):
             yield from walk(route.app, prefix + route.path)
         elif isinstance(route, Route):

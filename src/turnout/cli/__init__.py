@@ -9,8 +9,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from turnout.cli import hubs, keys, tenants, webhooks
+from turnout.cli import hubs, keys, tenants, users, webhooks
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-GROUPS: list[Register] = [tenants.register, keys.register, webhooks.register, hubs.register]
+GROUPS: list[Register] = [
+    tenants.register,
+    keys.register,
+    users.register,
+    webhooks.register,
+    hubs.register,
+]

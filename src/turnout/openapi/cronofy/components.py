@@ -204,6 +204,16 @@ def _registration() -> Schema:
             ),
             "created_at": utc("When the registration was created."),
             "updated_at": utc("When it last changed."),
+            "ticket_code": {
+                "type": "string",
+                "pattern": "^T[0-9]+-[0-9]+-[0-9]+-[0-9A-Z]{16}$",
+                "description": (
+                    "turnout extension: the registration's ticket code, signed with the server "
+                    "secret and bound to tenant, event and registration; the door page "
+                    "(/app/door/{event}) reads it typed, scanned or from a QR code "
+                    "(docs/DASHBOARD.md)."
+                ),
+            },
         },
         "A registration.",
     )

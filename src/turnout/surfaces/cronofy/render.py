@@ -24,8 +24,10 @@ def event(e: Event) -> dict[str, Any]:
     }
 
 
-def registration(r: Registration) -> dict[str, Any]:
-    return {
+def registration(r: Registration, ticket: str | None = None) -> dict[str, Any]:
+    """`ticket` is the registration's ticket code (auth/tickets.py), a turnout extension that /v1
+    always shows; webhook payloads (webhooks/payloads.py) leave it out."""
+    body = {
         "registration_id": r.id,
         "status": r.status,
         # Cronofy's DELETE clears the metadata it shows; turnout keeps it (core CANCELLATION).
@@ -37,6 +39,9 @@ def registration(r: Registration) -> dict[str, Any]:
         "created_at": format_utc(r.created_at),
         "updated_at": format_utc(r.updated_at),
     }
+    if ticket is not None:
+        body["ticket_code"] = ticket
+    return body
 
 
 def availability(e: Event) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from turnout.auth import tickets
 from turnout.auth.keys import (
     EVENTS_READ,
     EVENTS_WRITE,
@@ -259,7 +260,7 @@ class Handlers:
         total = page_total(page, has_more, event.counts.total, size)
         return json_response(
             {
-                "registrations": [render.registration(r) for r in rows],
+                "registrations": [render.registration(r, self._ticket(event, r)) for r in rows],
                 "pages": render.pages(page, total, next_page),
             }
         )
@@ -313,7 +314,8 @@ class Handlers:
             self.services.store, event, request.path_params["registration_id"]
         )
         return json_response(
-            {"registration": render.registration(registration)}, headers=etag(registration)
+            {"registration": render.registration(registration, self._ticket(event, registration))},
+            headers=etag(registration),
         )
 
     # Shared
@@ -339,6 +341,11 @@ class Handlers:
             raise NotFound("page token")
         return token
 
+    def _ticket(self, event: Event, registration: Registration) -> str:
+        return tickets.ticket_code(
+            self.services.secret, event.tenant_id, event.pk, registration.seq
+        )
+
     def _url(self, path: str) -> str:
         return self.services.settings.base_url + path
 
@@ -352,7 +359,9 @@ class Handlers:
         has_more = len(rows) > size
         rows = rows[:size]
         body = render.event(event)
-        body["registration"]["registrations"] = [render.registration(r) for r in rows]
+        body["registration"]["registrations"] = [
+            render.registration(r, self._ticket(event, r)) for r in rows
+        ]
         if has_more or page > 1:
             next_page = None
             if has_more:

@@ -1,0 +1,142 @@
+"""Every page of the web app, walked from its route table: who may open it, and that one tenant's
+people never see or change another tenant's data (Alice's tenant, Bob's tenant)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.routing import Route
+
+from tests.live import LiveServer, Tenant
+from tests.web import Browsers, csrf_of, make_person, post_form
+from turnout import web
+from turnout.services import Services
+
+LOWER = {"owner": "staff", "staff": "door"}
+
+
+def pages(server: LiveServer) -> list[tuple[str, str, str | None]]:
+    """(method, path template, role) for every page the web app routes."""
+    app = web.build(Services.create(server.settings))
+    found = []
+    for route in app.routes:
+        if isinstance(route, Route):
+            for method in sorted((route.methods or set()) - {"HEAD"}):
+                found.append((method, "/app" + route.path, getattr(route.endpoint, "role", None)))
+    return found
+
+
+@pytest.fixture
+def browsers(server: LiveServer) -> Iterator[Browsers]:
+    opened = Browsers(server)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def alices(server: LiveServer, tenant: Tenant, browsers: Browsers) -> dict[str, str]:
+    """Alice's tenant has an event with one registration; these are their ids."""
+    email, password = make_person(server, tenant, "owner")
+    alice = browsers.sign_in(email, password)
+    created = post_form(
+        alice,
+        "/app/events",
+        {
+            "id": "alices_event",
+            "title": "Alice's",
+            "start": "2030-01-01T10:00",
+            "end": "2030-01-01T12:00",
+            "timezone": "UTC",
+            "capacity": "5",
+        },
+        "/app/events/new",
+    )
+    assert created.status_code == 303
+    post_form(alice, "/app/events/alices_event/status", {"action": "publish"})
+    added = post_form(
+        alice,
+        "/app/events/alices_event/registrations",
+        {"name": "Ann", "email": "ann@example.org", "guest_count": "1"},
+    )
+    registration = added.headers["location"].rsplit("/", 1)[1]
+    return {
+        "event": "alices_event",
+        "registration": registration,
+        "email": email,
+        "password": password,
+    }
+
+
+def test_the_route_table_has_pages_for_every_role(server: LiveServer) -> None:
+    roles = {role for _, _, role in pages(server)}
+    assert roles == {None, "door", "staff", "owner"}
+
+
+def test_every_page_sends_strangers_to_sign_in(
+    server: LiveServer, browsers: Browsers, alices: dict[str, str]
+) -> None:
+    stranger = browsers.new()
+    for method, path, role in pages(server):
+        if role is None:
+            continue
+        answer = stranger.request(method, path.format(**alices))
+        expected = 303 if method == "GET" else 401
+        assert answer.status_code == expected, (method, path)
+        if method == "GET":
+            assert answer.headers["location"].startswith("/app/signin?next=")
+
+
+def test_every_page_refuses_a_role_below_its_own(
+    server: LiveServer, tenant: Tenant, browsers: Browsers, alices: dict[str, str]
+) -> None:
+    clients = {role: browsers.signed_in_as(tenant, role) for role in LOWER.values()}
+    for method, path, role in pages(server):
+        if role not in LOWER:
+            continue
+        client = clients[LOWER[role]]
+        token = csrf_of(client.get("/app/").text)
+        answer = client.request(
+            method, path.format(**alices), data={"csrf": token} if method == "POST" else None
+        )
+        assert answer.status_code == 403, (method, path, LOWER[role])
+
+
+def test_no_page_shows_or_changes_another_tenants_data(
+    server: LiveServer,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    browsers: Browsers,
+    alices: dict[str, str],
+) -> None:
+    bob = browsers.signed_in_as(other_tenant, "owner")
+    token = csrf_of(bob.get("/app/").text)
+    form = {
+        "csrf": token,
+        "action": "cancel",
+        "seen": "0",
+        "present": "2",
+        "status": "removed",
+        "guest_count": "3",
+        "name": "Eve",
+        "title": "Bob's now",
+        "start": "2030-01-01T10:00",
+        "end": "2030-01-01T11:00",
+    }
+    walked = 0
+    for method, path, role in pages(server):
+        if role is None or "{" not in path:
+            continue
+        walked += 1
+        answer = bob.request(method, path.format(**alices), data=form if method == "POST" else None)
+        assert answer.status_code == 404, (method, path)
+        assert "Ann" not in answer.text and "Alice" not in answer.text
+    assert walked >= 10
+    browsers.sign_in(alices["email"], alices["password"])  # Alice's account was not reset
+    assert "Alice" not in bob.get("/app/").text
+    event = tenant.http.get("/api/v1/events/alices_event").json()["data"]
+    assert event["status"] != "CANCELLED" and event["title"] == "Alice's"
+    registration = tenant.http.get(
+        f"/api/v1/events/alices_event/registrations/{alices['registration']}"
+    ).json()["data"]
+    assert registration["guest_count"] == 1 and registration["checked_in_count"] == 0
