@@ -25,7 +25,24 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 	cd tests/js && npm ci --silent --no-audit --no-fund
 	touch $@
 
-	rm -rf $(VENV) tests/js/node_modules tests/nhub_js/node_modules tests/axe/node_modules var bench/out $(SCALAR_JS)
+# The Azure Notification Hubs JS SDKs (@azure/notification-hubs, azure-sb), pinned by tests/nhub_js/package-lock.json.
+tests/nhub_js/node_modules/.installed: tests/nhub_js/package.json tests/nhub_js/package-lock.json
+	cd tests/nhub_js && npm ci --silent --no-audit --no-fund
+	touch $@
+
+# axe-core for the browser tests' accessibility check, pinned by tests/axe/package-lock.json.
+tests/axe/node_modules/.installed: tests/axe/package.json tests/axe/package-lock.json
+	cd tests/axe && npm ci --silent --no-audit --no-fund
+	touch $@
+
+$(SCALAR_JS): Makefile
+	rm -rf $(VENV)/scalar && mkdir -p $(VENV)/scalar $(dir $@)
+	cd $(VENV)/scalar && npm pack --silent @scalar/api-reference@$(SCALAR_VERSION) >/dev/null
+	echo "$(SCALAR_SHA256)  $(VENV)/scalar/scalar-api-reference-$(SCALAR_VERSION).tgz" | sha256sum -c --quiet
+	tar -xzf $(VENV)/scalar/scalar-api-reference-$(SCALAR_VERSION).tgz -C $(VENV)/scalar package/dist/browser/standalone.js
+	cp $(VENV)/scalar/package/dist/browser/standalone.js $@
+	rm -rf $(VENV)/scalar
+
 # The browser tests drive Debian's Chromium (Playwright never downloads one here).
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
