@@ -18,7 +18,7 @@ import asyncpg
 import pytest
 import redis.asyncio
 
-from tests.live import LiveServer, Tenant, make_tenant
+from tests.live import SECRET, LiveServer, Tenant, make_tenant
 from turnout.config import Settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -96,7 +96,7 @@ def postgres_url() -> Iterator[str]:
 def base_settings(tmp_dir: str, database_url: str, **changes: object) -> Settings:
     return Settings(
         database_url=database_url,
-        secret=secrets.token_hex(32),
+        secret=SECRET,
         access_log=True,
         rate_limits=False,  # tests that measure limits start a server of their own
         secret_file=os.path.join(tmp_dir, "secret"),

@@ -22,6 +22,11 @@ from turnout.core import times
 from turnout.store import open_store
 from turnout.surfaces.surface import SurfaceMount
 
+# One server secret for every server this test process starts: the database remembers the secret its
+# keys were made under and refuses to serve under another (cli/failures.py), so servers sharing a
+# database must share it. Tests of a changed secret pass their own.
+SECRET = secrets.token_hex(32)
+
 
 def free_port() -> int:
     with socket.socket() as s:

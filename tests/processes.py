@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -27,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.live import free_port, run_on_store
+from tests.live import SECRET, free_port, run_on_store
 from turnout.config import Settings
 
 
@@ -39,7 +38,7 @@ class ServerProcess:
         self.settings = Settings(
             database_url=database_url,
             port=self.port,
-            secret=secrets.token_hex(32),
+            secret=SECRET,
             secret_file=os.path.join(tmp_dir, "secret"),
             rate_limits=False,
             access_log=False,

@@ -136,6 +136,16 @@ SQLITE_CASES = {
     "webhook-deliveries-missing": (["webhook", "deliveries"], {}, "required"),
     "webhook-redeliver-missing": (["webhook", "redeliver"], {}, "required"),
     "worker-bad-argument": (["worker", "--bogus"], {}, "unrecognized"),
+    # The web app's people (docs/DASHBOARD.md).
+    "user-create-missing": (["user", "create"], {}, "required"),
+    "user-create-unknown-tenant": (
+        ["user", "create", "--tenant", "ghost", "a@b.co"],
+        {},
+        "tenant list",
+    ),
+    "user-list-missing": (["user", "list"], {}, "required"),
+    "user-delete-missing": (["user", "delete"], {}, "required"),
+    "user-reset-missing": (["user", "reset"], {}, "required"),
     # The Notification Hubs groups (docs/NOTIFICATION_HUBS.md).
     "hub-create-missing": (["hub", "create"], {}, "required"),
     "hub-create-unknown-tenant": (["hub", "create", "--tenant", "ghost", "h1"], {}, "tenant list"),

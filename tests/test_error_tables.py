@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from turnout.config import Settings
 from turnout.core import errors
+from turnout.core.devices import DeviceInputError
 from turnout.core.errors import FieldError, TurnoutError
 from turnout.openapi import document
 from turnout.surfaces.cronofy import errors as cronofy
@@ -37,11 +38,20 @@ def _sample(cls: type[TurnoutError]) -> TurnoutError:
         return cls("events:write")
     if cls is errors.BadHeader:
         return cls("If-Match", "bad")
+    if cls is DeviceInputError:
+        return cls("BadRequest", "bad")
     return cls("x")
 
 
 def _request(path_params: dict[str, str]) -> Request:
-    return Request({"type": "http", "method": "GET", "path": "/", "path_params": path_params})
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "headers": [],
+        "path_params": path_params,
+    }
+    return Request(scope)
 
 
 @pytest.mark.parametrize("cls", _all_errors(), ids=lambda c: c.__name__)

@@ -10,6 +10,8 @@ from turnout.core import limits
 # Every bounded CHECK the migrations hold, by (table, column): (lowest, highest), None for open.
 DECLARED = {
     ("tenants", "name"): (1, limits.MAX_TENANT_NAME),
+    ("people", "email"): (limits.MIN_PERSON_EMAIL, limits.MAX_PERSON_EMAIL),
+    ("webhook_endpoints", "url"): (limits.MIN_WEBHOOK_URL, limits.MAX_WEBHOOK_URL),
     ("events", "id"): (1, limits.MAX_ID_LENGTH),
     ("events", "capacity"): (1, limits.MAX_CAPACITY),
     ("registrations", "id"): (1, limits.MAX_ID_LENGTH),

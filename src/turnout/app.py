@@ -81,6 +81,10 @@ def build_app(settings: Settings) -> ASGIApp:
             # The web app is turnout's own too: mounted before any surface that claims by pattern.
             Route("/app", _to_app),
             Mount("/app", web.build(services)),
+            # Nothing below turnout's own paths belongs to a surface: `/healthz/` is this JSON 404,
+            # not the Notification Hubs surface's XML (its pattern `/{hub}` would take it).
+            *[Mount(path, app=_not_found) for path in ("/healthz", "/readyz", "/openapi.json")],
+            Mount("/docs", app=_not_found),
             *registry.mounts(services),
         ],
         lifespan=lifespan,

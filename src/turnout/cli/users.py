@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -81,7 +82,10 @@ def _create(settings: Settings, args: argparse.Namespace) -> int:
     except people.PersonError as exc:
         return _fail(str(exc))
     if token is None:
-        return _fail(f"no tenant named {args.tenant!r}")
+        return _fail(
+            f"no tenant named {args.tenant!r}. See them with: turnout tenant list; "
+            f"create it with: turnout tenant create {shlex.quote(args.tenant)}"
+        )
     print(f"turnout: {args.role} {args.email.strip().lower()} added to tenant {args.tenant!r}.")
     print("Open this link (once, within 7 days) to set the password:")
     print(_link(settings, token))
@@ -95,7 +99,10 @@ def _list(settings: Settings, args: argparse.Namespace) -> int:
 
     found = _on_store(settings, work)
     if found is None:
-        return _fail(f"no tenant named {args.tenant!r}")
+        return _fail(
+            f"no tenant named {args.tenant!r}. See them with: turnout tenant list; "
+            f"create it with: turnout tenant create {shlex.quote(args.tenant)}"
+        )
     for person in found:
         state = "active" if person.password_hash else "awaiting password"
         print(f"{person.email}\t{person.role}\t{state}")

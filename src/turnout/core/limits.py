@@ -9,6 +9,10 @@ MAX_ID_LENGTH = 64
 ID_PATTERN = r"[A-Za-z0-9_-]+"
 MAX_TENANT_NAME = 64
 
+# Organizer accounts (web app) and webhook endpoints.
+MIN_PERSON_EMAIL, MAX_PERSON_EMAIL = 3, 254  # RFC 5321's path limit
+MIN_WEBHOOK_URL, MAX_WEBHOOK_URL = 8, 2000  # "https://" at the least
+
 # Seats.
 MAX_CAPACITY = 2**31 - 1  # /v1 registration.capacity and /api/v1 slots: a 32-bit signed integer
 MAX_GUESTS = 9999  # guest_count, on every surface

@@ -8,11 +8,12 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from turnout.core import limits
 from turnout.core.errors import FieldError, ValidationFailed
 from turnout.core.notices import NOTICE_TYPES
 from turnout.core.times import format_utc
 
-MAX_URL = 2000
+MAX_URL = limits.MAX_WEBHOOK_URL
 MAX_DESCRIPTION = 500
 
 

@@ -12,6 +12,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from turnout.core.devices import (
+    DeviceInputError,
+    DeviceMissing,
+    QuotaExceeded,
+    RegistrationGone,
+    VersionMismatch,
+)
 from turnout.core.errors import (
     FIELD_CODES,
     BadHeader,
@@ -32,6 +39,7 @@ from turnout.core.errors import (
     Unavailable,
     ValidationFailed,
 )
+from turnout.core.hubs import HubRefused
 from turnout.ratelimit import Decision
 from turnout.surfaces import bearer
 from turnout.surfaces.cronofy import explain
@@ -124,6 +132,15 @@ TABLE: dict[type[TurnoutError], Rendering] = {
     NotFound: Rendering(404, (), _empty(404)),
     PayloadTooLarge: Rendering(413, (), _empty(413)),
     Unavailable: Rendering(503, (), _empty(503, {"Retry-After": "1"})),
+    # The Notification Hubs errors. /v1's hub management turns HubRefused into a field error on
+    # its own (hubs.py); the device errors are raised only under /{hub}. Their entries keep this
+    # table total, so a rule that one day raises them here answers a 4xx, never a 500.
+    HubRefused: Rendering(422, ("hub_refused", "hub_exists", "rule_exists"), _on("name", 422)),
+    DeviceInputError: Rendering(400, (), _empty(400)),
+    QuotaExceeded: Rendering(403, (), _empty(403)),
+    RegistrationGone: Rendering(410, (), _empty(410)),
+    DeviceMissing: Rendering(404, (), _empty(404)),
+    VersionMismatch: Rendering(412, (), _empty(412)),
 }
 
 ERROR_KEYS = tuple(dict.fromkeys(key for entry in TABLE.values() for key in entry.keys))

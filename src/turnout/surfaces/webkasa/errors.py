@@ -11,6 +11,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from turnout.core.devices import (
+    DeviceInputError,
+    DeviceMissing,
+    QuotaExceeded,
+    RegistrationGone,
+    VersionMismatch,
+)
 from turnout.core.errors import (
     BadHeader,
     CapacityReached,
@@ -30,6 +37,7 @@ from turnout.core.errors import (
     Unavailable,
     ValidationFailed,
 )
+from turnout.core.hubs import HubRefused
 from turnout.surfaces import bearer
 from turnout.surfaces.http import allowed_methods, client_gone, json_response
 
@@ -157,6 +165,14 @@ TABLE: dict[type[TurnoutError], Rendering] = {
     Unavailable: _fixed(
         503, "SERVICE_UNAVAILABLE", "Service unavailable; retry shortly", {"Retry-After": "1"}
     ),
+    # The Notification Hubs errors are raised only under /{hub} and /v1's hub management; their
+    # entries keep this table total (a 4xx, never a 500, if a rule one day raises them here).
+    HubRefused: _from_message(422, "VALIDATION_ERROR"),
+    DeviceInputError: _from_message(400, "BAD_REQUEST"),
+    QuotaExceeded: _from_message(403, "QUOTA_EXCEEDED"),
+    RegistrationGone: _from_message(410, "GONE"),
+    DeviceMissing: _fixed(404, "NOT_FOUND", "Not found"),
+    VersionMismatch: _from_message(412, "PRECONDITION_FAILED"),
 }
 
 
