@@ -154,3 +154,24 @@ def test_webkasa_registration_paths_agree(
     body: dict[str, Any], valid_base: bool, creating: bool
 ) -> None:
     _webkasa_agree({**WEBKASA, **body} if valid_base else body, creating)
+
+
+def test_nesting_past_the_decoders_depth_is_a_validation_error_not_a_500() -> None:
+    """Found by the HTTP fuzzer after the merge: msgspec raises RecursionError (not DecodeError)
+    past its depth, and the fast path let it through as a 500."""
+    from starlette.requests import Request
+
+    from turnout.surfaces.decoding import fast_or_checked
+
+    request = Request({"type": "http", "method": "POST", "path": "/", "headers": []})
+    deep = b'{"a":' * 20_000 + b"1" + b"}" * 20_000
+    for raw in (deep, deep[:7200], b"[" * 100_000 + b"]" * 100_000):
+        for fast, checked in (
+            (parse.fast_registration_upsert, parse.registration_upsert),
+            (parse.fast_event_upsert, parse.event_upsert),
+        ):
+            try:
+                fast_or_checked(request, raw, fast, checked)  # type: ignore[arg-type]
+            except ValidationFailed:
+                continue
+            raise AssertionError("accepted")

@@ -113,7 +113,14 @@ def fill(path: str, value: str, real: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: value if m.group(1) == last else real[m.group(1)], path)
 
 
-@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+# The Notification Hubs surface takes SAS tokens only: an API key is refused before any id in its path
+# is read, so its ids are fuzzed by its own tests (tests/test_nhub_*.py) and by tests/test_fuzz.py.
+KEYED_ROUTES = [(m, p) for m, p in ROUTES if not p.startswith("/{hub}")]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), KEYED_ROUTES, ids=[f"{m} {p}" for m, p in KEYED_ROUTES]
+)
 def test_fuzzed_ids_in_paths_are_4xx(tenant: Tenant, method: str, path: str) -> None:
     make_event(tenant.http, "own_event", capacity=5)
     register(tenant.http, "own_event", "own_reg", guest_count=1)
@@ -122,6 +129,7 @@ def test_fuzzed_ids_in_paths_are_4xx(tenant: Tenant, method: str, path: str) -> 
         "registration_id": "own_reg",
         "token": "AAAA",
         "prefix": tenant.key[:15],
+        "name": "own_hub",  # /v1/hubs/{name}: the tenant's key is no admin key, so 403s
     }
     before = tenant.http.get("/v1/bookable_events/own_event").content
     body = {} if method in ("POST", "PATCH") else None

@@ -38,6 +38,8 @@ def walk(app: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
         if prefix + route.path == "/app":
             continue  # the web app: HTML pages, not a surface; tests/test_web_dashboard.py fuzzes it
         if isinstance(route, Mount):
+            if not hasattr(route.app, "routes") and not hasattr(route.app, "app"):
+                continue  # a catch-all 404 below turnout's own paths (app.py): no operations
             yield from walk(route.app, prefix + route.path)
         elif isinstance(route, Route):
             for method in sorted((route.methods or {"GET"}) - {"HEAD"}):

@@ -130,4 +130,8 @@ def fast_or_checked(
 ) -> T:
     """A body's command: decoded whole against its declaration (`fast`), or, when that fails,
     checked field by field (`checked`), which reports every error at once."""
-    return fast(raw) or checked(object_of(request, raw))
+    try:
+        command = fast(raw)
+    except RecursionError:  # nesting past msgspec's depth: the checked path says what is wrong
+        command = None
+    return command or checked(object_of(request, raw))
