@@ -59,8 +59,10 @@ $(VENV)/.bench-installed: $(STAMP) requirements-bench.lock
 serve: $(STAMP)
 	$(BIN)/turnout serve
 
+# Two processes (this machine has two cores); each starts its own servers and databases, and a
+# test file stays in one process.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # The long runs (`soak` marker): the state machine at 500 examples × 30 steps, 20 SIGKILLs per
 # database instead of 3, schemathesis at 1,000 examples per operation per database, and the HTTP

@@ -180,7 +180,9 @@ def test_sign_out_ends_only_this_session(
 @pytest.fixture
 def limited_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     # Windows of an hour instead of a minute: a test's attempts never straddle two windows.
-    settings = base_settings(str(tmp_path), database_url, debug_rate_limit_minute_seconds=3600)
+    settings = base_settings(
+        str(tmp_path), database_url, rate_limits=True, debug_rate_limit_minute_seconds=3600
+    )
     with LiveServer(settings) as live:
         yield live
 
