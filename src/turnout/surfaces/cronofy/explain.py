@@ -62,7 +62,7 @@ _BY_CLASS: dict[type[Exception], tuple[str, str]] = {
         "send a smaller body; the limit is TURNOUT_MAX_BODY_BYTES",
     ),
     core.Unavailable: (
-        "the database is unavailable or contended",
+        "turnout cannot serve this request just now",
         "retry after the Retry-After seconds",
     ),
 }
