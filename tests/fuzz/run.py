@@ -163,9 +163,12 @@ def run(
     report = Report()
     end = time.monotonic() + seconds
     conn = Connection(target.port, timeout=bound + 5)
+    rounds: list[Operation] = []  # every operation once per round, in a seeded order
     try:
         while time.monotonic() < end:
-            op = rng.choice(operations)
+            if not rounds:
+                rounds = rng.sample(operations, len(operations))
+            op = rounds.pop()
             conn = _one(op, fuzz(rng, draft_for(op, target)), target, conn, report, bound)
             if report.requests % 200 == 0:
                 target.reset()
