@@ -3,13 +3,23 @@ people never see or change another tenant's data (Alice's tenant, Bob's tenant).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 
 import pytest
 from starlette.routing import Route
 
 from tests.live import LiveServer, Tenant
-from tests.web import Browsers, csrf_of, make_person, post_form
+from tests.web import (
+    Browsers,
+    create_endpoint,
+    create_hub,
+    create_key,
+    csrf_of,
+    make_person,
+    message_ids,
+    post_form,
+)
 from turnout import web
 from turnout.services import Services
 
@@ -36,9 +46,13 @@ def browsers(server: LiveServer) -> Iterator[Browsers]:
 
 @pytest.fixture
 def alices(server: LiveServer, tenant: Tenant, browsers: Browsers) -> dict[str, str]:
-    """Alice's tenant has an event with one registration; these are their ids."""
+    """Alice's tenant has an event with one registration, an API key, a hub with its rules, and a
+    webhook endpoint with deliveries; these are their ids."""
     email, password = make_person(server, tenant, "owner")
     alice = browsers.sign_in(email, password)
+    hub = "alices-" + secrets.token_hex(4)
+    assert create_hub(alice, hub).status_code == 200
+    endpoint, _ = create_endpoint(alice)  # before the event, so its writes are delivered
     created = post_form(
         alice,
         "/app/events",
@@ -65,6 +79,11 @@ def alices(server: LiveServer, tenant: Tenant, browsers: Browsers) -> dict[str, 
         "registration": registration,
         "email": email,
         "password": password,
+        "prefix": create_key(alice)[:15],
+        "hub": hub,
+        "rule": hub + "-full",
+        "endpoint": endpoint,
+        "message": message_ids(alice, endpoint)[0],
     }
 
 
@@ -122,6 +141,14 @@ def test_no_page_shows_or_changes_another_tenants_data(
         "title": "Bob's now",
         "start": "2030-01-01T10:00",
         "end": "2030-01-01T11:00",
+        "confirm": "yes",
+        "quota": "1",
+        "grace": "0",
+        "enabled": "no",
+        "url": "https://bob.example/hook",
+        "all_types": "on",
+        "right_manage": "on",
+        "since": "2020-01-01T00:00",
     }
     walked = 0
     for method, path, role in pages(server):
@@ -131,8 +158,17 @@ def test_no_page_shows_or_changes_another_tenants_data(
         answer = bob.request(method, path.format(**alices), data=form if method == "POST" else None)
         assert answer.status_code == 404, (method, path)
         assert "Ann" not in answer.text and "Alice" not in answer.text
-    assert walked >= 10
-    browsers.sign_in(alices["email"], alices["password"])  # Alice's account was not reset
+        assert alices["hub"] not in answer.text and alices["endpoint"] not in answer.text
+    assert walked >= 25
+    alice = browsers.sign_in(alices["email"], alices["password"])  # her account was not reset
+    keys = alice.get("/app/keys").text
+    assert f"<code>{alices['prefix']}</code>" in keys
+    assert keys.count(">active<") == 1 + 1  # the tenant's own API key, and the one she made
+    hub = alice.get(f"/app/hubs/{alices['hub']}")
+    assert hub.status_code == 200 and 'name="quota" inputmode="numeric" value=""' in hub.text
+    assert alices["rule"] in hub.text
+    endpoint = alice.get(f"/app/webhooks/{alices['endpoint']}").text
+    assert "<dt>State</dt><dd>enabled" in endpoint and "bob.example" not in endpoint
     assert "Alice" not in bob.get("/app/").text
     event = tenant.http.get("/api/v1/events/alices_event").json()["data"]
     assert event["status"] != "CANCELLED" and event["title"] == "Alice's"

@@ -70,3 +70,43 @@ class Browsers:
     def close(self) -> None:
         for client in self.opened:
             client.close()
+
+
+# The owner's pages: keys, hubs and webhook endpoints made as a person would, through the forms.
+
+_NEW_KEY = re.compile(r'id="new-key">(tk_\w+)<')
+_SECRET = re.compile(r'id="secret">(wh\w+_[A-Za-z0-9+/=]+)<')
+_ENDPOINT_ID = re.compile(r"<dt>Id</dt><dd><code>(we_\w+)</code>")
+_MESSAGE = re.compile(r"<code>(msg_\w+)</code>")
+UNREACHABLE_HOOK = "https://127.0.0.1:9/hook"  # the dispatcher refuses loopback: fails at once
+
+
+def create_key(client: httpx.Client, *scopes: str, **fields: str) -> str:
+    """A key made on the keys page (scope `write` unless given); returns the key shown once."""
+    ticked = {f"scope_{s}": "on" for s in scopes or ("write",)}
+    answer = post_form(client, "/app/keys", {**ticked, **fields}, "/app/keys")
+    assert answer.status_code == 200, answer.text
+    found = _NEW_KEY.search(answer.text)
+    assert found, "the page did not show the new key"
+    return found.group(1)
+
+
+def create_hub(client: httpx.Client, name: str, **fields: str) -> httpx.Response:
+    return post_form(client, "/app/hubs", {"name": name, **fields}, "/app/hubs")
+
+
+def create_endpoint(
+    client: httpx.Client, url: str = UNREACHABLE_HOOK, **fields: str
+) -> tuple[str, str]:
+    """An endpoint made on the webhooks page (every event type); returns its id and its secret."""
+    data = {"url": url, "all_types": "on", "signing": "v1", **fields}
+    answer = post_form(client, "/app/webhooks", data, "/app/webhooks")
+    assert answer.status_code == 200, answer.text
+    endpoint, secret = _ENDPOINT_ID.search(answer.text), _SECRET.search(answer.text)
+    assert endpoint and secret, "the page did not show the endpoint and its secret"
+    return endpoint.group(1), secret.group(1)
+
+
+def message_ids(client: httpx.Client, endpoint_id: str, query: str = "") -> list[str]:
+    """The message ids on a page of the endpoint's deliveries."""
+    return _MESSAGE.findall(client.get(f"/app/webhooks/{endpoint_id}{query}").text)

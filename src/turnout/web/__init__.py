@@ -21,10 +21,12 @@ from turnout.web import render
 from turnout.web.door import DoorPages
 from turnout.web.events import EventPages
 from turnout.web.guard import Guard, Refused, wants_json
+from turnout.web.hubs import HubPages
 from turnout.web.keys import KeyPages
 from turnout.web.people import PeoplePages
 from turnout.web.registrations import RegistrationPages
 from turnout.web.signin import SignIn
+from turnout.web.webhooks import WebhookPages
 
 # How the core's refusals read on a page (and their status), by error code.
 _STATUS = {"not_found": 404, "validation_failed": 422, "service_unavailable": 503}
@@ -35,8 +37,11 @@ def build(services: Services) -> Starlette:
     signin, events = SignIn(guard), EventPages(guard)
     regs = RegistrationPages(events)
     door, keys, team = DoorPages(events, regs), KeyPages(guard), PeoplePages(guard)
+    hubs, hooks = HubPages(guard), WebhookPages(guard)
     page = guard.page
     E, R = "/events/{event}", "/events/{event}/registrations/{registration}"
+    H, W = "/hubs/{hub}", "/webhooks/{endpoint}"
+    owner = page("owner")
     routes = [
         Route("/", page("door")(events.index)),
         Route("/signin", signin.show, methods=["GET"]),
@@ -60,11 +65,31 @@ def build(services: Services) -> Starlette:
         Route(
             "/door/{event}/check-in/{registration}", page("door")(door.check_in), methods=["POST"]
         ),
-        Route("/keys", page("owner")(keys.show)),
-        Route("/keys", page("owner")(keys.create), methods=["POST"]),
-        Route("/people", page("owner")(team.show)),
-        Route("/people", page("owner")(team.add), methods=["POST"]),
-        Route("/people/{email}", page("owner")(team.change), methods=["POST"]),
+        Route("/keys", owner(keys.show)),
+        Route("/keys", owner(keys.create), methods=["POST"]),
+        Route("/keys/{prefix}/rotate", owner(keys.rotate), methods=["POST"]),
+        Route("/keys/{prefix}/revoke", owner(keys.revoke), methods=["POST"]),
+        Route("/hubs", owner(hubs.index)),
+        Route("/hubs", owner(hubs.create), methods=["POST"]),
+        Route(H, owner(hubs.show)),
+        Route(H, owner(hubs.change), methods=["POST"]),
+        Route(H + "/delete", owner(hubs.delete), methods=["POST"]),
+        Route(H + "/rules", owner(hubs.create_rule), methods=["POST"]),
+        Route(H + "/rules/{rule}/show", owner(hubs.reveal), methods=["POST"]),
+        Route(H + "/rules/{rule}/rotate", owner(hubs.rotate_rule), methods=["POST"]),
+        Route(H + "/rules/{rule}/delete", owner(hubs.delete_rule), methods=["POST"]),
+        Route("/webhooks", owner(hooks.index)),
+        Route("/webhooks", owner(hooks.create), methods=["POST"]),
+        Route(W, owner(hooks.show)),
+        Route(W, owner(hooks.update), methods=["POST"]),
+        Route(W + "/enabled", owner(hooks.set_enabled), methods=["POST"]),
+        Route(W + "/rotate", owner(hooks.rotate), methods=["POST"]),
+        Route(W + "/delete", owner(hooks.delete), methods=["POST"]),
+        Route(W + "/deliveries/{message}/redeliver", owner(hooks.redeliver), methods=["POST"]),
+        Route(W + "/replay", owner(hooks.replay), methods=["POST"]),
+        Route("/people", owner(team.show)),
+        Route("/people", owner(team.add), methods=["POST"]),
+        Route("/people/{email}", owner(team.change), methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(resources.files("turnout.web") / "static"))),
     ]
     return Starlette(
