@@ -16,13 +16,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import segno
 from playwright.sync_api import Page
 
 from tests.live import LiveServer, Tenant
-from turnout.core import events, registrations, times
+from turnout.auth import keys
+from turnout.core import events, hub_admin, registrations, times
 from turnout.core.events import EventChanges
+from turnout.core.hubs import KeySeal
 from turnout.core.model import RegistrationStatus
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
+from turnout.store.hubs import hub_store
+from turnout.webhooks import manage
+from turnout.webhooks.store import WebhookStore
 
 T = TypeVar("T")
 CHROMIUM = "/usr/bin/chromium"
@@ -38,6 +44,26 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+JSQR = Path(__file__).parent / "axe" / "node_modules" / "jsqr" / "dist" / "jsQR.js"
+# Chromium on Linux has no BarcodeDetector (tried: `typeof BarcodeDetector` is "undefined", with or
+# without --enable-experimental-web-platform-features). The camera test defines this one instead: it
+# draws the video element's current frame, from the real (fake-device) camera stream, to a canvas
+# and reads the QR code in it with jsQR. Everything after `detect` is door.js's own camera path.
+QR_DETECTOR = """
+window.BarcodeDetector = class {
+  constructor(options) { this.formats = options.formats; }
+  async detect(video) {
+    if (!video.videoWidth) return [];
+    const canvas = document.createElement("canvas");
+    canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+    const context = canvas.getContext("2d");
+    context.drawImage(video, 0, 0);
+    const image = context.getImageData(0, 0, canvas.width, canvas.height);
+    const found = jsQR(image.data, image.width, image.height);
+    return found ? [{format: "qr_code", rawValue: found.data}] : [];
+  }
+};
+"""
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=2)
 
 
@@ -89,6 +115,56 @@ def make_party(
 
     off_loop(server.run, go)
     return registration_id
+
+
+def make_hub(server: LiveServer, tenant: Tenant, name: str) -> None:
+    """A hub with its two default rules, made as `turnout hub create` makes it."""
+
+    async def go(store: Any) -> None:
+        hubs = hub_store(store, KeySeal(server.settings.server_secret()), 3600)
+        await hub_admin.create_hub(hubs, tenant.id, name, 1000, 30 * 86400, times.now())
+
+    off_loop(server.run, go)
+
+
+def make_endpoint(server: LiveServer, tenant: Tenant, url: str, description: str) -> str:
+    """A webhook endpoint for every event type, made as POST /v1/webhook_endpoints makes it."""
+
+    async def go(store: Any) -> str:
+        body = {"url": url, "description": description}
+        made, _ = await manage.create(
+            WebhookStore(store), server.settings.server_secret(), tenant.id, body, False
+        )
+        return made.id
+
+    return str(off_loop(server.run, go))
+
+
+def make_key(server: LiveServer, tenant: Tenant, scopes: str, name: str) -> None:
+    async def go(store: Any) -> None:
+        secret = server.settings.server_secret()
+        await keys.create_key(store, secret, tenant.id, scopes, name, times.now())
+
+    off_loop(server.run, go)
+
+
+def camera_video(path: Path, text: str, width: int = 640, height: int = 480) -> None:
+    """A few frames of Y4M video (what Chromium's fake camera plays) showing `text` as segno's QR
+    code, black on white, centred, with its quiet zone."""
+    rows = list(segno.make_qr(text, error="m").matrix_iter(scale=1, border=4))
+    scale = min(width, height) // len(rows)
+    left, top = (width - len(rows) * scale) // 2, (height - len(rows) * scale) // 2
+    luma = bytearray(b"\xff" * (width * height))
+    for r, row in enumerate(rows):
+        for c, dark in enumerate(row):
+            if dark:
+                for dy in range(scale):
+                    start = (top + r * scale + dy) * width + left + c * scale
+                    luma[start : start + scale] = b"\x00" * scale
+    chroma = b"\x80" * (width // 2 * height // 2)  # no colour
+    frame = b"FRAME\n" + bytes(luma) + chroma + chroma
+    header = f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + frame * 3)
 
 
 def screenshot(page: Page, backend: str, name: str) -> None:
