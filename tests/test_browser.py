@@ -24,7 +24,10 @@ from tests.browser import (
     QR_DETECTOR,
     axe_violations,
     camera_video,
+    make_endpoint,
     make_event,
+    make_hub,
+    make_key,
     make_party,
     median_ms,
     off_loop,
@@ -32,7 +35,7 @@ from tests.browser import (
     seed_million,
 )
 from tests.live import LiveServer, Tenant, make_tenant
-from tests.web import csrf_of, make_person
+from tests.web import UNREACHABLE_HOOK, csrf_of, make_person
 
 # The event page at a million registrations may take at most this many times the API's plain read
 # of a first page (it renders HTML around the same 50 rows).
@@ -342,21 +345,44 @@ PAGES = [
     ("door", "/app/door/{event}"),
     ("keys", "/app/keys"),
     ("people", "/app/people"),
+    ("hubs", "/app/hubs"),
+    ("hub", "/app/hubs/{hub}"),
+    ("webhooks", "/app/webhooks"),
+    ("webhook", "/app/webhooks/{endpoint}"),
 ]
 
 
 def _sample(visit: Visit, org: Tenant) -> dict[str, str]:
+    """An event with parties, a labelled key, a hub, and an endpoint whose deliveries fail (the
+    dispatcher refuses loopback), so every page has something to show."""
+    hub = "social-" + org.name.replace("_", "-")
+    make_hub(visit.server, org, hub)
+    make_key(visit.server, org, "read", "Ticket office screen")
+    endpoint = make_endpoint(visit.server, org, UNREACHABLE_HOOK, "Mailing list sync")
     event_id = make_event(visit.server, org, "Screenshot social")
     registration_id = make_party(visit.server, org, event_id, "Margaret Hamilton", size=2)
     for name in ("Katherine Johnson", "Dorothy Vaughan", "Mary Jackson"):
         make_party(visit.server, org, event_id, name)
-    return {"event": event_id, "registration": registration_id}
+    return {"event": event_id, "registration": registration_id, "hub": hub, "endpoint": endpoint}
+
+
+# The page's width, and the element reaching furthest right, to name what makes it scroll sideways.
+WIDEST = """() => {
+  let far = null, right = 0;
+  for (const e of document.querySelectorAll("body *")) {
+    const r = e.getBoundingClientRect().right;
+    if (r > right && !e.closest(".scroll")) { right = r; far = e; }
+  }
+  const where = far ? far.tagName + "." + far.className + "#" + far.id : "";
+  return {width: document.documentElement.scrollWidth, widest: where};
+}"""
 
 
 def test_screenshots_of_every_page_at_desktop_and_phone_sizes(
     visit: Visit, org: Tenant, backend: str
 ) -> None:
     ids = _sample(visit, org)
+    wide: dict[str, object] = {}
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page = visit.signed_in(org, "owner", viewport=viewport)
         for name, path in PAGES:
@@ -365,9 +391,13 @@ def test_screenshots_of_every_page_at_desktop_and_phone_sizes(
                 page.get_by_label("Name, email or ticket code").fill("a")
                 expect(page.locator("#results li").first).to_be_visible()
             screenshot(page, backend, f"{name}-{size}")
+            widest = page.evaluate(WIDEST)
+            if widest["width"] > viewport["width"]:
+                wide[f"{name}-{size}"] = widest
         signin = visit.page(viewport=viewport)
         signin.goto("/app/signin")
         screenshot(signin, backend, f"signin-{size}")
+    assert wide == {}, "pages wider than the screen (they would scroll sideways)"
 
 
 def test_every_page_passes_axe(visit: Visit, org: Tenant) -> None:
@@ -382,6 +412,51 @@ def test_every_page_passes_axe(visit: Visit, org: Tenant) -> None:
     signin.goto("/app/signin")
     found["signin"] = axe_violations(signin)
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_an_owner_manages_keys_hubs_and_webhooks(visit: Visit, org: Tenant) -> None:
+    """The owner's pages by hand: what is shown once shows, a revocation asks first, and the pages
+    in their one-time states (and the confirm step) pass axe too. Staff find none of them."""
+    page = visit.signed_in(org, "owner", bypass_csp=True)
+    found = {}
+    page.get_by_role("link", name="API keys").click()
+    page.get_by_label("Label").fill("Door tablets")
+    page.get_by_label("write", exact=True).uncheck()
+    page.get_by_label("read", exact=True).check()
+    page.get_by_role("button", name="Create key").click()
+    key = page.locator("#new-key").text_content() or ""
+    assert key.startswith("tk_")
+    found["key shown"] = axe_violations(page)
+    page.get_by_role("button", name=f"Revoke {key[:15]}").click()
+    expect(page.get_by_role("heading", name=f"Revoke key {key[:15]}?")).to_be_visible()
+    found["confirm"] = axe_violations(page)
+    page.get_by_role("button", name="Revoke key").click()
+    expect(page.get_by_role("status")).to_have_text(f"Key {key[:15]} is revoked.")
+    page.get_by_role("link", name="Hubs").click()
+    hub = "doorbell-" + org.name.replace("_", "-")
+    page.get_by_label("Name").fill(hub)
+    page.get_by_role("button", name="Create hub").click()
+    expect(page.get_by_role("status").locator("code.connection")).to_have_count(2)
+    found["hub made"] = axe_violations(page)
+    page.get_by_role("link", name="← Notification hubs").click()
+    page.get_by_role("link", name=hub).click()
+    expect(page.locator("code.connection")).to_have_count(1)  # listen-only; full when asked
+    page.get_by_role("button", name=f"Show the connection string of {hub}-full").click()
+    expect(page.get_by_role("status")).to_contain_text(f"SharedAccessKeyName={hub}-full")
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_label("URL").fill("https://crm.example.org/turnout")
+    page.get_by_label("Description").fill("CRM")
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.locator("#secret")).to_contain_text("whsec_")
+    found["endpoint made"] = axe_violations(page)
+    page.get_by_role("button", name="Disable").click()
+    expect(page.get_by_role("status")).to_have_text("Disabled: nothing is sent.")
+    assert {name: v for name, v in found.items() if v} == {}
+    staff = visit.signed_in(org, "staff")
+    for link in ("API keys", "Hubs", "Webhooks"):
+        expect(staff.get_by_role("link", name=link)).to_have_count(0)
+    staff.goto("/app/webhooks")
+    expect(staff.get_by_role("alert")).to_contain_text("needs the owner role")
 
 
 def test_the_accessibility_check_can_fail(visit: Visit) -> None:
