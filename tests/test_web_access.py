@@ -87,6 +87,28 @@ def alices(server: LiveServer, tenant: Tenant, browsers: Browsers) -> dict[str, 
     }
 
 
+# Every field any form takes, with values that would change something if a refused post went through.
+FORGED = {
+    "action": "cancel",
+    "seen": "0",
+    "present": "2",
+    "status": "removed",
+    "guest_count": "3",
+    "name": "Eve",
+    "title": "Bob's now",
+    "start": "2030-01-01T10:00",
+    "end": "2030-01-01T11:00",
+    "confirm": "yes",
+    "quota": "1",
+    "grace": "0",
+    "enabled": "no",
+    "url": "https://bob.example/hook",
+    "all_types": "on",
+    "right_manage": "on",
+    "since": "2020-01-01T00:00",
+}
+
+
 def test_the_route_table_has_pages_for_every_role(server: LiveServer) -> None:
     roles = {role for _, _, role in pages(server)}
     assert roles == {None, "door", "staff", "owner"}
@@ -129,27 +151,7 @@ def test_no_page_shows_or_changes_another_tenants_data(
     alices: dict[str, str],
 ) -> None:
     bob = browsers.signed_in_as(other_tenant, "owner")
-    token = csrf_of(bob.get("/app/").text)
-    form = {
-        "csrf": token,
-        "action": "cancel",
-        "seen": "0",
-        "present": "2",
-        "status": "removed",
-        "guest_count": "3",
-        "name": "Eve",
-        "title": "Bob's now",
-        "start": "2030-01-01T10:00",
-        "end": "2030-01-01T11:00",
-        "confirm": "yes",
-        "quota": "1",
-        "grace": "0",
-        "enabled": "no",
-        "url": "https://bob.example/hook",
-        "all_types": "on",
-        "right_manage": "on",
-        "since": "2020-01-01T00:00",
-    }
+    form = {"csrf": csrf_of(bob.get("/app/").text), **FORGED}
     walked = 0
     for method, path, role in pages(server):
         if role is None or "{" not in path:
@@ -160,6 +162,36 @@ def test_no_page_shows_or_changes_another_tenants_data(
         assert "Ann" not in answer.text and "Alice" not in answer.text
         assert alices["hub"] not in answer.text and alices["endpoint"] not in answer.text
     assert walked >= 25
+    assert "Alice" not in bob.get("/app/").text
+    assert_unchanged(tenant, browsers, alices)
+
+
+def test_every_form_refuses_a_missing_forged_or_cross_site_token(
+    server: LiveServer, tenant: Tenant, browsers: Browsers, alices: dict[str, str]
+) -> None:
+    """Alice herself, signed in as owner, but her forms' tokens are missing, wrong, or her own
+    sent from another site's page: every POST of the route table answers 403 and changes nothing."""
+    alice = browsers.sign_in(alices["email"], alices["password"])
+    token = csrf_of(alice.get("/app/").text)
+    walked = 0
+    for method, path, role in pages(server):
+        if method != "POST" or role is None:
+            continue
+        walked += 1
+        for csrf, headers in (
+            (None, {}),
+            ("x" * len(token), {}),
+            (token, {"Origin": "https://evil.example"}),
+        ):
+            data = {**FORGED, **({"csrf": csrf} if csrf else {})}
+            answer = alice.post(path.format(**alices), data=data, headers=headers)
+            assert answer.status_code == 403, (path, csrf == token, headers)
+    assert walked >= 25
+    assert_unchanged(tenant, browsers, alices)
+
+
+def assert_unchanged(tenant: Tenant, browsers: Browsers, alices: dict[str, str]) -> None:
+    """Alice's account, key, hub, endpoint, event and registration are as the fixture made them."""
     alice = browsers.sign_in(alices["email"], alices["password"])  # her account was not reset
     keys = alice.get("/app/keys").text
     assert f"<code>{alices['prefix']}</code>" in keys
@@ -169,7 +201,6 @@ def test_no_page_shows_or_changes_another_tenants_data(
     assert alices["rule"] in hub.text
     endpoint = alice.get(f"/app/webhooks/{alices['endpoint']}").text
     assert "<dt>State</dt><dd>enabled" in endpoint and "bob.example" not in endpoint
-    assert "Alice" not in bob.get("/app/").text
     event = tenant.http.get("/api/v1/events/alices_event").json()["data"]
     assert event["status"] != "CANCELLED" and event["title"] == "Alice's"
     registration = tenant.http.get(
