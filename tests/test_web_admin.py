@@ -20,6 +20,7 @@ from tests.web import (
     create_endpoint,
     create_hub,
     create_key,
+    csrf_of,
     message_ids,
     post_form,
 )
@@ -334,3 +335,67 @@ def test_deleting_an_endpoint_asks_first(owner: httpx.Client) -> None:
     assert done.status_code == 303
     assert owner.get(path).status_code == 404
     assert endpoint_id not in owner.get("/app/webhooks").text
+
+
+def test_odd_paths_and_forms_on_the_owners_pages_never_get_a_5xx(owner: httpx.Client) -> None:
+    hub = "odd-" + secrets.token_hex(4)
+    create_hub(owner, hub)
+    endpoint_id, _ = create_endpoint(owner)
+    odd = ["%00", "%F0%9F%92%A9", "x" * 500, "a%2Fb"]
+    token = csrf_of(owner.get("/app/keys").text)
+    for part in odd:
+        for path in (
+            f"/app/hubs/{part}",
+            f"/app/webhooks/{part}",
+            f"/app/webhooks/{part}?cursor=1",
+        ):
+            assert owner.get(path).status_code < 500, path
+        for path in (
+            f"/app/keys/{part}/revoke",
+            f"/app/hubs/{part}/delete",
+            f"/app/hubs/{hub}/rules/{part}/show",
+            f"/app/webhooks/{part}/rotate",
+            f"/app/webhooks/{endpoint_id}/deliveries/{part}/redeliver",
+        ):
+            answer = owner.post(path, data={"csrf": token, "confirm": "yes"})
+            assert 400 <= answer.status_code < 500, (path, answer.status_code)
+    big = "9" * 30
+    forms = [
+        ("/app/keys", {"scope_read": "on", "name": "\x00" * 10, "expires": "99999-01-01"}),
+        ("/app/keys", {"scope_read": "on", "expires": "2030-02-30"}),
+        ("/app/hubs", {"name": "nul\x00name", "quota": big, "ttl_days": "-3"}),
+        ("/app/hubs", {"name": "é" * 70, "quota": "1e3"}),
+        (f"/app/hubs/{hub}", {"quota": big, "ttl_days": big, "rate": big}),
+        (f"/app/hubs/{hub}/rules", {"name": "\x00", "right_listen": "on"}),
+        (f"/app/hubs/{hub}/rules", {"name": "r" * 300, "right_send": "on"}),
+        ("/app/webhooks", {"url": "https://\x00/", "all_types": "on"}),
+        ("/app/webhooks", {"url": "https://[::1/", "all_types": "on"}),
+        ("/app/webhooks", {"url": "https://example.org:99999/", "all_types": "on"}),
+        (f"/app/webhooks/{endpoint_id}", {"url": "https://example.org/", "type_nope": "on"}),
+        (f"/app/webhooks/{endpoint_id}/replay", {"since": "99999-01-01T00:00"}),
+        (f"/app/webhooks/{endpoint_id}/replay", {"since": "2030-02-30T25:61"}),
+    ]
+    for path, data in forms:
+        answer = owner.post(path, data={"csrf": token, **data})
+        assert 400 <= answer.status_code < 500, (path, data, answer.status_code)
+
+
+def test_a_ttl_set_in_seconds_by_the_api_survives_saving_the_hubs_form(
+    owner: httpx.Client, tenant: Tenant
+) -> None:
+    hub = "ttl-" + secrets.token_hex(4)
+    create_hub(owner, hub)
+    with api(tenant, tenant.key_with("admin")) as admin:
+        changed = admin.post(f"/v1/hubs/{hub}", json={"registration_ttl_seconds": 3600})
+        assert changed.status_code == 200, changed.text
+        path = f"/app/hubs/{hub}"
+        page = owner.get(path).text
+        assert "expire 3600 seconds after" in page
+        shown = re.search(r'name="ttl_shown" value="(\d*)"', page)
+        assert shown and shown.group(1) == "0"
+        saved = post_form(owner, path, {"quota": "7", "ttl_days": "0", "ttl_shown": "0"}, path)
+        assert saved.status_code == 200, saved.text
+        read = admin.get(f"/v1/hubs/{hub}").json()["hub"]
+        assert (read["registration_quota"], read["registration_ttl_seconds"]) == (7, 3600)
+        post_form(owner, path, {"quota": "7", "ttl_days": "2", "ttl_shown": "0"}, path)
+        assert admin.get(f"/v1/hubs/{hub}").json()["hub"]["registration_ttl_seconds"] == 2 * 86400

@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 
 from turnout.auth import people
 from turnout.core import times
+from turnout.core.errors import NotFound
 from turnout.ratelimit import Decision, Limiter, LocalLimiter, Policy
 from turnout.services import Services
 
@@ -184,6 +185,15 @@ async def read_form(request: Request, max_bytes: int) -> dict[str, str]:
 def without_nul(text: str) -> str:
     """Text as the databases can store it: PostgreSQL refuses NUL in text, so it is dropped."""
     return text.replace("\x00", "")
+
+
+def path_name(request: Request, name: str, limit: int = 256) -> str:
+    """A path parameter naming a hub, rule, endpoint or message. With NUL (which PostgreSQL text
+    cannot hold) or longer than any such name, it names nothing: NotFound, as a missing one."""
+    value: str = request.path_params[name]
+    if "\x00" in value or len(value) > limit:
+        raise NotFound(name)
+    return value
 
 
 def query_text(request: Request, name: str, limit: int = 200) -> str:

@@ -29,7 +29,7 @@ from turnout.core.hubs import (
 )
 from turnout.store.hubs import KEEP, HubStore, hub_store
 from turnout.web import render
-from turnout.web.guard import Guard, read_form
+from turnout.web.guard import Guard, path_name, read_form
 
 DAY = 86400
 MAX_NUMBER = 2_147_483_647
@@ -90,16 +90,18 @@ class HubPages:
     # One hub
 
     async def _hub(self, request: Request, session: Session) -> Hub:
-        hub = await self.hubs.find_hub(session.person.tenant_id, request.path_params["hub"])
+        name = path_name(request, "hub")
+        hub = await self.hubs.find_hub(session.person.tenant_id, name)
         if hub is None:
-            raise NotFound(request.path_params["hub"])
+            raise NotFound(name)
         return hub
 
     async def _rule(self, request: Request, session: Session, hub: Hub) -> Rule:
         """The rule named in the path, if it is this tenant's and covers this hub."""
-        rule = await self.hubs.find_rule(request.path_params["rule"])
+        name = path_name(request, "rule")
+        rule = await self.hubs.find_rule(name)
         if rule is None or rule.tenant_id != session.person.tenant_id or not rule.covers(hub):
-            raise NotFound(request.path_params["rule"])
+            raise NotFound(name)
         return rule
 
     async def _hub_page(
@@ -139,13 +141,18 @@ class HubPages:
         hub = await self._hub(request, session)
         form = await self._form(request)
         try:
-            ttl = _number(form, "ttl_days", 1)
+            # The TTL is shown in whole days; one set in seconds by the API stays as it is unless
+            # the field was changed.
+            ttl: Any = KEEP
+            if form.get("ttl_days", "").strip() != form.get("ttl_shown"):
+                days = _number(form, "ttl_days", 1)
+                ttl = None if days is None else days * DAY
             changed = await hub_admin.set_hub(
                 self.hubs,
                 session.person.tenant_id,
                 hub.name,
                 _number(form, "quota", 0),
-                None if ttl is None else ttl * DAY,
+                ttl,
                 _number(form, "rate", 1) if "rate" in form else KEEP,
             )
         except HubRefused as exc:
@@ -267,6 +274,7 @@ def _number(form: dict[str, str], name: str, low: int) -> int | None:
 
 
 def _days(seconds: int | None) -> Any:
+    """A TTL in whole days, as the forms take it (a TTL set in seconds by the API: rounded down)."""
     return "" if seconds is None else seconds // DAY
 
 

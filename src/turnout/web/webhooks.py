@@ -19,7 +19,7 @@ from turnout.core import localtime, times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.notices import NOTICE_TYPES
 from turnout.web import render
-from turnout.web.guard import Guard, read_form
+from turnout.web.guard import Guard, path_name, read_form
 from turnout.webhooks import manage
 from turnout.webhooks.endpoints import Endpoint
 from turnout.webhooks.guard import AllowList
@@ -77,11 +77,10 @@ class WebhookPages:
     # One endpoint
 
     async def _endpoint(self, request: Request, session: Session) -> Endpoint:
-        found = await self.ws.get_endpoint(
-            session.person.tenant_id, request.path_params["endpoint"]
-        )
+        endpoint_id = path_name(request, "endpoint")
+        found = await self.ws.get_endpoint(session.person.tenant_id, endpoint_id)
         if found is None:
-            raise NotFound(request.path_params["endpoint"])
+            raise NotFound(endpoint_id)
         return found
 
     async def _page(
@@ -166,7 +165,7 @@ class WebhookPages:
 
     async def redeliver(self, request: Request, session: Session) -> Response:
         endpoint = await self._endpoint(request, session)
-        message_id = request.path_params["message"]
+        message_id = path_name(request, "message")
         if not await self.ws.redeliver(endpoint.pk, message_id, 0, times.now()):
             raise NotFound(message_id)
         note = f"Message {message_id} is queued to be sent again, from attempt 1."
