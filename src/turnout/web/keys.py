@@ -12,13 +12,13 @@ from turnout.auth.people import Session
 from turnout.core import times
 from turnout.core.errors import NotFound
 from turnout.core.ports import KeyListing
+from turnout.surfaces.cronofy.admin import MAX_NAME  # a key label's bound, declared by /v1/keys
 from turnout.web import render
 from turnout.web.guard import Guard, read_form
 
 # The scopes offered on the page: every scope but `admin`, which only the CLI or an admin key makes
 # (auth/keys.py), so a signed-in owner cannot mint a credential that manages the tenant headless.
 OFFERED = tuple(s for s in keys.SCOPES if s != keys.ADMIN)
-MAX_NAME = 200  # as /v1/keys (surfaces/cronofy/admin.py)
 # How long a rotated key keeps working, offered as choices (the CLI's --grace; at most MAX_GRACE).
 GRACES = {"0": "stops now", "3600": "1 hour", str(keys.ROTATION_GRACE): "1 day", "604800": "7 days"}
 
@@ -47,6 +47,7 @@ class KeyPages:
             error=error,
             note=note,
             scopes=OFFERED,
+            max_name=MAX_NAME,
             graces=GRACES,
             default_grace=str(keys.ROTATION_GRACE),
             csrf=session.csrf,

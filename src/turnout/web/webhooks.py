@@ -21,11 +21,12 @@ from turnout.core.notices import NOTICE_TYPES
 from turnout.web import render
 from turnout.web.guard import Guard, path_name, read_form
 from turnout.webhooks import manage
-from turnout.webhooks.endpoints import Endpoint
+from turnout.webhooks.endpoints import MAX_DESCRIPTION, MAX_URL, Endpoint
 from turnout.webhooks.guard import AllowList
 from turnout.webhooks.store import WebhookStore
 
 PAGE_SIZE = 50  # deliveries a page
+LIMITS = {"url": MAX_URL, "description": MAX_DESCRIPTION}  # for the forms' maxlength hints
 
 
 class WebhookPages:
@@ -53,6 +54,7 @@ class WebhookPages:
             status,
             endpoints=found,
             types=NOTICE_TYPES,
+            limits=LIMITS,
             error=error,
             typed=typed,
             csrf=session.csrf,
@@ -107,6 +109,7 @@ class WebhookPages:
             next_cursor=more,
             paged=cursor != "0",
             types=NOTICE_TYPES,
+            limits=LIMITS,
             shown=shown or {},
             note=note,
             error=error,
