@@ -38,18 +38,14 @@ def _written(call: Call) -> Response:
 async def put(call: Call) -> Response:
     installation_id = installations.usable_id(call.path_id)
     decide = installations.put(installation_id, _json_body(call), call.hub.registration_ttl)
-    await call.hubs.write_device(
-        call.hub.id, INSTALLATION, installation_id, decide, int(time.time())
-    )
+    await call.hubs.write_device(call.hub, INSTALLATION, installation_id, decide, int(time.time()))
     return _written(call)
 
 
 async def patch(call: Call) -> Response:
     installation_id = installations.usable_id(call.path_id)
     decide = installations.patch(installation_id, _json_body(call), call.hub.registration_ttl)
-    await call.hubs.write_device(
-        call.hub.id, INSTALLATION, installation_id, decide, int(time.time())
-    )
+    await call.hubs.write_device(call.hub, INSTALLATION, installation_id, decide, int(time.time()))
     return _written(call)
 
 
@@ -63,7 +59,7 @@ async def get(call: Call) -> Response:
 
 async def delete(call: Call) -> Response:
     await call.hubs.delete_device(
-        call.hub.id, INSTALLATION, call.path_id, lambda _old, _now: None, int(time.time())
+        call.hub, INSTALLATION, call.path_id, lambda _old, _now: None, int(time.time())
     )
     return Response(b"", 204)
 

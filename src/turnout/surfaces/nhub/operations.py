@@ -58,7 +58,7 @@ async def create(call: Call) -> Response:
         try:
             registration_id = new_registration_id()
             device, _ = await call.hubs.write_device(
-                call.hub.id, REGISTRATION, registration_id, decide, _now(), new_id=True
+                call.hub, REGISTRATION, registration_id, decide, _now(), new_id=True
             )
             return _entry(call, device)
         except IdTaken:
@@ -70,9 +70,7 @@ async def put(call: Call) -> Response:
     if_match = parse_if_match(call.request.headers.get("if-match"))
     description = parse_description(call.body)
     decide = put_registration(description, call.path_id, if_match, call.hub.registration_ttl)
-    device, _ = await call.hubs.write_device(
-        call.hub.id, REGISTRATION, call.path_id, decide, _now()
-    )
+    device, _ = await call.hubs.write_device(call.hub, REGISTRATION, call.path_id, decide, _now())
     return _entry(call, device)
 
 
@@ -86,7 +84,7 @@ async def get(call: Call) -> Response:
 async def delete(call: Call) -> Response:
     if_match = parse_if_match(call.request.headers.get("if-match"))
     check = check_delete(call.path_id, if_match)
-    await call.hubs.delete_device(call.hub.id, REGISTRATION, call.path_id, check, _now())
+    await call.hubs.delete_device(call.hub, REGISTRATION, call.path_id, check, _now())
     return _empty(200)
 
 
