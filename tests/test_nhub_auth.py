@@ -100,13 +100,20 @@ def test_scopes_and_tenants(server: LiveServer) -> None:  # AUTH-6
 
 def test_logs_hold_no_token(hub: HubClient, access_log: list[str]) -> None:  # AUTH-7
     with hub.client() as http:
-        http.post("/registrations", content=apple_entry())
-        http.get("/registrations", params={"sig": "leak"})
+        made = http.post("/registrations", content=apple_entry())
+        missing = http.get("/registrations/nope", params={"sig": "leak"})
     sig = re.search(r"sig=([^&]+)", hub.auth()).group(1)  # type: ignore[union-attr]
     assert access_log
     assert not any(
         sig in line or "SharedAccessSignature" in line or "leak" in line for line in access_log
     )
+    # §2.3: each response's TrackingId (fresh per response, in an error's Detail too) is on its line.
+    for response in (made, missing):
+        tracking = response.headers["trackingid"]
+        assert re.fullmatch(r"[0-9a-f-]{36}", tracking)
+        assert [line for line in access_log if f"tracking={tracking}" in line], access_log
+    assert made.headers["trackingid"] != missing.headers["trackingid"]
+    assert f"TrackingId:{missing.headers['trackingid']}" in missing.text
 
 
 BILLION_LAUGHS = (

@@ -155,6 +155,8 @@ class NotificationHubs:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         tracking_id = str(uuid.uuid4())
+        # The access log line carries it too (spec §2.3), so a client's TrackingId finds its line.
+        scope.setdefault("state", {})["tracking_id"] = tracking_id
         try:
             response = await self.answer(request)
         except HubProblem as problem:
@@ -178,7 +180,7 @@ class NotificationHubs:
         hub = await self.hubs.find_hub(rule.tenant_id, hub_name)
         if hub is None:
             raise HubProblem(*HUB_NOT_FOUND)
-        request.scope.setdefault("state", {})["tenant"] = f"{rule.tenant_id}/{rule.name}"
+        request.scope["state"]["tenant"] = f"{rule.tenant_id}/{rule.name}"
         _authorise(rule, hub, right, version)
         if operation == "send":
             raise HubProblem(
