@@ -9,39 +9,20 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from tests.conftest import base_settings
 from tests.live import LiveServer, Tenant
 from tests.nhub import APPLE_TOKEN, HubClient, apple_entry
 from tests.race import Request, burst
 from tests.receiver import Receiver
-from tests.test_webhook_delivery import outbox_ids, subscribe
+from tests.test_webhook_delivery import hook_server, outbox_ids, subscribe
 from tests.test_webhook_outbox import own_database_url
 
-__all__ = ["own_database_url"]  # the fixture
+__all__ = ["hook_server", "own_database_url"]  # the fixtures: a server on a database of its own
 
 HUB_TYPES = [
     f"hub.{kind}.{verb}"
     for kind in ("registration", "installation")
     for verb in ("created", "updated", "deleted")
 ]
-
-
-@pytest.fixture(scope="module")
-def hook_server(
-    own_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    """A server whose dispatcher may reach loopback, on a database of its own (the session's other
-    servers' dispatchers must not claim these messages)."""
-    settings = base_settings(
-        str(tmp_path_factory.mktemp("hubhooks")),
-        own_database_url,
-        webhook_allow_networks="127.0.0.0/8",
-        webhook_lease_seconds=5,
-    )
-    with LiveServer(settings) as live:
-        yield live
 
 
 @contextlib.contextmanager

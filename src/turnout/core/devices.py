@@ -68,30 +68,36 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class DeviceInputError(TurnoutError):
-    """Input the hub surface refuses with 400; `code` is the stable x-ms-error-code."""
+    """Input the hub surface refuses with 400; `reason` is its stable x-ms-error-code (spec §2.4
+    row 8), which says which rule the input broke."""
 
-    def __init__(self, code: str, message: str) -> None:
+    code = "invalid_device"
+
+    def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
-        self.code = code
-        self.message = message
+        self.reason = reason
 
 
 class QuotaExceeded(TurnoutError):
-    code = "QuotaExceeded"
+    """The hub's registration quota is reached (spec §8.1): the seats analog."""
+
+    code = "quota_exceeded"
 
 
 class RegistrationGone(TurnoutError):
     """The registration ID cannot be used: malformed, or deleted within the retention period."""
 
-    code = "RegistrationGone"
+    code = "registration_gone"
 
 
 class DeviceMissing(TurnoutError):
-    code = "not_found"
+    code = "device_not_found"
 
 
 class VersionMismatch(TurnoutError):
-    code = "PreconditionFailed"
+    """An If-Match that names another version (spec §4.6)."""
+
+    code = "precondition_failed"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
