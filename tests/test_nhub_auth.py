@@ -1,5 +1,5 @@
 """Authentication and authorisation on the Notification Hubs surface, over real HTTP
-(spec notification-hubs §11 rows AUTH-1, AUTH-3, AUTH-5, AUTH-6, AUTH-7, SEC-1)."""
+(spec notification-hubs §11 rows AUTH-1, AUTH-3, AUTH-4, AUTH-5, AUTH-6, AUTH-7, SEC-1)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 import httpx
 import pytest
 
+from tests.conftest import base_settings
 from tests.live import LiveServer
 from tests.nhub import HubClient, apple_entry, foreign_and_missing, sas_token, without_tracking
 from turnout.surfaces.nhub.routes import ROUTES
@@ -42,10 +43,32 @@ def test_expired_wrong_key_and_unknown_name(hub: HubClient) -> None:  # AUTH-3
     assert _plain(wrong.text) == _plain(unknown.text)
 
 
-def test_audience_other_host(hub: HubClient) -> None:  # AUTH-4
-    token = sas_token("https://other.example/", hub.full_name, hub.full_key)
+def _audience_status(hub: HubClient, sr: str) -> tuple[int, str]:
+    token = sas_token(sr, hub.full_name, hub.full_key)
     r = httpx.get(f"{hub.server.url}/{hub.name}/registrations/x", headers={"Authorization": token})
-    assert r.status_code == 401 and r.headers["x-ms-error-code"] == "InvalidAudience"
+    return r.status_code, r.headers.get("x-ms-error-code", "")
+
+
+def test_audience(hub: HubClient) -> None:  # AUTH-4
+    refused = (401, "InvalidAudience")
+    assert _audience_status(hub, "https://other.example/") == refused
+    assert _audience_status(hub, f"{hub.server.url}/{hub.name}-other") == refused
+    assert _audience_status(hub, f"{hub.server.url}/{hub.name[:-2]}") == refused  # /my on /myhub
+    found = (404, "RegistrationNotFound")  # past authentication
+    assert _audience_status(hub, f"{hub.server.url}/{hub.name}") == found
+    assert _audience_status(hub, f"{hub.server.url}/{hub.name}/registrations") == found
+
+
+def test_audience_host_check_off(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:  # AUTH-4: for proxies that rewrite Host, the setting turns the host check off
+    settings = base_settings(
+        str(tmp_path_factory.mktemp("aud")), database_url, hub_check_audience_host=False
+    )
+    with LiveServer(settings) as server:
+        hub = HubClient(server)
+        assert _audience_status(hub, "https://other.example/") == (404, "RegistrationNotFound")
+        assert _audience_status(hub, f"https://other.example/{hub.name}-other")[0] == 401
 
 
 def test_lower_case_hex_token_with_path_and_query(hub: HubClient) -> None:  # azure-sb, .NET
