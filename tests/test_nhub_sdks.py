@@ -91,6 +91,9 @@ def check_js_run(out: dict[str, object], hub: HubClient) -> None:
     assert out["installationGone"] == 404
     assert out["wrongKey"] == 401
     assert out["listenByTag"] == 403
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", str(out["trackingId"])
+    )
 
 
 def test_js_sdk_over_http(hub: HubClient) -> None:  # CLI-1, http
