@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+import socket
+import time
 
 import httpx
 import pytest
@@ -162,6 +164,21 @@ def test_hostile_xml_is_400(hub: HubClient, body: str) -> None:  # SEC-1
         r = http.post("/registrations", content=body)
     assert r.status_code == 400, r.text
     assert "passwd" not in r.text and "root:" not in r.text
+
+
+def test_client_gone_mid_body_is_no_server_error(hub: HubClient, access_log: list[str]) -> None:
+    host, port = hub.server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(
+            f"POST /{hub.name}/registrations HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Authorization: {hub.auth()}\r\nContent-Length: 1000\r\n\r\n<entry>".encode()
+        )
+    deadline = time.monotonic() + 10
+    while not any(f"POST /{hub.name}/registrations " in line for line in access_log):
+        assert time.monotonic() < deadline, access_log
+        time.sleep(0.05)
+    line = next(x for x in access_log if f"POST /{hub.name}/registrations " in x)
+    assert "/registrations 400 " in line, line
 
 
 def test_oversized_body_is_413(hub: HubClient) -> None:  # SEC-1

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
@@ -39,6 +39,7 @@ from turnout.surfaces.nhub.errors import (
 DEFAULT_VERSION = "2020-06"
 _VERSION = re.compile(r"\d{4}-\d{2}")
 SENDING = {"messages", "schedulednotifications", "jobs", "feedbackcontainer"}
+_GONE = ("InvalidRequestBody", "The client hung up before sending its whole body.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,6 +162,8 @@ class NotificationHubs:
             response = await self.answer(request)
         except HubProblem as problem:
             response = error_response(problem, tracking_id)
+        except ClientDisconnect:  # gone mid-body: nothing was written, and it is no server error
+            response = error_response(HubProblem(400, *_GONE), tracking_id)
         response.headers["TrackingId"] = tracking_id
         await response(scope, receive, send)
 
