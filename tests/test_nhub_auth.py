@@ -207,3 +207,32 @@ def test_headers_too_large_is_431_as_xml(hub: HubClient) -> None:  # LIM-2, in t
     r = httpx.get(f"{hub.server.url}/{hub.name}/registrations", headers={"X-Big": "a" * 20_000})
     assert r.status_code == 431
     assert r.text.startswith("<Error><Code>431</Code>") and r.headers["x-ms-error-code"]
+
+
+def test_nul_and_control_characters_are_4xx_on_both_databases(hub: HubClient) -> None:
+    """PostgreSQL refuses NUL in text outright: every place a client's text reaches a query is
+    checked first, so it answers as the spec says for a bad or missing thing, never a 500."""
+    with hub.client() as http:
+        got = {
+            ("GET", "/registrations/a%00b"): 404,
+            ("DELETE", "/registrations/a%00b"): 404,
+            ("GET", "/installations/a%00b"): 404,
+            ("DELETE", "/installations/a%00b"): 204,
+            ("GET", "/tags/a%00b/registrations"): 400,
+        }
+        for (method, path), status in got.items():
+            assert http.request(method, path).status_code == status, (method, path)
+        assert http.put("/registrations/a%00b", content=apple_entry()).status_code == 410
+        assert http.put("/installations/a%00b", json={"platform": "apns"}).status_code == 400
+        for channel in ("a\x00b", {"endpoint": "https://x/\x00", "p256dh": "p", "auth": "a"}):
+            platform = "browser" if isinstance(channel, dict) else "apns"
+            body = {"platform": platform, "pushChannel": channel}
+            assert http.put("/installations/nul", json=body).status_code == 400
+        found = http.get("/registrations", params={"$filter": "DeviceToken eq 'a\x00'"})
+        assert found.status_code == 200 and "<entry" not in found.text
+    url = f"{hub.server.url}/a%00b/registrations/x"
+    missing = httpx.get(url, headers={"Authorization": hub.auth()})
+    assert missing.status_code == 404 and missing.headers["x-ms-error-code"] == "HubNotFound"
+    token = sas_token(hub.endpoint, "a%00b", hub.full_key)
+    r = httpx.get(f"{hub.server.url}/{hub.name}/registrations/x", headers={"Authorization": token})
+    assert r.status_code == 401 and r.headers["x-ms-error-code"] == "InvalidSignature"

@@ -64,7 +64,7 @@ _TAG = re.compile(r"[A-Za-z0-9_@#.:-]{1,120}\Z")
 _SPECIAL_TAG = re.compile(r"\$(InstallationId|UserId):\{[A-Za-z0-9_@#.:=-]+\}\Z", re.IGNORECASE)
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2}){1,100}\Z")
 _REGISTRATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class DeviceInputError(TurnoutError):
@@ -210,7 +210,7 @@ def _checked_scalar(name: str, value: str) -> str:
             raise DeviceInputError("InvalidField", f"{name} must be an absolute http(s) URI.")
         return value
     limit = 200 if name == "TemplateName" else 256 if name in _VERBATIM else 2048
-    if not value or len(value) > limit or _CONTROL.search(value):
+    if not value or len(value) > limit or CONTROL.search(value):
         raise DeviceInputError("InvalidField", f"{name} must be 1-{limit} printable characters.")
     return value
 

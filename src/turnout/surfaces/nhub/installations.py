@@ -50,7 +50,9 @@ async def patch(call: Call) -> Response:
 
 
 async def get(call: Call) -> Response:
-    device = await call.hubs.get_device(call.hub.id, INSTALLATION, call.path_id)
+    device = None
+    if installations.plausible_id(call.path_id):  # else never stored: no look-up
+        device = await call.hubs.get_device(call.hub.id, INSTALLATION, call.path_id)
     if device is None or not device.live(int(time.time())):
         raise DeviceMissing(call.path_id)
     body = installations.ordered(json.loads(device.body), device.expires_at, _expiration)
@@ -58,6 +60,8 @@ async def get(call: Call) -> Response:
 
 
 async def delete(call: Call) -> Response:
+    if not installations.plausible_id(call.path_id):
+        return Response(b"", 204)  # 204 even if absent (spec §7), and this one cannot exist
     await call.hubs.delete_device(
         call.hub, INSTALLATION, call.path_id, lambda _old, _now: None, int(time.time())
     )

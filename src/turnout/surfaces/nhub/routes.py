@@ -23,7 +23,16 @@ from starlette.types import Receive, Scope, Send
 
 from turnout.core.errors import TurnoutError
 from turnout.core.hub_lists import ListTokens
-from turnout.core.hubs import LISTEN, MANAGE, SEND, Hub, KeySeal, Rule
+from turnout.core.hubs import (
+    LISTEN,
+    MANAGE,
+    SEND,
+    Hub,
+    KeySeal,
+    Rule,
+    plausible_hub_name,
+    plausible_rule_name,
+)
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.hubs import HubStore, hub_store
@@ -180,7 +189,9 @@ class NotificationHubs:
         operation, right, variable = self._route(rest, request.method, params)
         _check_length(request, self.settings.max_body_bytes)
         rule = await self._authenticate(request)
-        hub = await self.hubs.find_hub(rule.tenant_id, hub_name)
+        hub = None
+        if plausible_hub_name(hub_name):
+            hub = await self.hubs.find_hub(rule.tenant_id, hub_name)
         if hub is None:
             raise HubProblem(*HUB_NOT_FOUND)
         request.scope["state"]["tenant"] = f"{rule.tenant_id}/{rule.name}"
@@ -228,7 +239,9 @@ class NotificationHubs:
     async def _authenticate(self, request: Request) -> Rule:
         try:
             token = sas.parse(request.headers.get("authorization"))
-            rule = await self.hubs.find_rule(token.key_name)
+            rule = None
+            if plausible_rule_name(token.key_name):
+                rule = await self.hubs.find_rule(token.key_name)
             if rule is None:
                 raise sas.TokenRefused(*sas.BAD_SIGNATURE)  # no key-name oracle
             sas.check_expiry(token, int(time.time()))
