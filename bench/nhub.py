@@ -1,6 +1,6 @@
-"""`make bench` (also `python -m bench.nhub [--quick]`): the Notification Hubs surface beside its
-ceiling (bench/nhub_ceiling.py: the same SQL, XML parsing and rendering in a raw ASGI app), on
-SQLite, scenario by scenario in one run:
+"""`make bench` (also `python -m bench.nhub [--quick] [--postgres URL]`): the Notification Hubs
+surface beside its ceiling (bench/nhub_ceiling.py: the same SQL, XML parsing and rendering in a raw
+ASGI app), on SQLite and, given a server, PostgreSQL, scenario by scenario in one run:
 
 - nh_create: `POST /{hub}/registrations`, a new Apple registration each time;
 - nh_upsert: `PUT /{hub}/registrations/{new id}` (the create-or-update the SDKs use);
@@ -20,6 +20,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import shutil
 import sqlite3
 import sys
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import asyncpg
 import httpx
 
 from bench import report
@@ -60,6 +62,18 @@ SELECT :hub, 'registration', 'seed-' || i, 1, 'Apple', printf('%064X', i),
        '["Apple", false, ["t' || (i % :tags) || '"], null, [["DeviceToken", "'
        || printf('%064X', i) || '"]]]', :now, :now
 FROM n
+"""
+# The same on PostgreSQL: lpad(upper(to_hex(i)), 64, '0') is SQLite's printf('%064X', i).
+PG_SEED_DEVICES = """
+INSERT INTO hub_devices (hub_id, kind, id, version, platform, handle, body, created_at, updated_at)
+SELECT $1, 'registration', 'seed-' || i, 1, 'Apple', lpad(upper(to_hex(i)), 64, '0'),
+       '["Apple", false, ["t' || (i % $2) || '"], null, [["DeviceToken", "'
+       || lpad(upper(to_hex(i)), 64, '0') || '"]]]', $3, $3
+FROM generate_series(1, $4) AS i
+"""
+PG_SEED_TAGS = """
+INSERT INTO hub_device_tags (hub_id, tag, device_pk)
+SELECT hub_id, 't' || (substr(id, 6)::bigint % $2), pk FROM hub_devices WHERE hub_id = $1
 """
 SEED_TAGS = """
 INSERT INTO hub_device_tags (hub_id, tag, device_pk)
@@ -121,8 +135,12 @@ async def prepare(settings: Settings, names: tuple[str, str]) -> tuple[int, str,
         await store.close()
 
 
-def seed(path: Path, tenant_id: int, big: str) -> None:
-    db = sqlite3.connect(path, isolation_level=None)
+def seed(database_url: str, tenant_id: int, big: str) -> None:
+    """BIG registrations of the hub `big`, and their tags: one statement each."""
+    if database_url.startswith("postgresql://"):
+        asyncio.run(_seed_postgres(database_url, tenant_id, big))
+        return
+    db = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
     hub_id = db.execute(
         "SELECT id FROM hubs WHERE tenant_id = ? AND name_key = ?", (tenant_id, big)
     ).fetchone()[0]
@@ -134,6 +152,20 @@ def seed(path: Path, tenant_id: int, big: str) -> None:
     db.execute("COMMIT")
     db.execute("ANALYZE")
     db.close()
+
+
+async def _seed_postgres(url: str, tenant_id: int, big: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        find = "SELECT id FROM hubs WHERE tenant_id = $1 AND name_key = $2"
+        hub_id = await conn.fetchval(find, tenant_id, big)
+        async with conn.transaction():
+            await conn.execute(PG_SEED_DEVICES, hub_id, TAGS, int(time.time()), BIG)
+            await conn.execute(PG_SEED_TAGS, hub_id, TAGS)
+            await conn.execute("UPDATE hubs SET device_count = $1 WHERE id = $2", BIG, hub_id)
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
 
 
 def sas(url: str, name: str, key: str) -> str:
@@ -161,28 +193,55 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="3-second runs (default: 10)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "out"), help="where results go")
+    database_url = os.environ.get("TURNOUT_DATABASE_URL", "")  # as `make bench` takes it
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=database_url if database_url.startswith("postgresql://") else None,
+        help="also on this PostgreSQL server (a fresh database there, dropped after);"
+        " default: TURNOUT_DATABASE_URL when it is one",
+    )
     args = parser.parse_args()
     mode = MODES["quick" if args.quick else "full"]
     ensure_wrk()
-    machine = describe_machine()
-    work = Path(args.out) / "nhub-work"
+    out = Path(args.out)
+    work = out / "nhub-work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    runs = {"sqlite": run(f"sqlite:///{work}/turnout.db", work, mode)}
+    if args.postgres:
+        from bench.postgres import BenchDatabase
+
+        with BenchDatabase(args.postgres) as db:
+            runs["postgres"] = run(db.url, work, mode)
+    for database, results in runs.items():
+        print(f"{database}:\n{report.table(results)}")
+    (out / "nhub.json").write_text(
+        json.dumps({"machine": describe_machine(), "mode": mode, "results": runs}, indent=2)
+    )
+    return 0
+
+
+def run(database_url: str, work: Path, mode: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """Seed, then every scenario on turnout and on the ceiling, back to back."""
     script = work / "nhub.lua"
     script.write_text(WRK.replace("{wrk_lua}", str(ROOT / "bench" / "wrk.lua")))
-    settings = Settings(database_url=f"sqlite:///{work}/turnout.db", secret="b" * 64)
+    settings = Settings(database_url=database_url, secret="b" * 64)
     names = ("small", "big")
     started = time.monotonic()
     tenant_id, rule, key = asyncio.run(prepare(settings, names))
-    seed(work / "turnout.db", tenant_id, names[1])
-    copy_sqlite(work / "turnout.db", work / "ceiling.db")
+    seed(database_url, tenant_id, names[1])
+    ceiling_db = database_url  # on PostgreSQL both use the one database
+    if database_url.startswith("sqlite:///"):
+        ceiling_db = str(work / "ceiling.db")
+        copy_sqlite(Path(database_url.removeprefix("sqlite:///")), Path(ceiling_db))
     print(f"seeded {BIG:,} registrations in {time.monotonic() - started:.1f}s", flush=True)
     ceiling = [sys.executable, "-m", "uvicorn", "bench.nhub_ceiling:app", "--port", "{port}"]
     ceiling += ["--log-level", "warning", "--no-access-log"]
-    ceiling_env = {"CEILING_DB": str(work / "ceiling.db"), "CEILING_TENANT": str(tenant_id)}
+    ceiling_env = {"CEILING_DB": ceiling_db, "CEILING_TENANT": str(tenant_id)}
     results: dict[str, dict[str, Any]] = {}
     with (
-        Server(turnout_command(1), turnout_env(settings.database_url)) as turnout,
+        Server(turnout_command(1), turnout_env(database_url)) as turnout,
         Server(ceiling, ceiling_env) as ceiling_server,
     ):
         for server in (turnout, ceiling_server):
@@ -198,11 +257,7 @@ def main() -> int:
                     f" ms  p99 {result['p99_ms']:7.2f} ms  non-2xx {result['non_2xx']}",
                     flush=True,
                 )
-    print(report.table(results))
-    (Path(args.out) / "nhub.json").write_text(
-        json.dumps({"machine": machine, "mode": mode, "results": results}, indent=2)
-    )
-    return 0
+    return results
 
 
 if __name__ == "__main__":
