@@ -2,7 +2,8 @@
 
 Every surface's writes go through the store's two write paths, and both call these functions on the
 states they wrote, so the same change made through `/v1` or `/api/v1` produces the same messages.
-They are pure: a store may call them again after deciding again.
+They are pure: a store may call them again after deciding again. A notification hub's device
+writes have their own store path and their own decisions (core/hub_notices.py), in these types.
 """
 
 from __future__ import annotations
