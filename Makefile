@@ -74,6 +74,7 @@ soak: install
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run --full
 	$(BIN)/python -m bench.webhooks
+	$(BIN)/python -m bench.nhub
 
 # What webhooks cost: upserts with one subscribed endpoint beside none; delivery throughput.
 bench-webhooks: $(STAMP)

@@ -254,7 +254,15 @@ def _children(pid: int) -> list[int]:
     return kids + [grandchild for kid in kids for grandchild in _children(kid)]
 
 
-def run_wrk(url: str, scenario: str, key: str, deep_path: str, seconds: int) -> dict[str, Any]:
+def run_wrk(
+    url: str,
+    scenario: str,
+    key: str,
+    deep_path: str,
+    seconds: int,
+    script: Path = ROOT / "bench" / "wrk.lua",
+) -> dict[str, Any]:
+    """wrk on `script` (its arguments: scenario, a nonce, `key`, `deep_path`); its RESULT line."""
     nonce = f"{scenario}{time.monotonic_ns()}"
     command = [
         "wrk",
@@ -264,7 +272,7 @@ def run_wrk(url: str, scenario: str, key: str, deep_path: str, seconds: int) -> 
         "--timeout",
         "10s",
         "-s",
-        str(ROOT / "bench" / "wrk.lua"),
+        str(script),
         url,
         "--",
         scenario,

@@ -4,14 +4,19 @@ and `azure-notification-hub-unofficial` 0.1.0 (pinned in requirements.lock)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
+import socket
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from azure_notification_hub import NotificationHubsClient
 
 from tests.conftest import base_settings
@@ -86,6 +91,9 @@ def check_js_run(out: dict[str, object], hub: HubClient) -> None:
     assert out["installationGone"] == 404
     assert out["wrongKey"] == 401
     assert out["listenByTag"] == 403
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", str(out["trackingId"])
+    )
 
 
 def test_js_sdk_over_http(hub: HubClient) -> None:  # CLI-1, http
@@ -122,3 +130,121 @@ def test_azure_sb_over_http(hub: HubClient) -> None:  # CLI-2
     assert created["token"] == APPLE_TOKEN.upper() and created["tags"] == "sb,user:1"  # type: ignore[index]
     assert out["listed"] == [created["id"]]  # type: ignore[index]
     assert out["afterDelete"] == []
+
+
+@pytest.fixture
+def throttling_server(
+    database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveServer, str]]:
+    """A server whose hub limits are counted in Redis, under a prefix of its own."""
+    prefix = f"turnout-test-{time.time_ns()}:"
+    settings = base_settings(
+        str(tmp_path_factory.mktemp("thr-js")),
+        database_url,
+        rate_limits=True,
+        hub_requests_per_second=5,
+        redis_url=redis_url,
+        redis_prefix=prefix,
+    )
+    with LiveServer(settings) as live:
+        yield live, prefix
+
+
+def use_up_rate(redis_url: str, prefix: str, hub: HubClient, seconds: int = 20) -> None:
+    """Every one-second window of the hub for the next `seconds` is full, as if other processes
+    sharing the limiter had spent it (the keys are redislimit's)."""
+    now = int(time.time())
+    with redis.Redis.from_url(redis_url) as client:
+        for window in range(now, now + seconds):
+            client.set(
+                f"{prefix}rl:per-hub-second:{window}:hub:{hub.hub.id}", 10**6, ex=seconds + 5
+            )
+
+
+@pytest.mark.parametrize(("retries", "attempts"), [("default", 4), ("0", 1)])
+def test_js_sdk_retries_throttling(
+    throttling_server: tuple[LiveServer, str],
+    redis_url: str,
+    access_log: list[str],
+    retries: str,
+    attempts: int,
+) -> None:  # THR-1, JS: the SDK's own retry policy follows Retry-After, three times by default
+    server, prefix = throttling_server
+    hub = HubClient(server)
+    use_up_rate(redis_url, prefix, hub)
+    out = run_node("drive_retries.mjs", connection_string(hub), hub.name, "throttled", retries)
+    assert out["error"] == {"name": "RestError", "statusCode": 429, "code": None}, out
+    assert out["attempts"] == attempts
+    refused = [line for line in access_log if f"/{hub.name}/registrations/thr-1 429 " in line]
+    assert len(refused) == attempts  # what the server saw, not only what the client says
+    if attempts > 1:
+        assert out["seconds"] >= (attempts - 1) * 1.0  # it waited Retry-After (≥ 1 s) each time
+
+
+class DroppingProxy:
+    """A TCP proxy to `port` that lets the first request reach the server, then hangs up on the
+    client instead of passing the answer on: a network failure after the server's commit."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.connections = 0
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            upstream = socket.create_connection(("127.0.0.1", self.port))
+            drop = self.connections == 1
+            threading.Thread(target=self._pipe, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, drop), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, target: socket.socket, drop: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if drop:  # the server has answered: hang up on the client instead of answering
+                    break
+                target.sendall(data)
+        except OSError:
+            pass
+        for s in (source, target):  # shutdown wakes the other direction's blocked recv
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                s.close()
+
+    def __enter__(self) -> DroppingProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.listener.close()
+
+
+def test_js_sdk_retries_network_errors_idempotently(
+    server: LiveServer, access_log: list[str]
+) -> None:  # §4.4: the pipeline retries a reset connection; the retried PUT changes nothing
+    hub = HubClient(server)
+    port = int(server.url.rsplit(":", 1)[1])
+    with DroppingProxy(port) as proxy:
+        cs = f"Endpoint={proxy.url}/;SharedAccessKeyName={hub.full_name};SharedAccessKey={hub.full_key}"
+        out = run_node("drive_retries.mjs", cs, hub.name, "network", "default")
+    assert out == {"registration": {"id": "net-1", "etag": "1"}, "attempts": 2, **_seconds(out)}
+    puts = [line for line in access_log if f"PUT /{hub.name}/registrations/net-1 200 " in line]
+    assert (
+        len(puts) == 2
+    )  # the server wrote on the first and answered the retry from the no-op rule
+    assert proxy.connections == 2
+    with hub.client() as http:
+        got = http.get("/registrations/net-1")
+        assert got.status_code == 200 and got.headers["etag"] == 'W/"1"'
+
+
+def _seconds(out: dict[str, object]) -> dict[str, object]:
+    return {"seconds": out["seconds"]}

@@ -1,4 +1,5 @@
-"""One line per request on stderr: method, path, status, duration, tenant.
+"""One line per request on stderr: method, path, status, duration, tenant, and the request's
+tracking ID when its surface gave it one (the Notification Hubs surface's `TrackingId`).
 
 Only the path is logged, never the query string: the Cronofy Node SDK puts the API key there as
 `bearer_token`. Headers and bodies are never logged either.
@@ -41,9 +42,14 @@ class AccessLog:
             nonlocal logged
             logged = True
             elapsed_ms = (time.perf_counter() - started) * 1000
-            tenant = scope.get("state", {}).get("tenant", "-")
+            state = scope.get("state", {})
+            tenant = state.get("tenant", "-")
             path = _printable(scope["path"])
-            log.info("%s %s %d %.1fms tenant=%s", scope["method"], path, status, elapsed_ms, tenant)
+            tracking = f" tracking={state['tracking_id']}" if "tracking_id" in state else ""
+            log.info(
+                "%s %s %d %.1fms tenant=%s%s",
+                *(scope["method"], path, status, elapsed_ms, tenant, tracking),
+            )
 
         async def capture(message: Message) -> None:
             nonlocal status

@@ -75,7 +75,8 @@ out.byChannel = {
   fcmv1: await collect(client.listRegistrationsByChannel({ kind: "fcmv1", fcmV1RegistrationId: "fcm-1" })),
   browser: await collect(client.listRegistrationsByChannel({ kind: "browser", ...browser })),
 };
-await client.deleteRegistration(apple.registrationId, { etag: apple.etag });
+const deleted = await client.deleteRegistration(apple.registrationId, { etag: apple.etag });
+out.trackingId = deleted.trackingId; // the SDK copies the response's TrackingId header
 await client.deleteRegistration(windows.registrationId);
 out.deletedGet = await failure(client.getRegistration(apple.registrationId));
 await client.createOrUpdateInstallation(

@@ -13,7 +13,15 @@ from typing import Any, TypeVar
 
 from turnout.config import Settings
 from turnout.core import hub_admin, times
-from turnout.core.hubs import HubRefused, KeySeal, connection_string, parse_rights, rights_text
+from turnout.core.hubs import (
+    Hub,
+    HubRefused,
+    KeySeal,
+    Rule,
+    connection_string,
+    parse_rights,
+    rights_text,
+)
 from turnout.store import open_store
 from turnout.store.hubs import KEEP, HubStore, hub_store
 
@@ -151,45 +159,60 @@ def _run(settings: Settings, tenant_name: str, work: Work[T]) -> T | None:
         return None
 
 
+def _answer(
+    settings: Settings, args: argparse.Namespace, work: Work[T], say: Callable[[T], list[str]]
+) -> int:
+    """Every command's shape: do `work` for the tenant, print what `say` makes of the result;
+    exit 1 when the tenant is missing or the work refused (`_run` has said why)."""
+    done = _run(settings, args.tenant, work)
+    if done is None:
+        return 1
+    for line in say(done):
+        print(line)
+    return 0
+
+
 def _create(settings: Settings, args: argparse.Namespace) -> int:
     async def work(hubs: HubStore, tenant_id: int) -> Any:
         return await hub_admin.create_hub(
             hubs, tenant_id, args.name, args.quota, args.ttl, times.now()
         )
 
-    made = _run(settings, args.tenant, work)
-    if made is None:
-        return 1
-    hub, rules = made
-    print(f"turnout: created hub {hub.name!r}; listen-only, then full-rights connection string:")
-    for rule, key in rules:
-        print(connection_string(settings.base_url, rule, key))
-    return 0
+    def say(made: Any) -> list[str]:
+        hub, rules = made
+        return [
+            f"turnout: created hub {hub.name!r}; listen-only, then full-rights connection string:",
+            *(connection_string(settings.base_url, rule, key) for rule, key in rules),
+        ]
+
+    return _answer(settings, args, work, say)
 
 
 def _list(settings: Settings, args: argparse.Namespace) -> int:
-    found = _run(settings, args.tenant, lambda hubs, tenant_id: hubs.list_hubs(tenant_id))
-    if found is None:
-        return 1
-    for hub in found:
-        quota = "none" if hub.registration_quota is None else hub.registration_quota
-        ttl = "none" if hub.registration_ttl is None else f"{hub.registration_ttl // 86400}d"
-        print(f"{hub.name}\tdevices={hub.device_count}\tquota={quota}\tttl={ttl}")
-    return 0
+    def say(found: list[Hub]) -> list[str]:
+        lines = []
+        for hub in found:
+            quota = "none" if hub.registration_quota is None else hub.registration_quota
+            ttl = "none" if hub.registration_ttl is None else f"{hub.registration_ttl // 86400}d"
+            lines.append(f"{hub.name}\tdevices={hub.device_count}\tquota={quota}\tttl={ttl}")
+        return lines
+
+    return _answer(settings, args, lambda hubs, tenant_id: hubs.list_hubs(tenant_id), say)
 
 
 def _set(settings: Settings, args: argparse.Namespace) -> int:
-    async def work(hubs: HubStore, tenant_id: int) -> Any:
+    async def work(hubs: HubStore, tenant_id: int) -> Hub:
         return await hub_admin.set_hub(hubs, tenant_id, args.name, args.quota, args.ttl, args.rate)
 
-    hub = _run(settings, args.tenant, work)
-    if hub is None:
-        return 1
-    print(
-        f"turnout: hub {hub.name!r}: quota={hub.registration_quota}, "
-        f"ttl={hub.registration_ttl}s, rate={hub.requests_per_second or 'default'}/s"
+    return _answer(
+        settings,
+        args,
+        work,
+        lambda hub: [
+            f"turnout: hub {hub.name!r}: quota={hub.registration_quota}, "
+            f"ttl={hub.registration_ttl}s, rate={hub.requests_per_second or 'default'}/s"
+        ],
     )
-    return 0
 
 
 def _delete(settings: Settings, args: argparse.Namespace) -> int:
@@ -197,10 +220,8 @@ def _delete(settings: Settings, args: argparse.Namespace) -> int:
         await hub_admin.delete_hub(hubs, tenant_id, args.name)
         return True
 
-    if _run(settings, args.tenant, work) is None:
-        return 1
-    print(f"turnout: deleted hub {args.name!r} with its rules and devices")
-    return 0
+    said = f"turnout: deleted hub {args.name!r} with its rules and devices"
+    return _answer(settings, args, work, lambda _: [said])
 
 
 def _rule_create(settings: Settings, args: argparse.Namespace) -> int:
@@ -215,36 +236,40 @@ def _rule_create(settings: Settings, args: argparse.Namespace) -> int:
             hubs, tenant_id, args.hub, args.rule, rights, times.now()
         )
 
-    key = _run(settings, args.tenant, work)
-    if key is None:
-        return 1
     scope = f"hub {args.hub!r}" if args.hub else "every hub of the tenant"
-    print(f"turnout: rule {args.rule!r} ({rights_text(rights)}) for {scope}; connection string:")
-    print(connection_string(settings.base_url, args.rule, key))
-    return 0
+    said = f"turnout: rule {args.rule!r} ({rights_text(rights)}) for {scope}; connection string:"
+    return _answer(
+        settings,
+        args,
+        work,
+        lambda key: [said, connection_string(settings.base_url, args.rule, key)],
+    )
 
 
 def _rule_list(settings: Settings, args: argparse.Namespace) -> int:
-    found = _run(settings, args.tenant, lambda hubs, tenant_id: hubs.list_rules(tenant_id))
-    if found is None:
-        return 1
-    for rule in found:
-        print(f"{rule.name}\thub={rule.hub_name or '*'}\trights={rights_text(rule.rights)}")
-    return 0
+    def say(found: list[Rule]) -> list[str]:
+        return [
+            f"{rule.name}\thub={rule.hub_name or '*'}\trights={rights_text(rule.rights)}"
+            for rule in found
+        ]
+
+    return _answer(settings, args, lambda hubs, tenant_id: hubs.list_rules(tenant_id), say)
 
 
 def _rule_rotate(settings: Settings, args: argparse.Namespace) -> int:
     async def work(hubs: HubStore, tenant_id: int) -> str:
         return await hub_admin.rotate_rule(hubs, tenant_id, args.rule)
 
-    key = _run(settings, args.tenant, work)
-    if key is None:
-        return 1
-    print(
-        f"turnout: rule {args.rule!r} has a new primary key; the old one works until the next rotation:"
+    said = (
+        f"turnout: rule {args.rule!r} has a new primary key; the old one works until the next"
+        " rotation:"
     )
-    print(connection_string(settings.base_url, args.rule, key))
-    return 0
+    return _answer(
+        settings,
+        args,
+        work,
+        lambda key: [said, connection_string(settings.base_url, args.rule, key)],
+    )
 
 
 def _rule_delete(settings: Settings, args: argparse.Namespace) -> int:
@@ -252,7 +277,4 @@ def _rule_delete(settings: Settings, args: argparse.Namespace) -> int:
         await hub_admin.delete_rule(hubs, tenant_id, args.rule)
         return True
 
-    if _run(settings, args.tenant, work) is None:
-        return 1
-    print(f"turnout: deleted rule {args.rule!r}")
-    return 0
+    return _answer(settings, args, work, lambda _: [f"turnout: deleted rule {args.rule!r}"])

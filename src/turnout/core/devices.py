@@ -64,34 +64,40 @@ _TAG = re.compile(r"[A-Za-z0-9_@#.:-]{1,120}\Z")
 _SPECIAL_TAG = re.compile(r"\$(InstallationId|UserId):\{[A-Za-z0-9_@#.:=-]+\}\Z", re.IGNORECASE)
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2}){1,100}\Z")
 _REGISTRATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class DeviceInputError(TurnoutError):
-    """Input the hub surface refuses with 400; `code` is the stable x-ms-error-code."""
+    """Input the hub surface refuses with 400; `reason` is its stable x-ms-error-code (spec §2.4
+    row 8), which says which rule the input broke."""
 
-    def __init__(self, code: str, message: str) -> None:
+    code = "invalid_device"
+
+    def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
-        self.code = code
-        self.message = message
+        self.reason = reason
 
 
 class QuotaExceeded(TurnoutError):
-    code = "QuotaExceeded"
+    """The hub's registration quota is reached (spec §8.1): the seats analog."""
+
+    code = "quota_exceeded"
 
 
 class RegistrationGone(TurnoutError):
     """The registration ID cannot be used: malformed, or deleted within the retention period."""
 
-    code = "RegistrationGone"
+    code = "registration_gone"
 
 
 class DeviceMissing(TurnoutError):
-    code = "not_found"
+    code = "device_not_found"
 
 
 class VersionMismatch(TurnoutError):
-    code = "PreconditionFailed"
+    """An If-Match that names another version (spec §4.6)."""
+
+    code = "precondition_failed"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -204,7 +210,7 @@ def _checked_scalar(name: str, value: str) -> str:
             raise DeviceInputError("InvalidField", f"{name} must be an absolute http(s) URI.")
         return value
     limit = 200 if name == "TemplateName" else 256 if name in _VERBATIM else 2048
-    if not value or len(value) > limit or _CONTROL.search(value):
+    if not value or len(value) > limit or CONTROL.search(value):
         raise DeviceInputError("InvalidField", f"{name} must be 1-{limit} printable characters.")
     return value
 

@@ -9,7 +9,7 @@ import hashlib
 import re
 from urllib.parse import unquote
 
-from turnout.core.devices import Description, DeviceInputError
+from turnout.core.devices import CONTROL, Description, DeviceInputError
 from turnout.core.hub_writes import Device
 from turnout.core.hubs import Hub
 from turnout.core.paging import PageToken, PageTokens
@@ -88,9 +88,12 @@ def parse_filter(text: str) -> list[Clause]:
 
 
 def handle_candidates(clauses: list[Clause]) -> list[str]:
-    """Stored handles a by-channel list looks up (Apple tokens are stored upper-case)."""
+    """Stored handles a by-channel list looks up (Apple tokens are stored upper-case). A value with
+    a control character matches no stored handle, so it is not looked up (PostgreSQL cannot even
+    compare one with NUL)."""
     first = next(c for c in clauses if FIELDS[c.field][1] == "handle")
-    return list(dict.fromkeys(v for value in first.values for v in (value, value.upper())))
+    values = (v for value in first.values for v in (value, value.upper()))
+    return list(dict.fromkeys(v for v in values if not CONTROL.search(v)))
 
 
 def matches(device: Device, clauses: list[Clause]) -> bool:

@@ -43,14 +43,15 @@ class HubStore(Protocol):
 
     async def get_device(self, hub_id: int, kind: str, device_id: str) -> Device | None: ...
     async def write_device(
-        self, hub_id: int, kind: str, device_id: str, decide: Decide, now: int, new_id: bool = False
+        self, hub: Hub, kind: str, device_id: str, decide: Decide, now: int, new_id: bool = False
     ) -> tuple[Device, bool]:
-        """Decide and apply one write in one transaction. `new_id`: the server just chose this ID,
-        so it is assumed unused (a store may then skip reading it; a collision is still caught)."""
+        """Decide and apply one write, and record its webhook messages, in one transaction.
+        `new_id`: the server just chose this ID, so it is assumed unused (a store may then skip
+        reading it; a collision is still caught)."""
         ...
 
     async def delete_device(
-        self, hub_id: int, kind: str, device_id: str, check: CheckDelete, now: int
+        self, hub: Hub, kind: str, device_id: str, check: CheckDelete, now: int
     ) -> bool: ...
     async def list_devices(
         self, hub_id: int, now: int, after: int, limit: int, offset: int, tag: str | None

@@ -75,6 +75,16 @@ class Rule:
         return right in self.rights or MANAGE in self.rights
 
 
+def plausible_hub_name(name: str) -> bool:
+    """Whether a path's first segment could name a hub: others (NUL included, which PostgreSQL
+    cannot even compare) are missing hubs without a look-up."""
+    return bool(_HUB_NAME.match(name))
+
+
+def plausible_rule_name(name: str) -> bool:
+    return bool(_RULE_NAME.match(name))
+
+
 def check_hub_name(name: str) -> str:
     if not _HUB_NAME.match(name):
         raise HubRefused(

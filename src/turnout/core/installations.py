@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from turnout.core.devices import DeviceInputError, check_tags
+from turnout.core.devices import CONTROL, DeviceInputError, check_tags
 from turnout.core.hub_writes import Decide, Device, DeviceWrite, expiry
 
 PLATFORMS = {
@@ -41,6 +41,11 @@ _ORDER = (
 
 def invalid(message: str) -> DeviceInputError:
     return DeviceInputError("InvalidRequestBody", message)
+
+
+def plausible_id(installation_id: str) -> bool:
+    """Whether an installation could have this ID: others are missing without a look-up."""
+    return bool(_ID.match(installation_id))
 
 
 def usable_id(installation_id: str) -> str:
@@ -87,13 +92,18 @@ def canonical(installation_id: str, body: Any) -> dict[str, Any]:
     channel = body.get("pushChannel")
     if platform == "browser":
         if not isinstance(channel, dict) or not all(
-            isinstance(channel.get(k), str) and channel.get(k)
+            isinstance(channel.get(k), str) and channel.get(k) and not CONTROL.search(channel[k])
             for k in ("endpoint", "p256dh", "auth")
         ):
             raise invalid("a browser pushChannel has endpoint, p256dh and auth.")
         channel = {k: channel[k] for k in ("endpoint", "p256dh", "auth")}
-    elif not isinstance(channel, str) or not channel.strip() or len(channel) > 2048:
-        raise invalid("pushChannel is a string of 1-2048 characters.")
+    elif (
+        not isinstance(channel, str)
+        or not channel.strip()
+        or len(channel) > 2048
+        or CONTROL.search(channel.strip())
+    ):
+        raise invalid("pushChannel is a string of 1-2048 printable characters.")
     result: dict[str, Any] = {
         "installationId": installation_id,
         "pushChannel": channel,

@@ -2,16 +2,20 @@
 
 Every surface's writes go through the store's two write paths, and both call these functions on the
 states they wrote, so the same change made through `/v1` or `/api/v1` produces the same messages.
-They are pure: a store may call them again after deciding again.
+They are pure: a store may call them again after deciding again. A notification hub's device
+writes have their own store path and their own decisions (core/hub_notices.py), in these types.
 """
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import msgspec
 
 from turnout.core.model import Event, Registration
+
+if TYPE_CHECKING:
+    from turnout.core.hub_notices import DeviceState
 
 NoticeType = Literal[
     "event.created",
@@ -22,19 +26,27 @@ NoticeType = Literal[
     "registration.updated",
     "registration.cancelled",
     "registration.checked_in",
+    # Devices of a notification hub (core/hub_notices.py decides and renders these).
+    "hub.registration.created",
+    "hub.registration.updated",
+    "hub.registration.deleted",
+    "hub.installation.created",
+    "hub.installation.updated",
+    "hub.installation.deleted",
 ]
 NOTICE_TYPES: Final[tuple[str, ...]] = NoticeType.__args__  # type: ignore[attr-defined]
 _RELEASED: Final = frozenset({"declined", "removed"})  # /api/v1 reads both as CANCELLED
 
 
 class Notice(msgspec.Struct, frozen=True):
-    """One message to send: `subject` is rendered as the /v1 surface renders it."""
+    """One message to send: `subject` is rendered as the /v1 surface renders it (a hub's device,
+    which /v1 does not show, as core/hub_notices.py does)."""
 
     type: NoticeType
     at: int  # when the change was made: the payload's timestamp
     ordering_key: str  # messages with one key reach an endpoint in commit order
-    subject: Event | Registration
-    event_id: str  # a registration's bookable_event_id
+    subject: Event | Registration | DeviceState
+    event_id: str  # a registration's bookable_event_id ("" for a device)
     previous_status: str | None = None  # registration.updated only
 
 

@@ -1,34 +1,30 @@
-"""Hubs, rules and devices on SQLite: writes in the store's group-committed batches, reads on its
-reader connection (committed data only)."""
+"""Hubs, rules and devices on SQLite: writes in the store's group-committed batches (a device's
+webhook messages in the same batch, store/outbox.py), reads on its reader connection."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from turnout.core import hub_notices
 from turnout.core.devices import QuotaExceeded
 from turnout.core.hub_writes import REGISTRATION, Decide, Device, DeviceWrite
-from turnout.core.hubs import Hub, HubExists, KeySeal, Rule, RuleExists
+from turnout.core.hubs import Hub, HubExists, RuleExists
 from turnout.store import hubs as sql
-from turnout.store.hubs import KEEP, CheckDelete, NewRule
+from turnout.store import outbox
+from turnout.store.hubs import CheckDelete, HubStorage, NewRule
 
 
-class SqliteHubs:
-    def __init__(
-        self, store: Any, seal: KeySeal, tombstone_seconds: int, unsafe_window: float | None
-    ) -> None:
-        self.store = store
-        self.seal = seal
-        self.tombstone_seconds = tombstone_seconds
-        self.unsafe_window = unsafe_window
+class SqliteHubs(HubStorage):
+    unique_violation = sqlite3.IntegrityError
 
-    def _read(self, query: str, *args: Any) -> list[Any]:
-        return list(self.store.reader.execute(query, args).fetchall())
-
-    # Hubs and rules
+    async def _execute(self, query: str, *args: Any) -> int:
+        changed: int = await self.store.writes.run(
+            lambda: self.store.db.execute(query, args).rowcount
+        )
+        return changed
 
     async def create_hub(
         self,
@@ -40,120 +36,48 @@ class SqliteHubs:
         now: int,
     ) -> Hub:
         def insert() -> Hub:
+            db = self.store.db
             args = (tenant_id, name, name.lower(), quota, ttl, now)
             try:
-                hub = sql.hub_from_row(self.store.db.execute(sql.INSERT_HUB, args).fetchone())
+                hub = sql.hub_from_row(db.execute(sql.INSERT_HUB, args).fetchone())
             except sqlite3.IntegrityError as exc:
                 raise HubExists(f"a hub named {name!r} exists already (any case)") from exc
-            for rule in rules:
-                self._insert_rule(tenant_id, hub.id, rule, now)
+            try:
+                db.executemany(
+                    sql.INSERT_RULE, [self.rule_args(tenant_id, hub.id, r, now) for r in rules]
+                )
+            except sqlite3.IntegrityError as exc:
+                raise RuleExists(
+                    f"one of the rules {[r[0] for r in rules]} exists already"
+                ) from exc
             return hub
 
         result: Hub = await self.store.writes.run(insert)
         return result
 
-    def _insert_rule(self, tenant_id: int, hub_id: int | None, rule: NewRule, now: int) -> None:
-        name, rights, primary, secondary = rule
-        sealed = self.seal.seal(secondary) if secondary else None
-        args = (tenant_id, hub_id, name, rights, self.seal.seal(primary), sealed, now)
-        try:
-            self.store.db.execute(sql.INSERT_RULE, args)
-        except sqlite3.IntegrityError as exc:
-            raise RuleExists(f"a rule named {name!r} exists already") from exc
-
-    async def find_hub(self, tenant_id: int, name: str) -> Hub | None:
-        rows = self._read(sql.FIND_HUB, tenant_id, name.lower())
-        return sql.hub_from_row(rows[0]) if rows else None
-
-    async def list_hubs(self, tenant_id: int) -> list[Hub]:
-        return [sql.hub_from_row(r) for r in self._read(sql.LIST_HUBS, tenant_id)]
-
-    async def update_hub(
-        self, tenant_id: int, name: str, quota: Any, ttl: Any, rate: Any = KEEP
-    ) -> Hub | None:
-        sets, args = sql.hub_changes(quota, ttl, rate)
-
-        def update() -> Hub | None:
-            if sets:
-                self.store.db.execute(
-                    f"UPDATE hubs SET {sets} WHERE tenant_id = ? AND name_key = ?",
-                    (*args, tenant_id, name.lower()),
-                )
-            row = self.store.db.execute(sql.FIND_HUB, (tenant_id, name.lower())).fetchone()
-            return sql.hub_from_row(row) if row else None
-
-        result: Hub | None = await self.store.writes.run(update)
-        return result
-
-    async def delete_hub(self, tenant_id: int, name: str) -> bool:
-        def delete() -> bool:
-            deleted: int = self.store.db.execute(sql.DELETE_HUB, (tenant_id, name.lower())).rowcount
-            return deleted == 1
-
-        result: bool = await self.store.writes.run(delete)
-        return result
-
-    async def add_rule(self, tenant_id: int, hub_id: int | None, rule: NewRule, now: int) -> None:
-        await self.store.writes.run(lambda: self._insert_rule(tenant_id, hub_id, rule, now))
-
-    async def find_rule(self, name: str) -> Rule | None:
-        rows = self._read(sql.FIND_RULE, name)
-        return sql.rule_from_row(rows[0], self.seal) if rows else None
-
-    async def list_rules(self, tenant_id: int) -> list[Rule]:
-        return [sql.rule_from_row(r, self.seal) for r in self._read(sql.LIST_RULES, tenant_id)]
-
-    async def set_rule_keys(
-        self, tenant_id: int, name: str, primary: str, secondary: str | None
-    ) -> bool:
-        sealed = self.seal.seal(secondary) if secondary else None
-        args = (self.seal.seal(primary), sealed, tenant_id, name)
-        result: bool = await self.store.writes.run(
-            lambda: self.store.db.execute(sql.SET_RULE_KEYS, args).rowcount == 1
-        )
-        return result
-
-    async def delete_rule(self, tenant_id: int, name: str) -> bool:
-        result: bool = await self.store.writes.run(
-            lambda: self.store.db.execute(sql.DELETE_RULE, (tenant_id, name)).rowcount == 1
-        )
-        return result
-
-    # Devices
-
-    async def get_device(self, hub_id: int, kind: str, device_id: str) -> Device | None:
-        rows = self._read(sql.GET_DEVICE, hub_id, kind, device_id)
-        return sql.device_from_row(rows[0]) if rows else None
-
     async def write_device(
-        self, hub_id: int, kind: str, device_id: str, decide: Decide, now: int, new_id: bool = False
+        self, hub: Hub, kind: str, device_id: str, decide: Decide, now: int, new_id: bool = False
     ) -> tuple[Device, bool]:
-        guarded = True
-        if self.unsafe_window is not None:
-            guarded = False
-            await self._unsafe_quota_check(hub_id)
+        guarded = await self._guarded(hub.id)
 
         def write() -> tuple[Device, bool]:
             db = self.store.db
-            row = db.execute(sql.GET_DEVICE, (hub_id, kind, device_id)).fetchone()
-            old = sql.device_from_row(row) if row else None
-            tombstoned = kind == REGISTRATION and self._tombstoned(hub_id, device_id, now)
+            old = self._device(hub.id, kind, device_id)
+            tombstoned = kind == REGISTRATION and self._tombstoned(hub.id, device_id, now)
             change = decide(old, tombstoned, now)
             if change is None:
                 assert old is not None
                 return old, False
-            return self._apply(hub_id, kind, device_id, old, change, now, guarded), True
+            new = self._apply(hub.id, kind, device_id, old, change, now, guarded)
+            outbox.record_sqlite(db, hub.tenant_id, hub_notices.written(hub, old, change, new))
+            return new, True
 
         result: tuple[Device, bool] = await self.store.writes.run(write)
         return result
 
-    async def _unsafe_quota_check(self, hub_id: int) -> None:
-        count, quota = self._read(
-            "SELECT device_count, registration_quota FROM hubs WHERE id = ?", hub_id
-        )[0]
-        await asyncio.sleep(self.unsafe_window or 0)
-        if quota is not None and count >= quota:
-            raise QuotaExceeded()
+    def _device(self, hub_id: int, kind: str, device_id: str) -> Device | None:
+        row = self.store.db.execute(sql.GET_DEVICE, (hub_id, kind, device_id)).fetchone()
+        return sql.device_from_row(row) if row else None
 
     def _tombstoned(self, hub_id: int, device_id: str, now: int) -> bool:
         since = now - self.tombstone_seconds
@@ -186,41 +110,28 @@ class SqliteHubs:
             db.execute(sql.UPDATE_DEVICE, args2)
             db.execute(sql.DELETE_TAGS, (pk,))
         db.executemany(sql.INSERT_TAG, [(hub_id, tag, pk) for tag in change.tags])
-        return sql.device_from_row(db.execute(sql.GET_DEVICE, (hub_id, kind, device_id)).fetchone())
+        new = self._device(hub_id, kind, device_id)
+        assert new is not None
+        return new
 
     async def delete_device(
-        self, hub_id: int, kind: str, device_id: str, check: CheckDelete, now: int
+        self, hub: Hub, kind: str, device_id: str, check: CheckDelete, now: int
     ) -> bool:
         def delete() -> bool:
             db = self.store.db
-            row = db.execute(sql.GET_DEVICE, (hub_id, kind, device_id)).fetchone()
-            old = sql.device_from_row(row) if row else None
+            old = self._device(hub.id, kind, device_id)
             check(old, now)
             if old is None:
                 return False
             db.execute(sql.DELETE_DEVICE, (old.pk,))
-            db.execute(sql.COUNT_DELETE, (hub_id,))
+            db.execute(sql.COUNT_DELETE, (hub.id,))
             if kind == REGISTRATION:
-                db.execute(sql.TOMBSTONE, (hub_id, device_id, now))
+                db.execute(sql.TOMBSTONE, (hub.id, device_id, now))
+            outbox.record_sqlite(db, hub.tenant_id, hub_notices.deleted(hub, old, now))
             return True
 
         result: bool = await self.store.writes.run(delete)
         return result
-
-    async def list_devices(
-        self, hub_id: int, now: int, after: int, limit: int, offset: int, tag: str | None
-    ) -> list[Device]:
-        if tag is None:
-            rows = self._read(sql.LIST_ALL, hub_id, after, now, limit, offset)
-        else:
-            rows = self._read(sql.LIST_TAG, hub_id, tag, after, now, limit, offset)
-        return [sql.device_from_row(r) for r in rows]
-
-    async def devices_by_handle(
-        self, hub_id: int, handles: Sequence[str], now: int, after: int, limit: int
-    ) -> list[Device]:
-        rows = self._read(sql.list_by_handle(len(handles)), hub_id, *handles, after, now, limit)
-        return [sql.device_from_row(r) for r in rows]
 
     async def purge(self, now: int, tombstones_before: int) -> int:
         def purge() -> int:

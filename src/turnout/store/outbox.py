@@ -37,6 +37,22 @@ JOIN webhook_endpoints w ON w.tenant_id = $1 AND w.enabled AND w.deleted_at IS N
 """
 
 
+def insert_after(gate: str, first: int, now: int) -> str:
+    """The insert of _INSERT_MATCHING as a CTE of a caller's one-statement write (hub devices):
+    it inserts only if the CTE `gate` returned a row. `$first` is the tenant id, the next four are
+    `columns(notices)`, and `$now` the change's time."""
+    t = first
+    return (
+        "INSERT INTO webhook_deliveries (endpoint_pk, message_id, type, ordering_key, payload,"
+        f" created_at, next_attempt_at) SELECT w.pk, n.id, n.type, n.key, n.body, ${now}, ${now}"
+        f" FROM (SELECT 1 FROM {gate} LIMIT 1) AS done,"
+        f" unnest(${t + 1}::text[], ${t + 2}::text[], ${t + 3}::text[], ${t + 4}::text[])"
+        " AS n (type, key, id, body)"
+        f" JOIN webhook_endpoints w ON w.tenant_id = ${t} AND w.enabled AND w.deleted_at IS NULL"
+        " AND (w.event_types = ' * ' OR strpos(w.event_types, ' ' || n.type || ' ') > 0)"
+    )
+
+
 def message_id() -> str:
     return "msg_" + secrets.token_hex(12)
 

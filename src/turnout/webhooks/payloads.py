@@ -6,6 +6,7 @@ from typing import Any
 
 import msgspec
 
+from turnout.core import hub_notices
 from turnout.core.model import Event
 from turnout.core.notices import Notice
 from turnout.core.times import format_utc
@@ -17,6 +18,8 @@ _encode = msgspec.json.Encoder().encode
 def data(notice: Notice) -> dict[str, Any]:
     if isinstance(notice.subject, Event):
         return render.event(notice.subject)
+    if isinstance(notice.subject, hub_notices.DeviceState):
+        return hub_notices.data(notice.subject)
     rendered = render.registration(notice.subject)
     rendered["bookable_event_id"] = notice.event_id
     if notice.type == "registration.updated":

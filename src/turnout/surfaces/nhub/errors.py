@@ -31,34 +31,43 @@ HUB_NOT_FOUND = (404, "HubNotFound", "No notification hub exists at this locatio
 NOT_FOUND = (404, "NotFound", "The requested resource was not found.")
 
 
+# The core's errors, as this surface answers them: status, x-ms-error-code, Detail message.
+_ANSWERS: dict[type[TurnoutError], tuple[int, str, str]] = {
+    VersionMismatch: (
+        412,
+        "PreconditionFailed",
+        "Precondition failed. The current version of the registration does not have specified ETag.",
+    ),
+    RegistrationGone: (
+        410,
+        "RegistrationGone",
+        "Cannot use specified location. Use a different registration ID.",
+    ),
+    QuotaExceeded: (
+        403,
+        "QuotaExceeded",
+        "Quota exceeded; too many registrations in this notification hub.",
+    ),
+}
+_MISSING = {
+    "registration": (404, "RegistrationNotFound", "No registration exists at this location."),
+    "installation": (404, "InstallationNotFound", "Installation not found."),
+}
+
+
 def problem_for(exc: TurnoutError, kind: str) -> HubProblem:
     """The answer to a core error; `kind` is registration or installation."""
     if isinstance(exc, DeviceInputError):
-        return HubProblem(400, exc.code, exc.message)
+        return HubProblem(400, exc.reason, str(exc))
     if isinstance(exc, DeviceMissing):
-        if kind == "installation":
-            return HubProblem(404, "InstallationNotFound", "Installation not found.")
-        return HubProblem(404, "RegistrationNotFound", "No registration exists at this location.")
-    if isinstance(exc, VersionMismatch):
-        return HubProblem(
-            412,
-            "PreconditionFailed",
-            "Precondition failed. The current version of the registration does not have specified ETag.",
-        )
-    if isinstance(exc, RegistrationGone):
-        return HubProblem(
-            410,
-            "RegistrationGone",
-            "Cannot use specified location. Use a different registration ID.",
-        )
-    if isinstance(exc, QuotaExceeded):
-        return HubProblem(
-            403, "QuotaExceeded", "Quota exceeded; too many registrations in this notification hub."
-        )
+        return HubProblem(*_MISSING[kind])
     if isinstance(exc, Unavailable):
         return HubProblem(
             503, "ServiceUnavailable", "The service is busy; try again.", {"Retry-After": "1"}
         )
+    answer = _ANSWERS.get(type(exc))
+    if answer is not None:
+        return HubProblem(*answer)
     return HubProblem(500, "InternalError", "The request could not be processed.")
 
 

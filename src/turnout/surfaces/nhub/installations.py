@@ -38,23 +38,21 @@ def _written(call: Call) -> Response:
 async def put(call: Call) -> Response:
     installation_id = installations.usable_id(call.path_id)
     decide = installations.put(installation_id, _json_body(call), call.hub.registration_ttl)
-    await call.hubs.write_device(
-        call.hub.id, INSTALLATION, installation_id, decide, int(time.time())
-    )
+    await call.hubs.write_device(call.hub, INSTALLATION, installation_id, decide, int(time.time()))
     return _written(call)
 
 
 async def patch(call: Call) -> Response:
     installation_id = installations.usable_id(call.path_id)
     decide = installations.patch(installation_id, _json_body(call), call.hub.registration_ttl)
-    await call.hubs.write_device(
-        call.hub.id, INSTALLATION, installation_id, decide, int(time.time())
-    )
+    await call.hubs.write_device(call.hub, INSTALLATION, installation_id, decide, int(time.time()))
     return _written(call)
 
 
 async def get(call: Call) -> Response:
-    device = await call.hubs.get_device(call.hub.id, INSTALLATION, call.path_id)
+    device = None
+    if installations.plausible_id(call.path_id):  # else never stored: no look-up
+        device = await call.hubs.get_device(call.hub.id, INSTALLATION, call.path_id)
     if device is None or not device.live(int(time.time())):
         raise DeviceMissing(call.path_id)
     body = installations.ordered(json.loads(device.body), device.expires_at, _expiration)
@@ -62,8 +60,10 @@ async def get(call: Call) -> Response:
 
 
 async def delete(call: Call) -> Response:
+    if not installations.plausible_id(call.path_id):
+        return Response(b"", 204)  # 204 even if absent (spec §7), and this one cannot exist
     await call.hubs.delete_device(
-        call.hub.id, INSTALLATION, call.path_id, lambda _old, _now: None, int(time.time())
+        call.hub, INSTALLATION, call.path_id, lambda _old, _now: None, int(time.time())
     )
     return Response(b"", 204)
 

@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from starlette.responses import Response
 
 from turnout.core import hub_lists
-from turnout.core.devices import DeviceInputError, DeviceMissing, check_tag, new_registration_id
+from turnout.core.devices import (
+    DeviceInputError,
+    DeviceMissing,
+    RegistrationGone,
+    check_tag,
+    new_registration_id,
+    usable_registration_id,
+)
 from turnout.core.hub_lists import HubPageKind
 from turnout.core.hub_writes import (
     REGISTRATION,
@@ -58,7 +65,7 @@ async def create(call: Call) -> Response:
         try:
             registration_id = new_registration_id()
             device, _ = await call.hubs.write_device(
-                call.hub.id, REGISTRATION, registration_id, decide, _now(), new_id=True
+                call.hub, REGISTRATION, registration_id, decide, _now(), new_id=True
             )
             return _entry(call, device)
         except IdTaken:
@@ -70,13 +77,15 @@ async def put(call: Call) -> Response:
     if_match = parse_if_match(call.request.headers.get("if-match"))
     description = parse_description(call.body)
     decide = put_registration(description, call.path_id, if_match, call.hub.registration_ttl)
-    device, _ = await call.hubs.write_device(
-        call.hub.id, REGISTRATION, call.path_id, decide, _now()
-    )
+    if not usable_registration_id(call.path_id):  # 410 without a look-up (decide says so too)
+        raise RegistrationGone(call.path_id)
+    device, _ = await call.hubs.write_device(call.hub, REGISTRATION, call.path_id, decide, _now())
     return _entry(call, device)
 
 
 async def get(call: Call) -> Response:
+    if not usable_registration_id(call.path_id):  # never stored: no look-up
+        raise DeviceMissing(call.path_id)
     device = await call.hubs.get_device(call.hub.id, REGISTRATION, call.path_id)
     if device is None or not device.live(_now()):
         raise DeviceMissing(call.path_id)
@@ -86,7 +95,9 @@ async def get(call: Call) -> Response:
 async def delete(call: Call) -> Response:
     if_match = parse_if_match(call.request.headers.get("if-match"))
     check = check_delete(call.path_id, if_match)
-    await call.hubs.delete_device(call.hub.id, REGISTRATION, call.path_id, check, _now())
+    if not usable_registration_id(call.path_id):
+        raise DeviceMissing(call.path_id)
+    await call.hubs.delete_device(call.hub, REGISTRATION, call.path_id, check, _now())
     return _empty(200)
 
 
@@ -139,9 +150,11 @@ async def list_by_channel(call: Call) -> Response:
     query = (HubPageKind.BY_CHANNEL, repr([(c.field, c.values) for c in clauses]))
     top, skip, after = _paging(call, query)
     handles = hub_lists.handle_candidates(clauses)
-    found = await call.hubs.devices_by_handle(
-        call.hub.id, handles, _now(), after, hub_lists.MAX_SKIP
-    )
+    found = []
+    if handles:
+        found = await call.hubs.devices_by_handle(
+            call.hub.id, handles, _now(), after, hub_lists.MAX_SKIP
+        )
     rows = [d for d in found if hub_lists.matches(d, clauses)][skip : skip + top + 1]
     return _feed(call, rows, top, query)
 

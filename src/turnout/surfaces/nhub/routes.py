@@ -16,14 +16,23 @@ import uuid
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
 
 from turnout.core.errors import TurnoutError
 from turnout.core.hub_lists import ListTokens
-from turnout.core.hubs import LISTEN, MANAGE, SEND, Hub, KeySeal, Rule
+from turnout.core.hubs import (
+    LISTEN,
+    MANAGE,
+    SEND,
+    Hub,
+    KeySeal,
+    Rule,
+    plausible_hub_name,
+    plausible_rule_name,
+)
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.hubs import HubStore, hub_store
@@ -39,6 +48,7 @@ from turnout.surfaces.nhub.errors import (
 DEFAULT_VERSION = "2020-06"
 _VERSION = re.compile(r"\d{4}-\d{2}")
 SENDING = {"messages", "schedulednotifications", "jobs", "feedbackcontainer"}
+_GONE = ("InvalidRequestBody", "The client hung up before sending its whole body.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,10 +165,14 @@ class NotificationHubs:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         tracking_id = str(uuid.uuid4())
+        # The access log line carries it too (spec §2.3), so a client's TrackingId finds its line.
+        scope.setdefault("state", {})["tracking_id"] = tracking_id
         try:
             response = await self.answer(request)
         except HubProblem as problem:
             response = error_response(problem, tracking_id)
+        except ClientDisconnect:  # gone mid-body: nothing was written, and it is no server error
+            response = error_response(HubProblem(400, *_GONE), tracking_id)
         response.headers["TrackingId"] = tracking_id
         await response(scope, receive, send)
 
@@ -175,10 +189,12 @@ class NotificationHubs:
         operation, right, variable = self._route(rest, request.method, params)
         _check_length(request, self.settings.max_body_bytes)
         rule = await self._authenticate(request)
-        hub = await self.hubs.find_hub(rule.tenant_id, hub_name)
+        hub = None
+        if plausible_hub_name(hub_name):
+            hub = await self.hubs.find_hub(rule.tenant_id, hub_name)
         if hub is None:
             raise HubProblem(*HUB_NOT_FOUND)
-        request.scope.setdefault("state", {})["tenant"] = f"{rule.tenant_id}/{rule.name}"
+        request.scope["state"]["tenant"] = f"{rule.tenant_id}/{rule.name}"
         _authorise(rule, hub, right, version)
         if operation == "send":
             raise HubProblem(
@@ -223,7 +239,9 @@ class NotificationHubs:
     async def _authenticate(self, request: Request) -> Rule:
         try:
             token = sas.parse(request.headers.get("authorization"))
-            rule = await self.hubs.find_rule(token.key_name)
+            rule = None
+            if plausible_rule_name(token.key_name):
+                rule = await self.hubs.find_rule(token.key_name)
             if rule is None:
                 raise sas.TokenRefused(*sas.BAD_SIGNATURE)  # no key-name oracle
             sas.check_expiry(token, int(time.time()))
