@@ -16,9 +16,11 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 from msgspec import UNSET, inspect
+from starlette.requests import Request
 
 from turnout.core.errors import FieldError, ValidationFailed
 from turnout.surfaces.decoding import decode_object, refuse_unknown
+from turnout.surfaces.http import read_body
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -123,6 +125,12 @@ class Body(Generic[S]):
             rank = self._rank
             ordered = sorted(errors, key=lambda e: rank.get(e.field.split(".")[0], len(rank)))
             raise ValidationFailed(ordered + (after or []))
+
+
+async def read(request: Request, declared: Body[S], limit: int) -> tuple[S, list[FieldError]]:
+    """The request's body (at most `limit` bytes) against its declaration, as `Body.decode`."""
+    raw = await read_body(request, limit)
+    return declared.decode(raw, request.headers.get("content-type"))
 
 
 def failed(value: Any) -> bool:
