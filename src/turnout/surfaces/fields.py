@@ -112,7 +112,7 @@ class Body(Generic[S]):
         qualified = [f"{n}.{problem.where}" for n in self._names]
         for name in (*qualified, problem.where, "*"):
             entry = self.words.get(name, {})
-            said = entry.get(problem.kind) or (entry.get("*") if name != "*" else None)
+            said = entry.get(problem.kind) or entry.get("*")
             if said:
                 code, message = said
                 return FieldError(

@@ -24,6 +24,8 @@ from turnout.services import Services
 from turnout.surfaces.fields import FAILED, Body, Words, read
 from turnout.surfaces.http import json_response
 
+MAX_NAME = MAX_KEY_NAME  # web/keys.py (on main) reads a key label's bound from here
+
 
 # The bodies, declared once. A scope list and an expiry are read after the decode: scopes by
 # keys.parse_scopes (which names an unknown one), expires_at as a future RFC 3339 time.
