@@ -1,0 +1,381 @@
+"""Every /v1 response body, declared once: render.py, admin.py, hubs.py and webhooks/routes.py
+write these shapes, the OpenAPI document derives its schemas from them, and
+tests/test_openapi_live.py decodes real answers strictly against them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import UNSET, Meta, UnsetType
+
+from turnout.auth.keys import SCOPES
+from turnout.core.limits import MAX_CAPACITY, MAX_GUESTS, MAX_NOTES
+from turnout.core.model import RegistrationStatus
+from turnout.surfaces.cronofy.errors import ERROR_KEYS
+from turnout.surfaces.cronofy.parse import MetadataObject
+from turnout.surfaces.shapes import ClientId, Shape, count, utc
+
+Capacity = Annotated[
+    Annotated[int, Meta(ge=1, le=MAX_CAPACITY)] | None, Meta(description="Seats; null = unlimited.")
+]
+EventStatus = Literal["confirmed", "cancelled"]
+
+
+class Registration(Shape):
+    """A registration."""
+
+    registration_id: Annotated[ClientId, Meta(description="Client-chosen id.")]
+    status: RegistrationStatus
+    metadata: Annotated[
+        MetadataObject | None,
+        Meta(
+            description="{} when created without metadata; null after DELETE or an explicit null."
+        ),
+    ]
+    guest_count: Annotated[int, count("Extra people; seats held = 1 + guest_count.", MAX_GUESTS)]
+    notes: Annotated[str, Meta(max_length=MAX_NOTES)] | None
+    checked_in_count: Annotated[
+        int, count("People checked in, 0 to 1 + guest_count.", MAX_GUESTS + 1)
+    ]
+    checked_in_at: Annotated[
+        Annotated[str, utc("When someone was last checked in.")] | None,
+        Meta(description="null if nobody is checked in."),
+    ]
+    created_at: Annotated[str, utc("When the registration was created.")]
+    updated_at: Annotated[str, utc("When it last changed.")]
+    ticket_code: Annotated[
+        str,
+        Meta(
+            pattern="^T[0-9]+-[0-9]+-[0-9]+-[0-9A-Z]{16}$",
+            description="turnout extension: the registration's ticket code, signed with the "
+            "server secret and bound to tenant, event and registration; the door page "
+            "(/app/door/{event}) reads it typed, scanned or from a QR code (docs/DASHBOARD.md).",
+        ),
+    ]
+
+
+class Pages(Shape):
+    """Paging state. current < total exactly when next_page is present."""
+
+    current: Annotated[int, Meta(ge=1)]
+    total: Annotated[int, Meta(ge=1)]
+    next_page: (
+        Annotated[
+            str,
+            Meta(
+                description="Absolute URL of the next page, built from the public base URL; absent "
+                "on the last page."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+
+
+class EventCounts(Shape):
+    """An event's capacity and counters."""
+
+    capacity: Capacity
+    registered_count: Annotated[int, count("Registrations in pending, tentative or accepted.")]
+    total_count: Annotated[int, count("All registrations, declined and removed included.")]
+    seats_taken: Annotated[
+        int, count("Seats held: the sum of 1 + guest_count over the registered ones.")
+    ]
+
+
+class EventRegistration(Shape):
+    """Capacity, counters and one page of registrations."""
+
+    capacity: Capacity
+    registered_count: Annotated[int, count("Registrations in pending, tentative or accepted.")]
+    total_count: Annotated[int, count("All registrations, declined and removed included.")]
+    seats_taken: Annotated[
+        int, count("Seats held: the sum of 1 + guest_count over the registered ones.")
+    ]
+    registrations: Annotated[
+        list[Registration],
+        Meta(description="One page of registrations, every status, creation order."),
+    ]
+    pages: (
+        Annotated[Pages, Meta(description="Present only when there is more than one page.")]
+        | UnsetType
+    ) = UNSET
+
+
+class Event(Shape):
+    """An event with one page of its registrations."""
+
+    bookable_event_id: Annotated[ClientId, Meta(description="Client-chosen id.")]
+    start: Annotated[str, utc("Start, UTC.")]
+    end: Annotated[str, utc("End, UTC.")]
+    status: EventStatus
+    timezone: Annotated[str, Meta(description="IANA name; UTC for events created here.")]
+    registration: EventRegistration
+
+
+class EventSummary(Shape):
+    """An event in a list: counters, no registrations."""
+
+    bookable_event_id: Annotated[ClientId, Meta(description="Client-chosen id.")]
+    start: Annotated[str, utc("Start, UTC.")]
+    end: Annotated[str, utc("End, UTC.")]
+    status: EventStatus
+    timezone: Annotated[str, Meta(description="IANA name; UTC for events created here.")]
+    registration: EventCounts
+
+
+class EventList(Shape):
+    bookable_events: list[EventSummary]
+    pages: Pages
+
+
+class RegistrationList(Shape):
+    registrations: list[Registration]
+    pages: Pages
+
+
+class RegistrationEnvelope(Shape):
+    registration: Registration
+
+
+class AvailableCounts(Shape):
+    capacity: Capacity
+    registered_count: Annotated[int, count("Registrations in pending, tentative or accepted.")]
+    seats_taken: Annotated[
+        int, count("Seats held: the sum of 1 + guest_count over the registered ones.")
+    ]
+
+
+class AvailableEvent(Shape):
+    """An event that can take registrations."""
+
+    bookable_event_id: Annotated[ClientId, Meta(description="Client-chosen id.")]
+    start: Annotated[str, utc("Start, UTC.")]
+    end: Annotated[str, utc("End, UTC.")]
+    registration: AvailableCounts
+
+
+class AvailabilityResponse(Shape):
+    available_bookable_events: list[AvailableEvent]
+
+
+# Errors
+
+
+class Explanation(Shape):
+    """turnout's explanation of a /v1 error, in every /v1 error body. Cronofy's SDKs ignore it."""
+
+    code: Annotated[str, Meta(description="Stable, snake_case.")]
+    problem: Annotated[str, Meta(description="What went wrong, for humans.")]
+    fix: Annotated[str, Meta(description="What to do next.")]
+    limit: Annotated[str, Meta(description="On a 429: the limit that refused.")] | UnsetType = UNSET
+
+
+class ErrorDetail(Shape):
+    key: Annotated[
+        str,
+        Meta(
+            pattern=r"^errors\.[a-z_]+$",
+            description="For programs: " + ", ".join(f"errors.{k}" for k in ERROR_KEYS) + ".",
+        ),
+    ]
+    description: Annotated[str, Meta(description="For humans.")]
+
+
+class ErrorObject(Shape):
+    """A /v1 error that names its causes: every field error found, grouped by field (422, and
+    turnout's 400, 409, 412 and 428)."""
+
+    errors: Annotated[
+        dict[str, Annotated[list[ErrorDetail], Meta(min_length=1)]],
+        Meta(
+            description="Field name (dotted when nested: registration.capacity, metadata.email; `body` for "
+            "malformed JSON) → its errors. Clients read errors[field][0].key."
+        ),
+    ]
+    turnout_error: Explanation | UnsetType = UNSET
+
+
+class Empty(Shape):
+    """The body of most /v1 errors: Cronofy's {}, with turnout's turnout_error member beside it."""
+
+    turnout_error: Explanation | UnsetType = UNSET
+
+
+# Keys (admin.py)
+
+
+class ApiKey(Shape):
+    """A key as turnout shows it: never the key itself, which only its creation answers."""
+
+    prefix: Annotated[str, Meta(pattern="^tk_[A-Za-z0-9]{12}$")]
+    name: str | None
+    scopes: list[Literal[SCOPES]]  # type: ignore[valid-type]
+    created_at: Annotated[str, utc("When the key was made.")]
+    last_used_at: Annotated[
+        Annotated[str, utc("Its last use, to the minute.")] | None, Meta(description="null: never.")
+    ]
+    expires_at: Annotated[
+        Annotated[str, utc("When it stops working.")] | None, Meta(description="null: never.")
+    ]
+    revoked_at: Annotated[
+        Annotated[str, utc("When it was revoked.")] | None, Meta(description="null: it was not.")
+    ]
+    state: Literal["active", "expired", "revoked"]
+
+
+class NewApiKey(Shape):
+    """A new key. After a rotation, `replaces` is the old key with its new expires_at."""
+
+    key: ApiKey
+    api_key: Annotated[
+        str,
+        Meta(
+            pattern="^tk_[A-Za-z0-9]{12}_[A-Za-z0-9]{32}$",
+            description="The key, shown this once; only its HMAC is stored.",
+        ),
+    ]
+    replaces: ApiKey | UnsetType = UNSET
+
+
+class KeyEnvelope(Shape):
+    key: ApiKey
+
+
+class KeyList(Shape):
+    keys: list[ApiKey]
+
+
+class TenantSettings(Shape):
+    name: str
+    require_precondition: bool
+    cors_origins: list[str]
+
+
+class TenantEnvelope(Shape):
+    tenant: TenantSettings
+
+
+# Notification-hub management (hubs.py)
+
+HubName = Annotated[str, Meta(pattern="^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")]
+Connection = Annotated[
+    str,
+    Meta(
+        description="Endpoint=sb://{authority}/;SharedAccessKeyName={rule};SharedAccessKey={key} (http:// "
+        "when turnout is served over http): what the SDKs take."
+    ),
+]
+
+
+class Hub(Shape):
+    name: HubName
+    registration_quota: Annotated[int, Meta(ge=0)] | None
+    registration_ttl_seconds: Annotated[int, Meta(ge=1)] | None
+    device_count: Annotated[int, Meta(ge=0)]
+    requests_per_second: Annotated[int, Meta(ge=1)] | None
+
+
+class HubRule(Shape):
+    name: Annotated[str, Meta(pattern="^[A-Za-z0-9._-]{1,256}$")]
+    hub: str | None
+    rights: Annotated[list[Literal["listen", "send", "manage"]], Meta(min_length=1)]
+
+
+class HubList(Shape):
+    hubs: list[Hub]
+
+
+class HubOne(Shape):
+    hub: Hub
+
+
+class ConnectionStrings(Shape):
+    listen: Connection
+    full: Connection
+
+
+class HubCreated(Shape):
+    hub: Hub
+    connection_strings: ConnectionStrings
+
+
+class HubRuleList(Shape):
+    hub_rules: list[HubRule]
+
+
+class HubRuleCreated(Shape):
+    hub_rule: HubRule
+    connection_string: Connection
+
+
+class HubConnection(Shape):
+    connection_string: Connection
+
+
+# Webhook endpoints (webhooks/routes.py, docs/WEBHOOKS.md)
+
+
+class WebhookEndpoint(Shape):
+    id: Annotated[str, Meta(pattern="^we_[0-9a-f]{20}$")]
+    url: str
+    description: str | None
+    event_types: Annotated[
+        list[str], Meta(description='The event types it receives, or ["*"] for every one.')
+    ]
+    enabled: bool
+    disabled_reason: Annotated[
+        str | None, Meta(description="Why turnout disabled it; null while enabled.")
+    ]
+    signing: Annotated[
+        Literal["v1", "v1a"],
+        Meta(description="v1: HMAC-SHA256 with the secret; v1a: Ed25519 (Standard Webhooks)."),
+    ]
+    created_at: Annotated[str, utc("When it was made.")]
+    updated_at: Annotated[str, utc("When it last changed.")]
+
+
+class WebhookEndpointShown(WebhookEndpoint):
+    """An endpoint with its signing secret, shown once: at creation and on rotation."""
+
+    secret: Annotated[str, Meta(description="whsec_… (v1) or whsk_… (v1a), shown this once.")]
+    public_key: (
+        Annotated[str, Meta(description="v1a only: whpk_…, what receivers verify with.")]
+        | UnsetType
+    ) = UNSET
+
+
+class WebhookEndpointEnvelope(Shape):
+    webhook_endpoint: WebhookEndpoint
+
+
+class WebhookEndpointCreated(Shape):
+    webhook_endpoint: WebhookEndpointShown
+
+
+class WebhookEndpointList(Shape):
+    webhook_endpoints: list[WebhookEndpoint]
+
+
+class Delivery(Shape):
+    message_id: str
+    type: str
+    state: str
+    attempts: Annotated[int, Meta(ge=0)]
+    last_status: int | None
+    last_error: str | None
+    next_attempt_at: Annotated[
+        Annotated[str, utc("The next attempt.")] | None, Meta(description="null unless pending.")
+    ]
+    created_at: Annotated[str, utc("When the message was made.")]
+    delivered_at: Annotated[str, utc("When it was delivered.")] | None
+
+
+class DeliveryPage(Shape):
+    deliveries: list[Delivery]
+    next_cursor: Annotated[
+        str, Meta(description="Pass as ?cursor= for the next page; absent on the last.")
+    ] | (UnsetType) = UNSET
+
+
+class Redelivered(Shape):
+    redelivered: Annotated[int, Meta(description="How many messages are queued again.")]
