@@ -501,17 +501,17 @@ def test_registration_upsert_schema_follows_the_field_rules(document: dict[str, 
 
 def test_availability_schema_bounds_the_list(document: dict[str, Any]) -> None:
     item = {"bookable_event_id": "e"}
-    assert_valid(document, "AvailabilityRequest", {"bookable_events": [item] * 100})
-    assert_invalid(document, "AvailabilityRequest", {"bookable_events": [item] * 101})
-    assert_invalid(document, "AvailabilityRequest", {"bookable_events": []})
-    assert_invalid(document, "AvailabilityRequest", {})
+    assert_valid(document, "AvailabilityQuery", {"bookable_events": [item] * 100})
+    assert_invalid(document, "AvailabilityQuery", {"bookable_events": [item] * 101})
+    assert_invalid(document, "AvailabilityQuery", {"bookable_events": []})
+    assert_invalid(document, "AvailabilityQuery", {})
 
 
-def test_webkasa_registration_body_follows_the_field_rules(document: dict[str, Any]) -> None:
+def test_webkasa_registration_bodies_follow_the_field_rules(document: dict[str, Any]) -> None:
     good = {"attendee_email": "a@example.com", "attendee_name": "A"}
-    assert_valid(document, "RegistrationFields", good)
+    assert_valid(document, "RegistrationCreate", good)
     extras = {"guest_count": 9999, "notes": "n" * 2000, "attendee_phone": None}
-    assert_valid(document, "RegistrationFields", {**good, **extras})
+    assert_valid(document, "RegistrationCreate", {**good, **extras})
     for field, value in [
         ("guest_count", -1),
         ("guest_count", 1.5),
@@ -521,9 +521,48 @@ def test_webkasa_registration_body_follows_the_field_rules(document: dict[str, A
         ("attendee_email", "a" * 257),
         ("capacity", 1),  # an unknown field
     ]:
-        assert_invalid(document, "RegistrationFields", {**good, field: value})
+        assert_invalid(document, "RegistrationCreate", {**good, field: value})
+    assert_invalid(document, "RegistrationCreate", {"attendee_name": "A"})
+    assert_valid(document, "RegistrationChange", {})
+    assert_valid(document, "RegistrationChange", {"attendee_phone": None, "notes": None})
     for field in ("attendee_email", "attendee_name", "status", "guest_count"):
-        assert_invalid(document, "RegistrationFields", {field: None})
+        assert_invalid(document, "RegistrationChange", {field: None})
+    for body in ({}, {"count": 0}, {"count": None}, {"count": 12}):
+        assert_valid(document, "CheckIn", body)
+    for count in (-1, 1.5, "2"):
+        assert_invalid(document, "CheckIn", {"count": count})
+
+
+def test_webkasa_event_bodies_follow_the_field_rules(document: dict[str, Any]) -> None:
+    good = {"title": "T", "start_date": "2024-05-01"}
+    assert_valid(document, "EventCreate", good)
+    assert_valid(document, "EventCreate", {**good, "slots": None, "cost": 25})
+    for field, value in [
+        ("slots", 0),
+        ("slots", 2.5),
+        ("slots", "30"),
+        ("cost", -1),
+        ("status", 1),
+        ("description", "d" * 5001),
+        ("location", "l" * 501),
+        ("title", None),
+        ("capacity", 1),
+    ]:
+        assert_invalid(document, "EventCreate", {**good, field: value})
+    assert_invalid(document, "EventCreate", {"title": "T"})
+    assert_valid(document, "EventCreate", {**good, "status": None, "timezone": None})
+    assert_valid(document, "EventChange", {})
+    nulls = {k: None for k in ("description", "location", "cost", "slots", "end_time", "end_date")}
+    assert_valid(document, "EventChange", {**nulls, "timezone": None})
+    for field in ("title", "start_date", "status"):
+        assert_invalid(document, "EventChange", {field: None})
+
+
+def test_request_examples_decode_as_their_declarations() -> None:
+    for e in endpoints(routes_of(build_app(SETTINGS))):
+        op = e.operation
+        if op is not None and op.body is not None and op.example is not None:
+            msgspec.convert(op.example, op.body)
 
 
 def test_query_parameters_come_from_their_declarations(document: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from turnout.auth.keys import ADMIN
 from turnout.core.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
 from turnout.surfaces.cronofy import shapes
 from turnout.surfaces.operation import Operation
+from turnout.webhooks.routes import EndpointChange, EndpointCreate, Replay
 
 TAG = "Webhooks (turnout extension)"
 _MORE = " Needs a key with the admin scope (an endpoint receives every change); docs/WEBHOOKS.md."
@@ -41,10 +42,11 @@ def _admin(id: str, summary: str, description: str, **more: Any) -> Operation:
 CREATE = _admin(
     "createWebhookEndpoint",
     "Create a webhook endpoint",
-    "The body: url (required; https, or http to networks in TURNOUT_WEBHOOK_ALLOW_NETWORKS), "
-    'event_types (a list of types, or ["*"], the default), description, enabled (default true), '
-    'signing ("v1", the default, or "v1a"). The answer shows the signing secret this once.',
+    "url is https (or http, to networks in TURNOUT_WEBHOOK_ALLOW_NETWORKS); signing v1 is "
+    "HMAC-SHA256, v1a Ed25519. The answer shows the signing secret this once.",
     ok=shapes.WebhookEndpointCreated,
+    body=EndpointCreate,
+    example={"url": "https://hooks.example.com/turnout", "event_types": ["registration.created"]},
     status=201,
     errors=(PayloadTooLarge(), _invalid("url", "url must be an absolute https URL")),
 )
@@ -68,6 +70,9 @@ UPDATE = _admin(
     "Changes url, event_types, description or enabled (enabling clears disabled_reason); any "
     "other field is a 422. An empty body changes nothing.",
     ok=shapes.WebhookEndpointEnvelope,
+    body=EndpointChange,
+    body_required=False,
+    example={"enabled": True},
     path={"endpoint_id": EndpointId},
     errors=(NO_ENDPOINT, PayloadTooLarge(), _invalid("enabled", "enabled must be true or false")),
 )
@@ -112,8 +117,10 @@ REDELIVER = _admin(
 REPLAY = _admin(
     "replayWebhookMessages",
     "Send again every message since a time",
-    'The body: {"since": "2030-01-01T00:00:00Z"} (RFC 3339). For an endpoint that was down.',
+    "For an endpoint that was down: every message made since `since` is queued again.",
     ok=shapes.Redelivered,
+    body=Replay,
+    example={"since": "2030-01-01T00:00:00Z"},
     status=202,
     path={"endpoint_id": EndpointId},
     errors=(

@@ -7,8 +7,10 @@ Idempotency-Key claim, so a create's response, which holds the secret, is never 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
 from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,13 +23,38 @@ from turnout.services import Services
 from turnout.surfaces.decoding import read_object
 from turnout.surfaces.http import json_response
 from turnout.surfaces.operation import Documented, route
-from turnout.webhooks import manage, records
-from turnout.webhooks.endpoints import Endpoint, render
+from turnout.webhooks import manage
+from turnout.webhooks.endpoints import MAX_DESCRIPTION, MAX_URL, Endpoint, render
 from turnout.webhooks.guard import AllowList
 from turnout.webhooks.store import Delivery, WebhookStore
 
 PAGE_SIZE = 100
 PREFIX = "/webhook_endpoints"
+
+# The bodies, declared once. What a type cannot say is checked after the decode by
+# webhooks/endpoints.py: an absolute https URL without credentials, known event types.
+Url = Annotated[str, Meta(max_length=MAX_URL, description="an absolute https URL")]
+EventTypes = Annotated[list[str], Meta(min_length=1, description='event types, or ["*"]')]
+Description = Annotated[str, Meta(max_length=MAX_DESCRIPTION)] | None
+
+
+class EndpointCreate(Struct):
+    url: Url
+    event_types: EventTypes = msgspec.field(default_factory=lambda: ["*"])
+    description: Description = None
+    signing: Literal["v1", "v1a"] = "v1"
+    enabled: bool = True
+
+
+class EndpointChange(Struct, forbid_unknown_fields=True):
+    url: Url | UnsetType = UNSET
+    event_types: EventTypes | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
+    enabled: bool | UnsetType = UNSET
+
+
+class Replay(Struct):
+    since: Annotated[str, Meta(description="an RFC 3339 time")]
 
 
 class WithWebhooks:
@@ -55,6 +82,8 @@ def with_webhooks(app: ASGIApp, services: Services, handlers: Any) -> ASGIApp:
 
 
 def routes(services: Services) -> list[Documented]:
+    from turnout.webhooks import records  # it documents the bodies declared above
+
     h = Handlers(services)
     base = PREFIX
     one = base + "/{endpoint_id}"

@@ -7,8 +7,9 @@ key of another tenant is a 404, as every other tenant's object is. Errors are /v
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from msgspec import Meta, Struct
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,7 +19,6 @@ from turnout.core import times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.ports import KeyListing
 from turnout.services import Services
-from turnout.surfaces.cronofy import extensions
 from turnout.surfaces.decoding import read_object
 from turnout.surfaces.http import json_response
 from turnout.surfaces.operation import Documented, route
@@ -26,7 +26,21 @@ from turnout.surfaces.operation import Documented, route
 MAX_NAME = 200
 
 
+# The bodies, declared once. A scope list and an expiry are read after the decode: scopes by
+# keys.parse_scopes (which names an unknown one), expires_at as a future RFC 3339 time.
+class KeyCreate(Struct):
+    scope: Annotated[str, Meta(description="space- or comma-separated scopes")] = "write"
+    name: Annotated[str, Meta(max_length=MAX_NAME)] | None = None
+    expires_at: Annotated[str, Meta(description="a future RFC 3339 time")] | None = None
+
+
+class KeyRotation(Struct):
+    grace_seconds: Annotated[int, Meta(ge=0, le=MAX_GRACE)] = keys.ROTATION_GRACE
+
+
 def routes(services: Services) -> list[Documented]:
+    from turnout.surfaces.cronofy import extensions  # it documents the bodies declared above
+
     admin = KeyAdmin(services)
     return [
         route("/keys", admin.list_keys, extensions.LIST_KEYS, "GET"),

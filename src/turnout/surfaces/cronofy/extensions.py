@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from msgspec import Meta
 
-from turnout.auth.keys import ADMIN, MAX_GRACE, ROTATION_GRACE
+from turnout.auth.keys import ADMIN, MAX_GRACE
 from turnout.core.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
 from turnout.surfaces.cronofy import shapes
+from turnout.surfaces.cronofy.admin import KeyCreate, KeyRotation
 from turnout.surfaces.cronofy.hubs import HubChange, HubCreate, HubRuleCreate
 from turnout.surfaces.operation import Operation
 
@@ -62,11 +63,14 @@ LIST_KEYS = _admin(
 CREATE_KEY = _admin(
     "createApiKey",
     "Make a key",
-    "A new key for this tenant, with any scope, admin included. The body's fields are all "
-    "optional: scope (default write; read, write, admin, events:read, … space-separated), name "
-    "(at most 200 characters), expires_at (a future YYYY-MM-DDTHH:MM:SSZ; default never).",
+    "A new key for this tenant, with any scope, admin included: scope is space- or "
+    "comma-separated (read, write, admin, events:read, …); expires_at a future "
+    "YYYY-MM-DDTHH:MM:SSZ (default: never).",
     KEYS,
     ok=shapes.NewApiKey,
+    body=KeyCreate,
+    body_required=False,
+    example={"scope": "read", "name": "reporting", "expires_at": None},
     errors=(
         PayloadTooLarge(),
         _invalid("scope", "invalid", "unknown scope 'owner'; scopes are read, write, …"),
@@ -97,10 +101,12 @@ ROTATE_KEY = _admin(
     "rotateApiKey",
     "Replace a key",
     "A new key with the old one's name, scopes and expiry; the old one keeps working for "
-    f"grace_seconds (an optional body field, 0 to {MAX_GRACE}; default {ROTATION_GRACE}, a day), "
-    "then stops.",
+    "grace_seconds, then stops.",
     KEYS,
     ok=shapes.NewApiKey,
+    body=KeyRotation,
+    body_required=False,
+    example={"grace_seconds": 3600},
     path={"prefix": Prefix},
     errors=(
         NO_KEY,

@@ -67,6 +67,18 @@ class RegistrationUpsert(Struct):
     notes: Annotated[str, Meta(max_length=MAX_NOTES)] | UnsetType | None = UNSET
 
 
+class AvailabilityItem(Struct):
+    bookable_event_id: str
+
+
+class AvailabilityQuery(Struct):
+    """POST /v1/availability: the events asked about, in order (repeats are answered once)."""
+
+    bookable_events: Annotated[
+        list[AvailabilityItem], Meta(min_length=1, max_length=MAX_AVAILABILITY_IDS)
+    ]
+
+
 _EVENT = msgspec.json.Decoder(EventUpsert)
 _REGISTRATION = msgspec.json.Decoder(RegistrationUpsert)
 

@@ -16,9 +16,9 @@ from turnout.core.errors import (
     PayloadTooLarge,
     ValidationFailed,
 )
-from turnout.core.limits import ID_PATTERN, MAX_AVAILABILITY_IDS, MAX_ID_LENGTH
+from turnout.core.limits import ID_PATTERN, MAX_ID_LENGTH
 from turnout.surfaces.cronofy import shapes
-from turnout.surfaces.cronofy.parse import EventUpsert, RegistrationUpsert
+from turnout.surfaces.cronofy.parse import AvailabilityQuery, EventUpsert, RegistrationUpsert
 from turnout.surfaces.operation import Link, Operation
 
 EVENTS, REGISTRATIONS, AVAILABILITY = "Bookable events", "Registrations", "Availability"
@@ -52,19 +52,6 @@ PageToken = Annotated[
 
 class Paged(Struct):
     page_token: PageToken | UnsetType = UNSET
-
-
-# A body the availability query reads (parse.availability_ids checks it field by field).
-class AvailabilityItem(Struct):
-    bookable_event_id: str
-
-
-class AvailabilityRequest(Struct):
-    """The availability body. Other Cronofy availability parameters are ignored."""
-
-    bookable_events: Annotated[
-        list[AvailabilityItem], Meta(min_length=1, max_length=MAX_AVAILABILITY_IDS)
-    ]
 
 
 # Runtime expressions (OpenAPI 3.1 §4.8.20.4) the links use.
@@ -311,7 +298,7 @@ AVAILABILITY_QUERY = Operation(
     "Cronofy availability parameters are ignored.",
     tag=AVAILABILITY,
     ok=shapes.AvailabilityResponse,
-    body=AvailabilityRequest,
+    body=AvailabilityQuery,
     example={"bookable_events": [{"bookable_event_id": "83hi8qhfiaif"}]},
     errors=(
         PayloadTooLarge(),

@@ -9,7 +9,11 @@ from typing import Annotated, Any
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from turnout.surfaces.nhub.errors import HubProblem
-from turnout.surfaces.nhub.shapes import Installation, InstallationPatchOperation
+from turnout.surfaces.nhub.shapes import (
+    Installation,
+    InstallationPatchOperation,
+    InstallationPut,
+)
 from turnout.surfaces.operation import Operation
 
 TAG = "Notification Hubs (Azure-compatible)"
@@ -214,7 +218,7 @@ PUT_INSTALLATION = _op(
     "The installation as JSON; answered with an empty 200 and Content-Location.",
     "Listen",
     **_installation(
-        body=Installation,
+        body=InstallationPut,
         example={"installationId": "inst-1", "platform": "apns", "pushChannel": "00FC13AD"},
         errors=(_BAD_BODY, _QUOTA),
     ),

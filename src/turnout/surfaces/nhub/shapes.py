@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from msgspec import UNSET, Meta, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from turnout.surfaces.shapes import Shape
 
@@ -18,9 +18,23 @@ class InstallationTemplate(Shape):
     tags: list[str] | UnsetType = UNSET
 
 
+class InstallationPut(Struct):
+    """What PUT takes (core/installations.py checks it): installationId may be left out (the
+    path names it)."""
+
+    pushChannel: str
+    platform: Annotated[str, Meta(examples=["apns", "fcmv1", "wns", "browser"])]
+    installationId: str | UnsetType = UNSET
+    tags: list[str] | UnsetType = UNSET
+    userId: str | UnsetType = UNSET
+    pushVariables: dict[str, str] | UnsetType = UNSET
+    templates: dict[str, InstallationTemplate] | UnsetType = UNSET
+    secondaryTiles: dict[str, Any] | UnsetType = UNSET
+
+
 class Installation(Shape):
-    """An installation as GET answers it: keys in the real service's order. PUT takes the same
-    object without pushChannelExpired and expirationTime (installationId may be left out)."""
+    """An installation as GET answers it: keys in the real service's order, with
+    pushChannelExpired and expirationTime."""
 
     installationId: str
     pushChannel: str

@@ -1,32 +1,104 @@
-"""The /api/v1 registration bodies declared once, as msgspec Structs with limits from core/limits.py.
+"""The /api/v1 request bodies, each declared once as a msgspec Struct whose limits come from
+core/limits.py. What no type can say — trimming, the email shape, case-insensitive status readings,
+cost in cents, the local schedule's formats and merge — is a small step in parse.py after the decode.
 
-A body is decoded whole against its Struct first; the lenient and cross-field steps (trimming, the
-email shape, case-insensitive status readings) follow as small explicit checks. Anything that does
-not pass — an unknown or ignored field included — goes to parse.registration_fields, which checks
-field by field and reports every error at once. tests/test_bodies_fast_path.py holds both to the
-same answer."""
+Every body refuses fields it does not declare, except the fields of Webkasa's own objects, which a
+client may send back as it read them (IGNORED, accepted and not read)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from turnout.core.limits import MAX_ATTENDEE_TEXT, MAX_GUESTS, MAX_NOTES
-from turnout.surfaces.webkasa.mapping import READINGS
-from turnout.surfaces.webkasa.parse import EMAIL_SHAPE
+from turnout.core.limits import (
+    MAX_ATTENDEE_TEXT,
+    MAX_CAPACITY,
+    MAX_COST,
+    MAX_DESCRIPTION,
+    MAX_GUESTS,
+    MAX_LOCATION,
+    MAX_NOTES,
+    MAX_TITLE,
+)
 
 Text = Annotated[str, Meta(max_length=MAX_ATTENDEE_TEXT)]
+Guests = Annotated[int, Meta(ge=0, le=MAX_GUESTS)]
+Notes = Annotated[str, Meta(max_length=MAX_NOTES)]
+Title = Annotated[str, Meta(min_length=1, max_length=MAX_TITLE)]
+# Local date, time and zone: read by core.localtime after the decode.
+LocalDate = Annotated[str, Meta(description="YYYY-MM-DD, in `timezone`")]
+LocalTime = Annotated[str, Meta(description="HH:MM or HH:MM:SS, in `timezone`")]
+Zone = Annotated[str, Meta(description="an IANA time zone; UTC when absent or null")]
+EventStatusText = Annotated[str, Meta(description="published, draft or cancelled, in any case")]
+Reading = Annotated[str, Meta(description="PENDING, CONFIRMED, ATTENDED or CANCELLED, in any case")]
 
 
-class RegistrationFields(Struct, forbid_unknown_fields=True):
-    """W6's and W8's body: on create, attendee_email and attendee_name are required."""
+class EventChange(Struct, kw_only=True, forbid_unknown_fields=True):
+    """W4's body (PATCH): every field optional; a schedule field given is merged with the
+    event's current schedule."""
+
+    title: Title | UnsetType = UNSET
+    description: Annotated[str, Meta(max_length=MAX_DESCRIPTION)] | UnsetType | None = UNSET
+    location: Annotated[str, Meta(max_length=MAX_LOCATION)] | UnsetType | None = UNSET
+    cost: Annotated[float, Meta(ge=0, le=MAX_COST)] | UnsetType | None = UNSET  # ≤ 2 decimals
+    slots: Annotated[int, Meta(ge=1, le=MAX_CAPACITY)] | UnsetType | None = UNSET
+    status: EventStatusText | UnsetType = UNSET
+    start_date: LocalDate | UnsetType = UNSET
+    end_date: LocalDate | UnsetType | None = UNSET
+    start_time: LocalTime | UnsetType | None = UNSET
+    end_time: LocalTime | UnsetType | None = UNSET
+    timezone: Zone | UnsetType | None = UNSET
+
+
+class EventCreate(EventChange, kw_only=True, forbid_unknown_fields=True):
+    """W3's body: title and start_date are required; an end_date needs an end_time."""
+
+    title: Title
+    # null reads as the default on create (a PATCH must name a status): wider than the base's.
+    status: EventStatusText | None = "draft"  # type: ignore[assignment]
+    start_date: LocalDate
+
+
+class RegistrationChange(Struct, kw_only=True, forbid_unknown_fields=True):
+    """W8's body (PATCH)."""
 
     attendee_email: Text | UnsetType = UNSET
     attendee_name: Text | UnsetType = UNSET
     attendee_phone: Text | UnsetType | None = UNSET
-    status: str | UnsetType = UNSET  # a reading, in any case, trimmed: checked after the decode
+    status: Reading | UnsetType = UNSET
+    guest_count: Guests | UnsetType = UNSET
+    notes: Notes | UnsetType | None = UNSET
+
+
+class RegistrationCreate(RegistrationChange, kw_only=True, forbid_unknown_fields=True):
+    """W6's body: attendee_email and attendee_name are required."""
+
+    attendee_email: Text
+    attendee_name: Text
+    status: Reading = "PENDING"
+
+
+class CheckIn(Struct, forbid_unknown_fields=True):
+    """W10's body: how many of the party are present; absent or null: all of them."""
+
+    count: Annotated[int, Meta(ge=0)] | UnsetType | None = UNSET
+
+
+# The old fast path, until the generic check replaces parse.registration_fields.
+from typing import Any  # noqa: E402
+
+import msgspec  # noqa: E402
+
+from turnout.surfaces.webkasa.mapping import READINGS  # noqa: E402
+from turnout.surfaces.webkasa.parse import EMAIL_SHAPE  # noqa: E402
+
+
+class RegistrationFields(Struct, forbid_unknown_fields=True):
+    attendee_email: Text | UnsetType = UNSET
+    attendee_name: Text | UnsetType = UNSET
+    attendee_phone: Text | UnsetType | None = UNSET
+    status: str | UnsetType = UNSET
     guest_count: Annotated[int, Meta(ge=0, le=MAX_GUESTS)] | UnsetType = UNSET
     notes: Annotated[str, Meta(max_length=MAX_NOTES)] | UnsetType | None = UNSET
 

@@ -22,7 +22,13 @@ from turnout.core.errors import (
 from turnout.core.limits import DEFAULT_LIMIT, ID_PATTERN, MAX_ID_LENGTH, MAX_LIMIT, MAX_OFFSET
 from turnout.surfaces.operation import Link, Operation
 from turnout.surfaces.webkasa import shapes
-from turnout.surfaces.webkasa.contract import RegistrationFields
+from turnout.surfaces.webkasa.contract import (
+    CheckIn,
+    EventChange,
+    EventCreate,
+    RegistrationChange,
+    RegistrationCreate,
+)
 from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, READINGS
 
 TAG = "Webkasa events and registrations"
@@ -168,9 +174,7 @@ CREATE_EVENT = Operation(
     id="webkasaCreateEvent",
     summary="Create an event",
     description="Creates an event with a generated id (evt_ + 20 random characters), so a "
-    "retried POST creates another (send an Idempotency-Key). The body (W3): title and "
-    "start_date required; start_time, end_time (HH:MM), end_date, timezone (IANA), description, "
-    "location, cost, slots, status (published, draft or cancelled). Local date and times are "
+    "retried POST creates another (send an Idempotency-Key). Local date and times are "
     "converted to UTC instants in timezone: a time that does not exist (a DST gap) is a 422, an "
     "ambiguous one means the earlier instant. Defaults: start_time 00:00, end start + 1 hour, "
     "timezone UTC, slots unlimited, status draft. Status published shows as confirmed on /v1; "
@@ -178,6 +182,18 @@ CREATE_EVENT = Operation(
     tag=TAG,
     ok=shapes.WebkasaEventEnvelope,
     status=201,
+    body=EventCreate,
+    example={
+        "title": "Monthly Meditation",
+        "start_date": "2024-02-15",
+        "start_time": "19:00",
+        "end_time": "21:00",
+        "timezone": "America/Los_Angeles",
+        "location": "Community Center",
+        "cost": 25.00,
+        "slots": 30,
+        "status": "published",
+    },
     errors=(PayloadTooLarge(), _invalid("start_date", "required", "start_date is required")),
     scopes=(EVENTS_WRITE,),
     etag=True,
@@ -216,6 +232,9 @@ UPDATE_EVENT = Operation(
     "nobody is evicted, and new seats are refused until usage falls below it.",
     tag=TAG,
     ok=shapes.WebkasaEventEnvelope,
+    body=EventChange,
+    body_required=False,
+    example={"location": "Community Center", "slots": None},
     path=ON_EVENT,
     errors=(NO_EVENT, PayloadTooLarge(), _invalid("slots", "invalid", "slots must be an integer")),
     scopes=(EVENTS_WRITE,),
@@ -248,7 +267,7 @@ CREATE_REGISTRATION = Operation(
     tag=TAG,
     ok=shapes.WebkasaRegistrationEnvelope,
     status=201,
-    body=RegistrationFields,
+    body=RegistrationCreate,
     example={
         "attendee_email": "user@example.com",
         "attendee_name": "John Doe",
@@ -299,7 +318,7 @@ UPDATE_REGISTRATION = Operation(
     "seats or leave none held succeed.",
     tag=TAG,
     ok=shapes.WebkasaRegistrationEnvelope,
-    body=RegistrationFields,
+    body=RegistrationChange,
     body_required=False,
     example={"guest_count": 1, "notes": None},
     path=ON_REGISTRATION,
@@ -342,13 +361,16 @@ CANCEL_REGISTRATION = Operation(
 CHECK_IN = Operation(
     id="webkasaCheckIn",
     summary="Check a registration in",
-    description="A turnout extension. The body (W10, optional): count, the absolute number of "
-    "people present, 0 to 1 + guest_count (not an increment, so a retry changes nothing). No "
+    description="A turnout extension. count is the absolute number of people present, 0 to "
+    "1 + guest_count (not an increment, so a retry changes nothing). No "
     "count (or an empty body) checks in the whole party; 0 undoes the check-in (CONFIRMED "
     "again). Checking in a PENDING registration makes it accepted (ATTENDED); seats do not "
     "change. checked_in_at is set when the count rises, null when it is 0.",
     tag=TAG,
     ok=shapes.WebkasaRegistrationEnvelope,
+    body=CheckIn,
+    body_required=False,
+    example={"count": 2},
     path=ON_REGISTRATION,
     errors=(
         NO_REGISTRATION,
