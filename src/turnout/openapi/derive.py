@@ -106,7 +106,11 @@ def _request_body(op: Operation, schema_of: SchemaOf) -> dict[str, Any]:
 
 
 def _success(op: Operation, schema_of: SchemaOf, headers: dict[str, Any]) -> dict[str, Any]:
-    response = _answer(HTTPStatus(op.status).phrase, op.ok, schema_of, headers, op.media)
+    said = (getattr(op.ok, "__doc__", None) or "").split("\n")[0].rstrip(".")
+    description = f"{HTTPStatus(op.status).phrase}: {said[0].lower()}{said[1:]}" if said else ""
+    response = _answer(
+        description or HTTPStatus(op.status).phrase, op.ok, schema_of, headers, op.media
+    )
     if op.example_text:
         response["content"] = {op.media: {"schema": {"type": "string"}, "example": op.example_text}}
     own = {}

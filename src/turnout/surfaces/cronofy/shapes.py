@@ -124,16 +124,22 @@ class EventSummary(Shape):
 
 
 class EventList(Shape):
+    """A page of events, with the paging state."""
+
     bookable_events: list[EventSummary]
     pages: Pages
 
 
 class RegistrationList(Shape):
+    """A page of an event's registrations, with the paging state."""
+
     registrations: list[Registration]
     pages: Pages
 
 
 class RegistrationEnvelope(Shape):
+    """One registration, under the key registration (a turnout extension)."""
+
     registration: Registration
 
 
@@ -155,6 +161,8 @@ class AvailableEvent(Shape):
 
 
 class AvailabilityResponse(Shape):
+    """The events asked about that can take registrations, in request order."""
+
     available_bookable_events: list[AvailableEvent]
 
 
@@ -238,10 +246,14 @@ class NewApiKey(Shape):
 
 
 class KeyEnvelope(Shape):
+    """One key."""
+
     key: ApiKey
 
 
 class KeyList(Shape):
+    """The tenant's keys, oldest first."""
+
     keys: list[ApiKey]
 
 
@@ -252,6 +264,8 @@ class TenantSettings(Shape):
 
 
 class TenantEnvelope(Shape):
+    """The tenant's name and settings."""
+
     tenant: TenantSettings
 
 
@@ -282,10 +296,14 @@ class HubRule(Shape):
 
 
 class HubList(Shape):
+    """The tenant's hubs."""
+
     hubs: list[Hub]
 
 
 class HubOne(Shape):
+    """One hub."""
+
     hub: Hub
 
 
@@ -295,20 +313,28 @@ class ConnectionStrings(Shape):
 
 
 class HubCreated(Shape):
+    """The new hub and its two rules' connection strings, shown only here."""
+
     hub: Hub
     connection_strings: ConnectionStrings
 
 
 class HubRuleList(Shape):
+    """The tenant's SAS rules, without their keys."""
+
     hub_rules: list[HubRule]
 
 
 class HubRuleCreated(Shape):
+    """The new rule and its connection string, shown only here."""
+
     hub_rule: HubRule
     connection_string: Connection
 
 
 class HubConnection(Shape):
+    """The rule's new connection string."""
+
     connection_string: Connection
 
 
@@ -345,14 +371,20 @@ class WebhookEndpointShown(WebhookEndpoint):
 
 
 class WebhookEndpointEnvelope(Shape):
+    """One webhook endpoint, without its secret."""
+
     webhook_endpoint: WebhookEndpoint
 
 
 class WebhookEndpointCreated(Shape):
+    """The endpoint with its signing secret, shown this once."""
+
     webhook_endpoint: WebhookEndpointShown
 
 
 class WebhookEndpointList(Shape):
+    """The tenant's webhook endpoints."""
+
     webhook_endpoints: list[WebhookEndpoint]
 
 
@@ -371,6 +403,8 @@ class Delivery(Shape):
 
 
 class DeliveryPage(Shape):
+    """A page of an endpoint's messages, oldest first."""
+
     deliveries: list[Delivery]
     next_cursor: Annotated[
         str, Meta(description="Pass as ?cursor= for the next page; absent on the last.")
@@ -378,4 +412,6 @@ class DeliveryPage(Shape):
 
 
 class Redelivered(Shape):
+    """How many messages are queued to be sent again."""
+
     redelivered: Annotated[int, Meta(description="How many messages are queued again.")]

@@ -126,19 +126,27 @@ class WebkasaListMeta(Shape):
 
 
 class WebkasaEventEnvelope(Shape):
+    """One event."""
+
     data: WebkasaEvent
 
 
 class WebkasaEventList(Shape):
+    """A page of events."""
+
     data: list[WebkasaEvent]
     meta: WebkasaListMeta
 
 
 class WebkasaRegistrationEnvelope(Shape):
+    """One registration."""
+
     data: WebkasaRegistration
 
 
 class WebkasaRegistrationList(Shape):
+    """A page of registrations."""
+
     data: list[WebkasaRegistration]
     meta: WebkasaListMeta
 
