@@ -10,8 +10,8 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from turnout.auth.keys import ADMIN
 from turnout.core.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
-from turnout.surfaces.cronofy import shapes
 from turnout.surfaces.operation import Operation
+from turnout.webhooks import shapes
 from turnout.webhooks.routes import EndpointChange, EndpointCreate, Replay
 
 TAG = "Webhooks (turnout extension)"
