@@ -137,6 +137,7 @@ CREATE_REGISTRATION_ID = _op(
     status=201,
     path={"hub": Hub},
     query=Version,
+    location=True,
 )
 CREATE_REGISTRATION = _op(
     "nhCreateRegistration",
