@@ -23,9 +23,7 @@ with atheris.instrument_imports(include=["turnout"]):
     from turnout.core import localtime, times
     from turnout.core.errors import TurnoutError
     from turnout.core.paging import PageKind, PageTokens
-    from turnout.surfaces import decoding
     from turnout.surfaces.cronofy import parse as cronofy
-    from turnout.surfaces.webkasa import contract as webkasa_contract
     from turnout.surfaces.webkasa import parse as webkasa
 
 TOKENS = PageTokens(b"fuzz" * 8)
@@ -39,36 +37,24 @@ CURRENT = {
 
 
 def bodies(data: bytes) -> None:
-    """Bytes through each declared body's fast path, then as a JSON body (the shared decoder)
-    through every surface's field-by-field parser."""
-    for fast in (
-        cronofy.fast_event_upsert,
-        cronofy.fast_registration_upsert,
-        lambda raw: webkasa_contract.fast_registration_fields(raw, creating=True),
-        lambda raw: webkasa_contract.fast_registration_fields(raw, creating=False),
-    ):
-        with contextlib.suppress(TurnoutError):
-            fast(data)
-    try:
-        body = decoding.decode_object(data, empty_is={}, content_type="application/json")
-    except TurnoutError:
-        return
+    """Bytes through every surface's body reader: the whole decode against the declaration, and
+    when that fails, the shared decoder and the field-by-field re-check."""
     for parse in (
         cronofy.event_upsert,
         cronofy.registration_upsert,
         cronofy.availability_ids,
-        webkasa.check_in_count,
-        lambda b: webkasa.registration_fields(b, creating=True),
-        lambda b: webkasa.registration_fields(b, creating=False),
-        lambda b: webkasa.event_fields(b, creating=True),
+        lambda raw: webkasa.check_in_count(raw, "application/json"),
+        lambda raw: webkasa.registration_fields(raw, None, creating=True),
+        lambda raw: webkasa.registration_fields(raw, None, creating=False),
+        lambda raw: webkasa.event_fields(raw, None, creating=True),
         _patched_schedule,
     ):
         with contextlib.suppress(TurnoutError):
-            parse(body)
+            parse(data)
 
 
-def _patched_schedule(body: dict[str, Any]) -> None:
-    given = webkasa.event_fields(body, creating=False)
+def _patched_schedule(raw: bytes) -> None:
+    given = webkasa.event_fields(raw, None, creating=False)
     if given.schedule:
         webkasa.merged_schedule(given.schedule, CURRENT)
 

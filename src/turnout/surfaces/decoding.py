@@ -1,10 +1,10 @@
 """The one place a request body becomes data: bytes → a JSON object, or a FieldError on `body`
-that says where and why. Each surface's parse.py then checks the fields (every error at once)."""
+that says where and why. surfaces/fields.py then checks it against its declaration."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
-from typing import Any, TypeVar
+from collections.abc import Collection, Mapping
+from typing import Any
 
 import msgspec
 from starlette.requests import Request
@@ -13,7 +13,6 @@ from turnout.core.errors import FieldError, ValidationFailed
 from turnout.surfaces.http import read_body
 
 MALFORMED = "the body must be a JSON object"
-T = TypeVar("T")
 
 
 def decode_object(
@@ -114,24 +113,5 @@ def _field_with_nul(body: dict[str, Any]) -> str | None:
 
 async def read_object(request: Request, limit: int) -> dict[str, Any]:
     """The request's body, at most `limit` bytes, as a JSON object; no body at all is `{}`."""
-    return object_of(request, await read_body(request, limit))
-
-
-def object_of(request: Request, raw: bytes) -> dict[str, Any]:
-    """`raw`, the request's body, as a JSON object; no body at all is `{}`."""
+    raw = await read_body(request, limit)
     return decode_object(raw, empty_is={}, content_type=request.headers.get("content-type"))
-
-
-def fast_or_checked(
-    request: Request,
-    raw: bytes,
-    fast: Callable[[bytes], T | None],
-    checked: Callable[[dict[str, Any]], T],
-) -> T:
-    """A body's command: decoded whole against its declaration (`fast`), or, when that fails,
-    checked field by field (`checked`), which reports every error at once."""
-    try:
-        command = fast(raw)
-    except RecursionError:  # nesting past msgspec's depth: the checked path says what is wrong
-        command = None
-    return command or checked(object_of(request, raw))

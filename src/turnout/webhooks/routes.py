@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from turnout.core import times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.services import Services
-from turnout.surfaces.decoding import read_object
+from turnout.surfaces.fields import Body, Words, given, read
 from turnout.surfaces.http import json_response
 from turnout.surfaces.operation import Documented, route
 from turnout.webhooks import manage
@@ -55,6 +55,22 @@ class EndpointChange(Struct, forbid_unknown_fields=True):
 
 class Replay(Struct):
     since: Annotated[str, Meta(description="an RFC 3339 time")]
+
+
+_SINCE = "since must be an RFC 3339 date-time"
+WORDS: Words = {
+    "url": {"*": ("invalid", f"url must be a string of at most {MAX_URL} characters")},
+    "event_types": {"*": ("invalid", 'event_types must be a non-empty list of types, or ["*"]')},
+    "description": {
+        "*": ("invalid", f"description must be text of at most {MAX_DESCRIPTION} characters")
+    },
+    "signing": {"*": ("invalid", 'signing must be "v1" or "v1a"')},
+    "enabled": {"*": ("invalid", "enabled must be true or false")},
+    "since": {"*": ("invalid", _SINCE)},
+}
+ENDPOINT_CREATE = Body(EndpointCreate, WORDS)
+ENDPOINT_CHANGE = Body(EndpointChange, WORDS, closed=True)
+REPLAY = Body(Replay, WORDS)
 
 
 class WithWebhooks:
@@ -112,12 +128,17 @@ class Handlers:
     def ws(self) -> WebhookStore:
         return WebhookStore(self.services.store)
 
-    async def _body(self, request: Request) -> dict[str, Any]:
-        return await read_object(request, self.services.settings.max_body_bytes)
+    async def _body(self, request: Request, declared: Body[Any]) -> Any:
+        """The body, decoded against its declaration, or every field's error at once. The rules
+        no type says (an https URL, known event types) are webhooks/manage.py's, shared with the
+        `turnout webhook` command."""
+        body, errors = await read(request, declared, self.services.settings.max_body_bytes)
+        declared.fail(errors)
+        return body
 
     async def create(self, request: Request) -> Response:
         tenant = self._tenant(request)
-        body = await self._body(request)
+        body = msgspec.structs.asdict(await self._body(request, ENDPOINT_CREATE))
         endpoint, shown = await manage.create(
             self.ws, self.services.secret, tenant, body, self.allow.opens_any
         )
@@ -133,7 +154,7 @@ class Handlers:
 
     async def update(self, request: Request) -> Response:
         tenant = self._tenant(request)
-        body = await self._body(request)
+        body = given(await self._body(request, ENDPOINT_CHANGE))
         endpoint_id = request.path_params["endpoint_id"]
         endpoint = await manage.update(self.ws, tenant, endpoint_id, body, self.allow.opens_any)
         return json_response({"webhook_endpoint": render(endpoint)})
@@ -170,14 +191,11 @@ class Handlers:
     async def replay(self, request: Request) -> Response:
         """Send again every message made since `since` (RFC 3339), for an endpoint that was down."""
         endpoint = await self._endpoint(request)
-        since = (await self._body(request)).get("since")
+        since = (await self._body(request, REPLAY)).since
         try:
-            instant = times.parse_rfc3339(since) if isinstance(since, str) else None
+            instant = times.parse_rfc3339(since)
         except ValueError:
-            instant = None
-        if instant is None:
-            message = "since must be an RFC 3339 date-time"
-            raise ValidationFailed([FieldError("since", "invalid", message)])
+            raise ValidationFailed([FieldError("since", "invalid", _SINCE)]) from None
         count = await self.ws.redeliver(endpoint.pk, None, instant, times.now())
         return json_response({"redelivered": count}, 202)
 

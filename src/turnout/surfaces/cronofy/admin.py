@@ -19,7 +19,7 @@ from turnout.core import times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.ports import KeyListing
 from turnout.services import Services
-from turnout.surfaces.decoding import read_object
+from turnout.surfaces.fields import FAILED, Body, Words, read
 from turnout.surfaces.http import json_response
 from turnout.surfaces.operation import Documented, route
 
@@ -36,6 +36,20 @@ class KeyCreate(Struct):
 
 class KeyRotation(Struct):
     grace_seconds: Annotated[int, Meta(ge=0, le=MAX_GRACE)] = keys.ROTATION_GRACE
+
+
+_SCOPES = "scopes are " + ", ".join(keys.SCOPES)
+_EXPIRY = "expires_at is a future time, YYYY-MM-DDTHH:MM:SSZ"
+WORDS: Words = {
+    "scope": {"*": ("invalid", f"no scope given; {_SCOPES}")},
+    "name": {"*": ("invalid", f"name is a string of at most {MAX_NAME}")},
+    "expires_at": {"*": ("invalid", _EXPIRY)},
+    "grace_seconds": {
+        "*": ("out_of_range", f"grace_seconds is a whole number from 0 to {MAX_GRACE}")
+    },
+}
+KEY_CREATE = Body(KeyCreate, WORDS)
+KEY_ROTATION = Body(KeyRotation, WORDS)
 
 
 def routes(services: Services) -> list[Documented]:
@@ -80,8 +94,8 @@ class KeyAdmin:
         principal: Principal = request.state.principal
         return principal
 
-    async def _body(self, request: Request) -> dict[str, Any]:
-        return await read_object(request, self.services.settings.max_body_bytes)
+    async def _body(self, request: Request, declared: Body[Any]) -> tuple[Any, list[FieldError]]:
+        return await read(request, declared, self.services.settings.max_body_bytes)
 
     async def _own_key(self, principal: Principal, prefix: str) -> KeyListing:
         listing = await self.services.store.find_key_listing(prefix)
@@ -102,9 +116,9 @@ class KeyAdmin:
 
     async def create_key(self, request: Request) -> Response:
         principal = self._admin(request)
-        body = await self._body(request)
+        body, errors = await self._body(request, KEY_CREATE)
         now = times.now()
-        scopes, name, expires_at = _key_fields(body, now)
+        scopes, name, expires_at = _key_fields(body, errors, now)
         store, secret = self.services.store, self.services.secret
         key = await keys.create_key(
             store, secret, principal.tenant_id, scopes, name, now, expires_at
@@ -123,7 +137,9 @@ class KeyAdmin:
     async def rotate_key(self, request: Request) -> Response:
         principal = self._admin(request)
         old = await self._own_key(principal, request.path_params["prefix"])
-        grace = _grace(await self._body(request))
+        rotation, errors = await self._body(request, KEY_ROTATION)
+        KEY_ROTATION.fail(errors)
+        grace: int = rotation.grace_seconds
         now = times.now()
         if old.state(now) != "active":
             raise ValidationFailed(
@@ -146,48 +162,29 @@ class KeyAdmin:
         return json_response({"tenant": tenant})
 
 
-def _key_fields(body: dict[str, Any], now: int) -> tuple[str, str | None, int | None]:
-    """(scopes, name, expires_at) from a POST /v1/keys body, or every field's error at once."""
-    errors: list[FieldError] = []
+def _key_fields(
+    body: KeyCreate, errors: list[FieldError], now: int
+) -> tuple[str, str | None, int | None]:
+    """(scopes, name, expires_at) from a POST /v1/keys body: the scope list read (an unknown scope
+    named), the expiry a future RFC 3339 time; or every field's error at once."""
     scopes = "write"
-    scope = body.get("scope", "write")
-    try:
-        scopes = keys.parse_scopes(scope if isinstance(scope, str) else "")
-    except ValueError as exc:
-        errors.append(FieldError("scope", "invalid", f"{exc}; scopes are {', '.join(keys.SCOPES)}"))
-    name = body.get("name")
-    if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME):
-        errors.append(FieldError("name", "invalid", f"name is a string of at most {MAX_NAME}"))
+    if body.scope is not FAILED:
+        try:
+            scopes = keys.parse_scopes(body.scope)
+        except ValueError as exc:
+            errors.append(FieldError("scope", "invalid", f"{exc}; {_SCOPES}"))
     expires_at = None
-    if body.get("expires_at") is not None:
-        expires_at = _expiry(body["expires_at"], now, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    return scopes, name, expires_at
+    if body.expires_at not in (None, FAILED):
+        expires_at = _expiry(body.expires_at, now, errors)
+    KEY_CREATE.fail(errors)
+    return scopes, body.name, expires_at
 
 
-def _expiry(value: Any, now: int, errors: list[FieldError]) -> int | None:
+def _expiry(value: str, now: int, errors: list[FieldError]) -> int | None:
     try:
-        at = times.parse_rfc3339(value) if isinstance(value, str) else None
+        at: int | None = times.parse_rfc3339(value)
     except ValueError:
         at = None
     if at is None or at <= now:
-        errors.append(
-            FieldError("expires_at", "invalid", "expires_at is a future time, YYYY-MM-DDTHH:MM:SSZ")
-        )
+        errors.append(FieldError("expires_at", "invalid", _EXPIRY))
     return at
-
-
-def _grace(body: dict[str, Any]) -> int:
-    grace = body.get("grace_seconds", keys.ROTATION_GRACE)
-    if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= MAX_GRACE:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "grace_seconds",
-                    "out_of_range",
-                    f"grace_seconds is a whole number from 0 to {MAX_GRACE}",
-                )
-            ]
-        )
-    return grace

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeVar
 
-import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,8 +23,8 @@ from turnout.core.hubs import (
 )
 from turnout.services import Services
 from turnout.store.hubs import KEEP, HubStore, hub_store
-from turnout.surfaces.decoding import decode_object
-from turnout.surfaces.http import json_response, read_body
+from turnout.surfaces.fields import Body, Words, read
+from turnout.surfaces.http import json_response
 from turnout.surfaces.operation import Documented, route
 
 
@@ -89,7 +88,35 @@ class HubRuleCreate(Struct):
     hub: HubName | UnsetType = UNSET
 
 
+BODIES = (HubCreate, HubChange, HubRuleCreate)
 T = TypeVar("T", HubCreate, HubChange, HubRuleCreate)
+
+_NAME = {
+    "missing": ("required", "{field} is required"),
+    "null": ("required", "{field} is required"),
+    "*": ("invalid", "{field} must be a string"),
+    "min_length": ("invalid", "{field} must not be empty"),
+    "max_length": ("too_long", "{field} is at most {bound} characters"),
+}
+_COUNT = ("invalid", "{field} must be a whole number, {bound} or more, or null")
+WORDS: Words = {
+    "name": _NAME,
+    "hub": _NAME,
+    "registration_quota": {
+        "*": ("invalid", "{field} must be a whole number or null"),
+        "ge": _COUNT,
+    },
+    "registration_ttl_seconds": {
+        "*": ("invalid", "{field} must be a whole number or null"),
+        "ge": _COUNT,
+    },
+    "requests_per_second": {
+        "*": ("invalid", "{field} must be a whole number or null"),
+        "ge": _COUNT,
+    },
+    "rights": {"*": ("invalid", 'rights must be a non-empty list of "listen", "send", "manage"')},
+}
+DECLARED = {kind: Body(kind, WORDS) for kind in BODIES}
 
 
 def _kept(value: Any) -> Any:
@@ -110,12 +137,10 @@ class HubAdmin:
         return principal, self._hubs
 
     async def _body(self, request: Request, kind: type[T]) -> T:
-        raw = await read_body(request, self.services.settings.max_body_bytes)
-        try:
-            return msgspec.convert(decode_object(raw, empty_is={}), kind)
-        except msgspec.ValidationError as exc:
-            where = str(exc).rpartition("$.")[2].split(".")[0].split("[")[0] or "body"
-            raise ValidationFailed([FieldError(where, "invalid", str(exc))]) from None
+        declared: Body[T] = DECLARED[kind]  # type: ignore[assignment]
+        body, errors = await read(request, declared, self.services.settings.max_body_bytes)
+        declared.fail(errors)
+        return body
 
     def _connection(self, rule_name: str, key: str) -> str:
         return connection_string(self.services.settings.base_url, rule_name, key)

@@ -1,22 +1,18 @@
-"""Validate /v1 request bodies into core commands, reporting every field error at once.
-
-Each body is declared once as a msgspec Struct whose constraints come from core/limits.py. A body is
-first decoded whole against its Struct (the fast path almost every request takes); only when that
-fails is it checked field by field below, so that every error is reported at once, in Cronofy's
-words. tests/test_bodies_fast_path.py holds the two paths to the same answers."""
+"""The /v1 request bodies: each declared once, as a msgspec Struct whose constraints come from
+core/limits.py, and read into a core command. surfaces/fields.py decodes a body against its Struct and,
+when that fails, reports every field's error at once, worded by WORDS; what no type can say (an RFC 3339
+time, end after start) is an explicit step after the decode."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
-import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from turnout.core import times
 from turnout.core.changes import KEEP
-from turnout.core.errors import FieldError, ValidationFailed
+from turnout.core.errors import FieldError
 from turnout.core.events import EventChanges
-from turnout.core.ids import check_id
 from turnout.core.limits import (
     ID_PATTERN,
     INT32_MAX,
@@ -30,9 +26,9 @@ from turnout.core.limits import (
     MAX_METADATA_STRING,
     MAX_NOTES,
 )
-from turnout.core.metadata import check_metadata
-from turnout.core.model import REGISTRATION_STATUSES, EventStatus, RegistrationStatus
+from turnout.core.model import REGISTRATION_STATUSES, RegistrationStatus
 from turnout.core.registrations import RegistrationChanges
+from turnout.surfaces.fields import Body, Words, failed
 
 # The declarations. `\Z`, not `$`: Python's `$` also matches before a final newline.
 Id = Annotated[str, Meta(pattern=f"^{ID_PATTERN}\\Z", max_length=MAX_ID_LENGTH)]
@@ -61,7 +57,7 @@ class EventUpsert(Struct):
 
 class RegistrationUpsert(Struct):
     registration_id: Id
-    status: Literal["pending", "tentative", "accepted", "declined", "removed"]
+    status: RegistrationStatus
     metadata: MetadataObject | UnsetType | None = UNSET
     guest_count: Annotated[int, Meta(ge=0, le=MAX_GUESTS)] | UnsetType = UNSET
     notes: Annotated[str, Meta(max_length=MAX_NOTES)] | UnsetType | None = UNSET
@@ -79,39 +75,91 @@ class AvailabilityQuery(Struct):
     ]
 
 
-_EVENT = msgspec.json.Decoder(EventUpsert)
-_REGISTRATION = msgspec.json.Decoder(RegistrationUpsert)
+# How /v1 words a refusal of each declared field (surfaces/fields.py): (code, message).
+_ID = {
+    "missing": ("required", "{field} is required"),
+    "null": ("required", "{field} is required"),
+    "max_length": ("too_long", f"{{field}} must be at most {MAX_ID_LENGTH} characters"),
+    "*": ("invalid", "{field} must match [A-Za-z0-9_-]{{1,64}}"),
+}
+_INSTANT = "{field} must be an RFC 3339 time such as 2025-01-24T12:30:00Z"
+_REQUIRED = {
+    "missing": ("required", "{field} is required"),
+    "null": ("required", "{field} is required"),
+}
+WORDS: Words = {
+    "bookable_event_id": _ID,
+    "registration_id": _ID,
+    "start": {**_REQUIRED, "*": ("invalid", _INSTANT)},
+    "end": {**_REQUIRED, "*": ("invalid", _INSTANT)},
+    "EventUpsert.status": {**_REQUIRED, "*": ("invalid", "status must be confirmed or cancelled")},
+    "RegistrationUpsert.status": {
+        **_REQUIRED,
+        "*": ("invalid", "status must be one of " + ", ".join(REGISTRATION_STATUSES)),
+    },
+    "registration": {"*": ("invalid", "registration must be an object")},
+    "registration.capacity": {
+        "*": ("out_of_range", f"capacity must be between 1 and {MAX_CAPACITY}"),
+        "type": ("must_be_integer", "capacity must be a whole number or null"),
+    },
+    "metadata": {
+        "*": ("invalid", "metadata must be an object or null"),
+        "max_length": ("too_many", f"metadata holds at most {MAX_METADATA_PAIRS} pairs"),
+        "key_min_length": ("invalid", "metadata keys must not be empty"),
+        "key_max_length": ("too_long", f"metadata keys are at most {MAX_METADATA_KEY} characters"),
+    },
+    "metadata.*": {
+        "*": ("invalid", "must be a string, an integer or a number"),
+        "max_length": ("too_long", f"at most {MAX_METADATA_STRING} characters"),
+        "ge": ("out_of_range", "integers must fit in 32 bits (signed)"),
+        "le": ("out_of_range", "integers must fit in 32 bits (signed)"),
+    },
+    "guest_count": {
+        "*": ("must_be_integer", "guest_count must be a whole number"),
+        "ge": ("out_of_range", f"guest_count must be 0 to {MAX_GUESTS}"),
+        "le": ("out_of_range", f"guest_count must be 0 to {MAX_GUESTS}"),
+    },
+    "notes": {
+        "*": ("invalid", "notes must be a string or null"),
+        "max_length": ("too_long", f"notes are at most {MAX_NOTES} characters"),
+    },
+    "bookable_events": {
+        **_REQUIRED,
+        "*": ("invalid", "bookable_events must be a non-empty list"),
+        "max_length": ("too_many", f"at most {MAX_AVAILABILITY_IDS} bookable events"),
+        "item": ("invalid", 'each item must be {{"bookable_event_id": "…"}}'),
+    },
+}
+
+EVENT = Body(EventUpsert, WORDS)
+REGISTRATION = Body(RegistrationUpsert, WORDS)
+AVAILABILITY = Body(AvailabilityQuery, WORDS)
 
 
 def _kept(value: Any) -> Any:
     return KEEP if value is UNSET else value
 
 
-def fast_event_upsert(raw: bytes) -> tuple[str, EventChanges] | None:
-    """The command, when the body decodes whole and passes the cross-field rule; else None."""
-    if b"\\u0000" in raw:  # NUL is refused by the shared decoder, with its own message
-        return None
-    try:
-        body = _EVENT.decode(raw)
-        start, end = times.parse_rfc3339(body.start), times.parse_rfc3339(body.end)
-    except (msgspec.DecodeError, UnicodeDecodeError, ValueError, OverflowError):
-        return None
-    if end <= start:
-        return None
+def event_upsert(raw: bytes, content_type: str | None = None) -> tuple[str, EventChanges]:
+    """E1's command; then, explicitly, the times' format and end after start."""
+    body, errors = EVENT.decode(raw, content_type)
+    start, end = _instant(body.start, "start", errors), _instant(body.end, "end", errors)
+    if start is not None and end is not None and end <= start:
+        errors.append(FieldError("end", "invalid", "end must be after start"))
+    EVENT.fail(errors)
+    assert start is not None and end is not None
     capacity = KEEP if body.registration is UNSET else _kept(body.registration.capacity)
     return body.bookable_event_id, EventChanges(
         start_at=start, end_at=end, status=body.status, capacity=capacity
     )
 
 
-def fast_registration_upsert(raw: bytes) -> tuple[str, RegistrationChanges] | None:
-    """The command, when the body decodes whole; else None."""
-    if b"\\u0000" in raw:
-        return None
-    try:
-        body = _REGISTRATION.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return None
+def registration_upsert(
+    raw: bytes, content_type: str | None = None
+) -> tuple[str, RegistrationChanges]:
+    """R1's command: the declaration says it all."""
+    body, errors = REGISTRATION.decode(raw, content_type)
+    REGISTRATION.fail(errors)
     return body.registration_id, RegistrationChanges(
         status=body.status,
         metadata=_kept(body.metadata),
@@ -120,138 +168,18 @@ def fast_registration_upsert(raw: bytes) -> tuple[str, RegistrationChanges] | No
     )
 
 
-def event_upsert(body: dict[str, Any]) -> tuple[str, EventChanges]:
-    errors: list[FieldError] = []
-    event_id = body.get("bookable_event_id")
-    _add(errors, check_id("bookable_event_id", event_id))
-    start = _instant(body, "start", errors)
-    end = _instant(body, "end", errors)
-    if start is not None and end is not None and end <= start:
-        errors.append(FieldError("end", "invalid", "end must be after start"))
-    status = body.get("status")
-    if status is None:
-        errors.append(FieldError("status", "required", "status is required"))
-    elif status not in ("confirmed", "cancelled"):
-        errors.append(FieldError("status", "invalid", "status must be confirmed or cancelled"))
-    capacity: Any = KEEP
-    if "registration" in body:
-        registration = body["registration"]
-        if not isinstance(registration, dict):
-            errors.append(FieldError("registration", "invalid", "registration must be an object"))
-        elif "capacity" in registration:
-            capacity = registration["capacity"]
-            _add(errors, _check_capacity(capacity))
-    if errors:
-        raise ValidationFailed(errors)
-    assert isinstance(event_id, str) and start is not None and end is not None
-    return event_id, EventChanges(
-        start_at=start, end_at=end, status=cast(EventStatus, status), capacity=capacity
-    )
-
-
-def registration_upsert(body: dict[str, Any]) -> tuple[str, RegistrationChanges]:
-    errors: list[FieldError] = []
-    registration_id = body.get("registration_id")
-    _add(errors, check_id("registration_id", registration_id))
-    status = body.get("status")
-    if status is None:
-        errors.append(FieldError("status", "required", "status is required"))
-    elif status not in REGISTRATION_STATUSES:
-        errors.append(
-            FieldError(
-                "status", "invalid", "status must be one of " + ", ".join(REGISTRATION_STATUSES)
-            )
-        )
-    metadata: Any = KEEP
-    if "metadata" in body:
-        metadata, problems = check_metadata(body["metadata"])
-        errors.extend(problems)
-    guest_count: Any = KEEP
-    if "guest_count" in body:
-        guest_count = body["guest_count"]
-        _add(errors, _check_guest_count(guest_count))
-    notes: Any = KEEP
-    if "notes" in body:
-        notes = body["notes"]
-        _add(errors, _check_notes(notes))
-    if errors:
-        raise ValidationFailed(errors)
-    assert isinstance(registration_id, str)
-    return registration_id, RegistrationChanges(
-        status=cast(RegistrationStatus, status),
-        metadata=metadata,
-        guest_count=guest_count,
-        notes=notes,
-    )
-
-
-def availability_ids(body: dict[str, Any]) -> list[str]:
+def availability_ids(raw: bytes, content_type: str | None = None) -> list[str]:
     """The requested event ids, in order, once each."""
-    items = body.get("bookable_events")
-    if items is None:
-        raise _one("bookable_events", "required", "bookable_events is required")
-    if not isinstance(items, list) or not items:
-        raise _one("bookable_events", "invalid", "bookable_events must be a non-empty list")
-    if len(items) > MAX_AVAILABILITY_IDS:
-        raise _one("bookable_events", "too_many", f"at most {MAX_AVAILABILITY_IDS} bookable events")
-    ids: list[str] = []
-    for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("bookable_event_id"), str):
-            raise _one("bookable_events", "invalid", 'each item must be {"bookable_event_id": "…"}')
-        if item["bookable_event_id"] not in ids:
-            ids.append(item["bookable_event_id"])
-    return ids
+    body, errors = AVAILABILITY.decode(raw, content_type)
+    AVAILABILITY.fail(errors)
+    return list(dict.fromkeys(item.bookable_event_id for item in body.bookable_events))
 
 
-def _instant(body: dict[str, Any], field: str, errors: list[FieldError]) -> int | None:
-    value = body.get(field)
-    if value is None:
-        errors.append(FieldError(field, "required", f"{field} is required"))
+def _instant(value: str, field: str, errors: list[FieldError]) -> int | None:
+    if failed(value):
         return None
     try:
-        if not isinstance(value, str):
-            raise ValueError
         return times.parse_rfc3339(value)
     except (ValueError, OverflowError):
-        errors.append(
-            FieldError(
-                field, "invalid", f"{field} must be an RFC 3339 time such as 2025-01-24T12:30:00Z"
-            )
-        )
+        errors.append(FieldError(field, "invalid", _INSTANT.format(field=field)))
         return None
-
-
-def _check_capacity(value: Any) -> FieldError | None:
-    field = "registration.capacity"
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        return FieldError(field, "must_be_integer", "capacity must be a whole number or null")
-    if not 1 <= value <= MAX_CAPACITY:
-        return FieldError(field, "out_of_range", f"capacity must be between 1 and {MAX_CAPACITY}")
-    return None
-
-
-def _check_guest_count(value: Any) -> FieldError | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        return FieldError("guest_count", "must_be_integer", "guest_count must be a whole number")
-    if not 0 <= value <= MAX_GUESTS:
-        return FieldError("guest_count", "out_of_range", f"guest_count must be 0 to {MAX_GUESTS}")
-    return None
-
-
-def _check_notes(value: Any) -> FieldError | None:
-    if value is not None and not isinstance(value, str):
-        return FieldError("notes", "invalid", "notes must be a string or null")
-    if isinstance(value, str) and len(value) > MAX_NOTES:
-        return FieldError("notes", "too_long", f"notes are at most {MAX_NOTES} characters")
-    return None
-
-
-def _add(errors: list[FieldError], error: FieldError | None) -> None:
-    if error is not None:
-        errors.append(error)
-
-
-def _one(field: str, code: str, message: str) -> ValidationFailed:
-    return ValidationFailed([FieldError(field, code, message)])

@@ -27,7 +27,6 @@ from turnout.services import Services
 from turnout.surfaces.access import Access, Guard
 from turnout.surfaces.cronofy import admin, hubs, parse, records, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
-from turnout.surfaces.decoding import fast_or_checked, read_object
 from turnout.surfaces.http import bearer_token, etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency
 from turnout.surfaces.operation import route
@@ -112,24 +111,14 @@ class Handlers:
         principal: Principal = request.state.principal
         return principal
 
-    async def _body(self, request: Request) -> dict[str, Any]:
-        return await read_object(request, self.services.settings.max_body_bytes)
-
-    async def _command(
-        self,
-        request: Request,
-        fast: Callable[[bytes], T | None],
-        checked: Callable[[dict[str, Any]], T],
-    ) -> T:
+    async def _command(self, request: Request, parse_body: Callable[[bytes, str | None], T]) -> T:
         raw = await read_body(request, self.services.settings.max_body_bytes)
-        return fast_or_checked(request, raw, fast, checked)
+        return parse_body(raw, request.headers.get("content-type"))
 
     # E1
     async def upsert_event(self, request: Request) -> Response:
         principal = self._principal(request)
-        event_id, changes = await self._command(
-            request, parse.fast_event_upsert, parse.event_upsert
-        )
+        event_id, changes = await self._command(request, parse.event_upsert)
         event, _ = await events.put_event(
             self.services.store,
             principal.tenant_id,
@@ -167,7 +156,7 @@ class Handlers:
             principal.tenant_id,
             event_id,
             False,
-            self._command(request, parse.fast_registration_upsert, parse.registration_upsert),
+            self._command(request, parse.registration_upsert),
         )
         try:
             result = await registrations.write_registration(
@@ -259,7 +248,7 @@ class Handlers:
     # E7
     async def availability(self, request: Request) -> Response:
         principal = self._principal(request)
-        ids = parse.availability_ids(await self._body(request))
+        ids = await self._command(request, parse.availability_ids)
         found = await events.available(self.services.store, principal.tenant_id, ids)
         available = [render.availability(e) for e in found]
         return json_response({"available_bookable_events": available})

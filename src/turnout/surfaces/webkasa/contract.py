@@ -85,49 +85,26 @@ class CheckIn(Struct, forbid_unknown_fields=True):
     count: Annotated[int, Meta(ge=0)] | UnsetType | None = UNSET
 
 
-# The old fast path, until the generic check replaces parse.registration_fields.
-from typing import Any  # noqa: E402
-
-import msgspec  # noqa: E402
-
-from turnout.surfaces.webkasa.mapping import READINGS  # noqa: E402
-from turnout.surfaces.webkasa.parse import EMAIL_SHAPE  # noqa: E402
-
-
-class RegistrationFields(Struct, forbid_unknown_fields=True):
-    attendee_email: Text | UnsetType = UNSET
-    attendee_name: Text | UnsetType = UNSET
-    attendee_phone: Text | UnsetType | None = UNSET
-    status: str | UnsetType = UNSET
-    guest_count: Annotated[int, Meta(ge=0, le=MAX_GUESTS)] | UnsetType = UNSET
-    notes: Annotated[str, Meta(max_length=MAX_NOTES)] | UnsetType | None = UNSET
-
-
-_REGISTRATION = msgspec.json.Decoder(RegistrationFields)
-
-
-def fast_registration_fields(raw: bytes, creating: bool) -> dict[str, Any] | None:
-    """What parse.registration_fields gives, when the body decodes whole and passes; else None."""
-    if b"\\u0000" in raw:
-        return None
-    try:
-        body = _REGISTRATION.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return None
-    out = {f: v for f in body.__struct_fields__ if (v := getattr(body, f)) is not UNSET}
-    if creating:
-        if body.attendee_email is UNSET or body.attendee_name is UNSET:
-            return None
-        out.setdefault("status", "PENDING")
-    for name in ("attendee_email", "attendee_name"):
-        if name in out:
-            out[name] = out[name].strip()
-            if not out[name]:
-                return None
-    if "attendee_email" in out and not EMAIL_SHAPE.match(out["attendee_email"]):
-        return None
-    if "status" in out:
-        out["status"] = out["status"].strip().upper()
-        if out["status"] not in READINGS:
-            return None
-    return out
+# The fields of Webkasa's own objects that turnout does not read (a client may send an object back as
+# it read it), accepted and ignored; and the right name for a likely slip.
+EVENT_IGNORED = ("id", "created_at", "updated_at", "counts", "tenant_id", "etag")
+EVENT_INSTEAD = {
+    "capacity": "slots",
+    "name": "title",
+    "price": "cost",
+    "start": "start_date",
+    "end": "end_date",
+    "time_zone": "timezone",
+    "tz": "timezone",
+}
+REGISTRATION_IGNORED = (
+    *("id", "event_id", "created_at", "updated_at", "checked_in_count", "checked_in_at"),
+    *("tenant_id", "etag"),
+)
+REGISTRATION_INSTEAD = {
+    "email": "attendee_email",
+    "name": "attendee_name",
+    "phone": "attendee_phone",
+    "guests": "guest_count",
+}
+CHECK_IN_INSTEAD = {"checked_in_count": "count"}

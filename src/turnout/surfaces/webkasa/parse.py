@@ -1,4 +1,5 @@
-"""Validate /api/v1 input — bodies and query strings — reporting every field error at once."""
+"""Read /api/v1 input — bodies (declared in contract.py) and query strings — into core terms,
+reporting every field error at once."""
 
 from __future__ import annotations
 
@@ -6,27 +7,37 @@ import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from msgspec import UNSET
 
 from turnout.core import localtime, times
 from turnout.core.errors import FieldError, ValidationFailed
 from turnout.core.limits import (
     DEFAULT_LIMIT,
-    MAX_ATTENDEE_TEXT,
     MAX_CAPACITY,
     MAX_COST,
-    MAX_DESCRIPTION,
     MAX_GUESTS,
     MAX_LIMIT,
-    MAX_LOCATION,
-    MAX_NOTES,
     MAX_OFFSET,
     MAX_TITLE,
 )
 from turnout.core.model import EventStatus
 from turnout.store.base import EventQuery
-from turnout.surfaces.decoding import refuse_unknown
+from turnout.surfaces.fields import Body, Words, given
+from turnout.surfaces.webkasa.contract import (
+    CHECK_IN_INSTEAD,
+    EVENT_INSTEAD,
+    REGISTRATION_INSTEAD,
+    CheckIn,
+    EventChange,
+    EventCreate,
+    RegistrationChange,
+    RegistrationCreate,
+)
+from turnout.surfaces.webkasa.contract import EVENT_IGNORED as EVENT_IGNORED  # openapi/ reads these
+from turnout.surfaces.webkasa.contract import REGISTRATION_IGNORED as REGISTRATION_IGNORED
 from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, FILTERS, READINGS
 
 EMAIL_SHAPE = re.compile(r"[^@\s][^@]*@[^@\s]+\Z")
@@ -137,7 +148,83 @@ def registration_reading(query: dict[str, str], errors: list[FieldError]) -> str
     return wanted
 
 
-# Event bodies
+# Bodies: declared in contract.py; how /api/v1 words a refusal of each field (surfaces/fields.py).
+_TITLE = f"title is required (1–{MAX_TITLE} characters)"
+WORDS: Words = {
+    "attendee_email": {
+        "missing": ("required", "{field} is required"),
+        "null": ("required", "{field} is required"),
+        "*": ("invalid", "{field} must be non-empty text"),
+        "max_length": ("too_long", "{field} is at most {bound} characters"),
+    },
+    "attendee_phone": {
+        "*": ("invalid", "attendee_phone must be text"),
+        "max_length": ("too_long", "attendee_phone is at most {bound} characters"),
+    },
+    "RegistrationChange.status": {
+        "*": ("invalid", "status must be one of " + ", ".join(READINGS)),
+    },
+    "guest_count": {
+        "*": ("invalid", "guest_count must be a whole number"),
+        "ge": ("out_of_range", f"guest_count must be 0 to {MAX_GUESTS}"),
+        "le": ("out_of_range", f"guest_count must be 0 to {MAX_GUESTS}"),
+    },
+    "notes": {
+        "*": ("invalid", "notes must be text or null"),
+        "max_length": ("too_long", "notes are at most {bound} characters"),
+    },
+    "title": {
+        "missing": ("required", _TITLE),
+        "null": ("required", _TITLE),
+        "*": ("invalid", _TITLE),
+        "max_length": ("too_long", "title is at most {bound} characters"),
+    },
+    "description": {
+        "*": ("invalid", "{field} must be a string or null"),
+        "max_length": ("too_long", "{field} is at most {bound} characters"),
+    },
+    "cost": {
+        "*": ("invalid", "cost must be a number"),
+        "ge": ("out_of_range", f"cost must be between 0 and {MAX_COST}"),
+        "le": ("out_of_range", f"cost must be between 0 and {MAX_COST}"),
+    },
+    "slots": {
+        "*": ("invalid", "slots must be a whole number or null"),
+        "ge": ("out_of_range", f"slots must be between 1 and {MAX_CAPACITY}"),
+        "le": ("out_of_range", f"slots must be between 1 and {MAX_CAPACITY}"),
+    },
+    "EventChange.status": {"*": ("invalid", "status must be published, draft or cancelled")},
+    "start_date": {
+        "missing": ("required", "start_date is required"),
+        "null": ("required", "start_date is not valid"),
+        "*": ("invalid", "start_date is not valid"),
+    },
+    "count": {"*": ("invalid", "count is a whole number of people, 0 or more")},
+    "*": {"*": ("invalid", "{field} is not valid")},  # end_date, start_time, end_time, timezone
+}
+WORDS = {
+    **WORDS,
+    "attendee_name": WORDS["attendee_email"],
+    "location": WORDS["description"],
+}
+
+EVENT_CREATE = Body(EventCreate, WORDS, closed=True, ignored=EVENT_IGNORED, instead=EVENT_INSTEAD)
+EVENT_CHANGE = Body(EventChange, WORDS, closed=True, ignored=EVENT_IGNORED, instead=EVENT_INSTEAD)
+REGISTRATION_CREATE = Body(
+    RegistrationCreate,
+    WORDS,
+    closed=True,
+    ignored=REGISTRATION_IGNORED,
+    instead=REGISTRATION_INSTEAD,
+)
+REGISTRATION_CHANGE = Body(
+    RegistrationChange,
+    WORDS,
+    closed=True,
+    ignored=REGISTRATION_IGNORED,
+    instead=REGISTRATION_INSTEAD,
+)
+CHECK_IN = Body(CheckIn, WORDS, closed=True, instead=CHECK_IN_INSTEAD)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,139 +236,63 @@ class EventInput:
     schedule: dict[str, Any]  # start_date, start_time, end_date, end_time, timezone as given
 
 
-# The fields each body takes; the fields of Webkasa's own objects that turnout does not read (a client
-# may send an object back as it read it), accepted and ignored; and the right name for a likely slip.
-EVENT_FIELDS = (
-    *("title", "description", "location", "cost", "slots", "status"),
-    *("start_date", "start_time", "end_date", "end_time", "timezone"),
-)
-EVENT_IGNORED = ("id", "created_at", "updated_at", "counts", "tenant_id", "etag")
-EVENT_INSTEAD = {
-    "capacity": "slots",
-    "name": "title",
-    "price": "cost",
-    "start": "start_date",
-    "end": "end_date",
-    "time_zone": "timezone",
-    "tz": "timezone",
-}
-REGISTRATION_FIELDS = (
-    *("attendee_email", "attendee_name", "attendee_phone", "status", "guest_count", "notes"),
-)
-REGISTRATION_IGNORED = (
-    *("id", "event_id", "created_at", "updated_at", "checked_in_count", "checked_in_at"),
-    *("tenant_id", "etag"),
-)
-REGISTRATION_INSTEAD = {
-    "email": "attendee_email",
-    "name": "attendee_name",
-    "phone": "attendee_phone",
-    "guests": "guest_count",
-}
-
-
-def event_fields(body: dict[str, Any], creating: bool) -> EventInput:
-    refuse_unknown(body, EVENT_FIELDS, EVENT_IGNORED, EVENT_INSTEAD)
-    errors: list[FieldError] = []
-    fields: dict[str, Any] = {}
-    if "title" in body or creating:
-        title = body.get("title")
-        if not isinstance(title, str) or not title.strip():
-            code = "required" if title is None else "invalid"
-            message = f"title is required (1–{MAX_TITLE} characters)"
-            errors.append(FieldError("title", code, message))
-        elif len(title.strip()) > MAX_TITLE:
-            message = f"title is at most {MAX_TITLE} characters"
-            errors.append(FieldError("title", "too_long", message))
-        else:
-            fields["title"] = title.strip()
-    for name, limit in (("description", MAX_DESCRIPTION), ("location", MAX_LOCATION)):
-        if name in body:
-            value = body[name]
-            if value is not None and not isinstance(value, str):
-                errors.append(FieldError(name, "invalid", f"{name} must be a string or null"))
-            elif value is not None and len(value) > limit:
-                errors.append(FieldError(name, "too_long", f"{name} is at most {limit} characters"))
-            else:
-                fields[name] = value
-    if "cost" in body:
-        fields["cost_cents"] = _cost(body["cost"], errors)
-    if "slots" in body:
-        slots = body["slots"]
-        if slots is not None and (isinstance(slots, bool) or not isinstance(slots, int)):
-            errors.append(FieldError("slots", "invalid", "slots must be a whole number or null"))
-        elif slots is not None and not 1 <= slots <= MAX_CAPACITY:
-            message = f"slots must be between 1 and {MAX_CAPACITY}"
-            errors.append(FieldError("slots", "out_of_range", message))
-        else:
-            fields["capacity"] = slots
-    if creating or "status" in body:
-        status = body.get("status")
-        if status is None and creating:
-            status = "draft"
-        mapped = EVENT_STATUS_IN.get(status.strip().lower()) if isinstance(status, str) else None
-        if mapped is None:
-            errors.append(
-                FieldError("status", "invalid", "status must be published, draft or cancelled")
-            )
-        else:
-            fields["status"] = mapped
-    schedule = _schedule_fields(body, creating, errors)
-    _fail(errors)
+def event_fields(raw: bytes, content_type: str | None, creating: bool) -> EventInput:
+    """W3's or W4's body; then, explicitly: the title trimmed, cost in cents, the status reading,
+    the schedule's formats, and (on create) an end date only with an end time."""
+    declared = EVENT_CREATE if creating else EVENT_CHANGE
+    body, errors = declared.decode(raw, content_type)
+    fields = given(body)
+    schedule = {name: fields.pop(name) for name in SCHEDULE if name in fields}
+    if "title" in fields:
+        fields["title"] = fields["title"].strip()
+        if not fields["title"]:
+            errors.append(FieldError("title", "invalid", _TITLE))
+    if "cost" in fields:
+        fields["cost_cents"] = _cents(fields.pop("cost"), errors)
+    if "slots" in fields:
+        fields["capacity"] = fields.pop("slots")
+    if "status" in fields:
+        status = "draft" if fields["status"] is None else fields["status"]  # null on create
+        fields["status"] = EVENT_STATUS_IN.get(status.strip().lower())
+        if fields["status"] is None:
+            message = "status must be published, draft or cancelled"
+            errors.append(FieldError("status", "invalid", message))
+    _check_schedule(schedule, errors)
+    after = []
+    if creating and body.end_date not in (None, UNSET) and body.end_time in (None, UNSET):
+        after.append(FieldError("end_date", "invalid", "end_date needs end_time"))
+    declared.fail(errors, after)
     return EventInput(fields, schedule)
 
 
-def _cost(value: Any, errors: list[FieldError]) -> int | None:
-    if value is None:
+def _cents(cost: float | None, errors: list[FieldError]) -> int | None:
+    if cost is None:
         return None
-    try:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidOperation
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        errors.append(FieldError("cost", "invalid", "cost must be a number"))
-        return None
-    if amount < 0 or amount > MAX_COST:
-        errors.append(FieldError("cost", "out_of_range", f"cost must be between 0 and {MAX_COST}"))
-        return None
-    cents = amount * 100
+    cents = Decimal(str(cost)) * 100
     if cents != cents.to_integral_value():
         errors.append(FieldError("cost", "invalid", "cost has at most 2 decimals"))
         return None
     return int(cents)
 
 
-def _schedule_fields(
-    body: dict[str, Any], creating: bool, errors: list[FieldError]
-) -> dict[str, Any]:
-    given: dict[str, Any] = {}
-    checks: dict[str, Callable[[str], object]] = {
-        "start_date": localtime.parse_date,
-        "end_date": localtime.parse_date,
-        "start_time": localtime.parse_time,
-        "end_time": localtime.parse_time,
-        "timezone": localtime.zone,
-    }
-    for name, check in checks.items():
-        if name not in body:
-            continue
-        value = body[name]
-        if value is None and name != "start_date":  # null: the default (UTC; no end date or time)
-            given[name] = None
-            continue
+# The local schedule's fields, each read by its own format (null: the default — UTC, no end).
+SCHEDULE: dict[str, Callable[[str], object]] = {
+    "start_date": localtime.parse_date,
+    "end_date": localtime.parse_date,
+    "start_time": localtime.parse_time,
+    "end_time": localtime.parse_time,
+    "timezone": localtime.zone,
+}
+
+
+def _check_schedule(schedule: dict[str, Any], errors: list[FieldError]) -> None:
+    for name, value in list(schedule.items()):
         try:
-            if not isinstance(value, str):
-                raise ValueError
-            check(value)
-            given[name] = value
+            if value is not None:
+                SCHEDULE[name](value)
         except ValueError:
-            code = "required" if value is None else "invalid"
-            errors.append(FieldError(name, code, f"{name} is not valid"))
-    if creating and "start_date" not in body:
-        errors.append(FieldError("start_date", "required", "start_date is required"))
-    if creating and body.get("end_date") is not None and body.get("end_time") is None:
-        errors.append(FieldError("end_date", "invalid", "end_date needs end_time"))
-    return given
+            errors.append(FieldError(name, "invalid", f"{name} is not valid"))
+            del schedule[name]
 
 
 def merged_schedule(
@@ -318,81 +329,32 @@ def merged_schedule(
 # Registration bodies
 
 
-def registration_fields(body: dict[str, Any], creating: bool) -> dict[str, Any]:
-    """The W6/W8 fields given, validated: attendee_*, status (a reading), guest_count, notes."""
-    refuse_unknown(body, REGISTRATION_FIELDS, REGISTRATION_IGNORED, REGISTRATION_INSTEAD)
-    errors: list[FieldError] = []
-    out: dict[str, Any] = {}
-    for name, required in (("attendee_email", creating), ("attendee_name", creating)):
-        if name in body or required:
-            value = body.get(name)
-            problem = _attendee(name, value)
-            if problem:
-                errors.append(problem)
-            else:
-                out[name] = str(value).strip()
-    if "attendee_phone" in body:
-        phone = body["attendee_phone"]
-        if phone is not None and not isinstance(phone, str):
-            errors.append(FieldError("attendee_phone", "invalid", "attendee_phone must be text"))
-        elif phone is not None and len(phone) > MAX_ATTENDEE_TEXT:
-            message = f"attendee_phone is at most {MAX_ATTENDEE_TEXT} characters"
-            errors.append(FieldError("attendee_phone", "too_long", message))
-        else:
-            out["attendee_phone"] = phone
-    if "status" in body or creating:
-        status = body.get("status", "PENDING")
-        wanted = status.strip().upper() if isinstance(status, str) else None
-        if wanted not in READINGS:
-            errors.append(
-                FieldError("status", "invalid", "status must be one of " + ", ".join(READINGS))
-            )
-        else:
-            out["status"] = wanted
-    if "guest_count" in body:
-        guests = body["guest_count"]
-        if isinstance(guests, bool) or not isinstance(guests, int):
-            errors.append(
-                FieldError("guest_count", "invalid", "guest_count must be a whole number")
-            )
-        elif not 0 <= guests <= MAX_GUESTS:
-            errors.append(
-                FieldError("guest_count", "out_of_range", f"guest_count must be 0 to {MAX_GUESTS}")
-            )
-        else:
-            out["guest_count"] = guests
-    if "notes" in body:
-        notes = body["notes"]
-        if notes is not None and not isinstance(notes, str):
-            errors.append(FieldError("notes", "invalid", "notes must be text or null"))
-        elif notes is not None and len(notes) > MAX_NOTES:
-            message = f"notes are at most {MAX_NOTES} characters"
-            errors.append(FieldError("notes", "too_long", message))
-        else:
-            out["notes"] = notes
-    _fail(errors)
+def registration_fields(raw: bytes, content_type: str | None, creating: bool) -> dict[str, Any]:
+    """The W6/W8 fields given: attendee_* (trimmed; the email's shape), status (a reading, in any
+    case), guest_count, notes."""
+    declared = REGISTRATION_CREATE if creating else REGISTRATION_CHANGE
+    body, errors = declared.decode(raw, content_type)
+    out = given(body)
+    for name in ("attendee_email", "attendee_name"):
+        if name in out:
+            out[name] = out[name].strip()
+            if not out[name]:
+                errors.append(FieldError(name, "invalid", f"{name} must be non-empty text"))
+    email = out.get("attendee_email")
+    if email and not EMAIL_SHAPE.match(email):
+        message = "attendee_email must be an email address"
+        errors.append(FieldError("attendee_email", "invalid", message))
+    if "status" in out:
+        out["status"] = out["status"].strip().upper()
+        if out["status"] not in READINGS:
+            message = "status must be one of " + ", ".join(READINGS)
+            errors.append(FieldError("status", "invalid", message))
+    declared.fail(errors)
     return out
 
 
-def _attendee(name: str, value: Any) -> FieldError | None:
-    if value is None:
-        return FieldError(name, "required", f"{name} is required")
-    if not isinstance(value, str) or not value.strip():
-        return FieldError(name, "invalid", f"{name} must be non-empty text")
-    if len(value) > MAX_ATTENDEE_TEXT:
-        return FieldError(name, "too_long", f"{name} is at most {MAX_ATTENDEE_TEXT} characters")
-    if name == "attendee_email" and not EMAIL_SHAPE.match(value.strip()):
-        return FieldError(name, "invalid", "attendee_email must be an email address")
-    return None
-
-
-def check_in_count(body: dict[str, Any]) -> int | None:
-    refuse_unknown(body, ("count",), instead={"checked_in_count": "count"})
-    if "count" not in body or body["count"] is None:
-        return None
-    count = body["count"]
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise ValidationFailed(
-            [FieldError("count", "invalid", "count is a whole number of people, 0 or more")]
-        )
-    return int(count)
+def check_in_count(raw: bytes, content_type: str | None) -> int | None:
+    """W10's count: None (absent or null) is the whole party."""
+    body, errors = CHECK_IN.decode(raw, content_type)
+    CHECK_IN.fail(errors)
+    return None if body.count is UNSET else body.count

@@ -22,11 +22,10 @@ from turnout.core.ports import Store, WriteResult
 from turnout.core.registrations import releases_or_holds_none
 from turnout.ratelimit import Policy
 from turnout.services import Services
-from turnout.surfaces.decoding import fast_or_checked, read_object
 from turnout.surfaces.http import etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency, id_seed
 from turnout.surfaces.operation import route
-from turnout.surfaces.webkasa import contract, mapping, parse, records, render
+from turnout.surfaces.webkasa import mapping, parse, records, render
 from turnout.surfaces.webkasa.errors import HANDLERS, core_error
 from turnout.surfaces.webkasa.guard import Guard
 
@@ -77,8 +76,10 @@ class Handlers:
         principal: Principal = request.state.principal
         return principal
 
-    async def _body(self, request: Request) -> dict[str, Any]:
-        return await read_object(request, self.services.settings.max_body_bytes)
+    async def _raw(self, request: Request) -> tuple[bytes, str | None]:
+        """The body's bytes (at most the limit) and its Content-Type, for a parse.py reader."""
+        raw = await read_body(request, self.services.settings.max_body_bytes)
+        return raw, request.headers.get("content-type")
 
     async def _event(self, principal: Principal, request: Request) -> Event:
         return await events.find_event(
@@ -91,13 +92,8 @@ class Handlers:
         """The registration fields of the body (an unknown event is a 404 before any 422)."""
 
         async def parsing() -> dict[str, Any]:
-            raw = await read_body(request, self.services.settings.max_body_bytes)
-            return fast_or_checked(
-                request,
-                raw,
-                lambda raw: contract.fast_registration_fields(raw, creating),
-                lambda body: parse.registration_fields(body, creating=creating),
-            )
+            raw, content_type = await self._raw(request)
+            return parse.registration_fields(raw, content_type, creating)
 
         event_id = request.path_params["event_id"]
         return await events.parse_for_event(
@@ -105,10 +101,10 @@ class Handlers:
         )
 
     async def _parsed(
-        self, principal: Principal, request: Request, parse_body: Callable[[Any], T]
+        self, principal: Principal, request: Request, parse_body: Callable[[bytes, str | None], T]
     ) -> T:
         async def parsing() -> T:
-            return parse_body(await self._body(request))
+            return parse_body(*await self._raw(request))
 
         event_id = request.path_params["event_id"]
         return await events.parse_for_event(
@@ -148,7 +144,7 @@ class Handlers:
     # W3
     async def create_event(self, request: Request) -> Response:
         principal = self._principal(request)
-        given = parse.event_fields(await self._body(request), creating=True)
+        given = parse.event_fields(*await self._raw(request), creating=True)
         start_at, end_at, tz = parse.merged_schedule(given.schedule, None)
         changes = EventChanges(start_at=start_at, end_at=end_at, timezone=tz, **given.fields)
         event, _ = await events.put_event(
@@ -161,7 +157,7 @@ class Handlers:
     async def patch_event(self, request: Request) -> Response:
         principal = self._principal(request)
         await self._event(principal, request)  # 404 before validation
-        given = parse.event_fields(await self._body(request), creating=False)
+        given = parse.event_fields(*await self._raw(request), creating=False)
 
         def changes(old: Event | None) -> EventChanges:
             if old is None:
