@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.live import Tenant
+from tests.webkasa import create_event
 from turnout.core.errors import FieldError, ValidationFailed
 from turnout.surfaces.cronofy import parse as cronofy
 from turnout.surfaces.webkasa import parse as webkasa
@@ -249,3 +250,27 @@ def test_a_webhook_endpoint_change_refuses_a_field_it_cannot_change(tenant: Tena
         r = http.patch("/v1/webhook_endpoints/we_x", json={"signing": "v1a"})
     assert r.status_code == 422, r.text
     assert list(r.json()["errors"]) == ["signing"]
+
+
+def test_issue_9s_inconsistencies_are_answered_alike(tenant: Tenant) -> None:
+    """Issue 9: an over-long phone was `invalid` where an over-long email was `too_long`, and slots
+    above 2³¹−1 read "slots must be at least 1". Each limit now speaks from its declaration."""
+    event = create_event(tenant.http)
+    long_text = {"attendee_phone": "1" * 257, "attendee_email": "a" * 251 + "@x.org"}
+    r = tenant.http.post(
+        f"/api/v1/events/{event['id']}/registrations", json={"attendee_name": "A", **long_text}
+    )
+    assert r.status_code == 422, r.text
+    assert sorted((d["field"], d["code"]) for d in r.json()["details"]) == [
+        ("attendee_email", "too_long"),
+        ("attendee_phone", "too_long"),
+    ]
+    r = tenant.http.patch(f"/api/v1/events/{event['id']}", json={"slots": 2**31})
+    assert r.status_code == 422, r.text
+    assert r.json()["details"] == [
+        {
+            "field": "slots",
+            "code": "out_of_range",
+            "message": "slots must be between 1 and 2147483647",
+        }
+    ]

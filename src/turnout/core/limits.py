@@ -9,9 +9,12 @@ MAX_ID_LENGTH = 64
 ID_PATTERN = r"[A-Za-z0-9_-]+"
 MAX_TENANT_NAME = 64
 
-# Organizer accounts (web app) and webhook endpoints.
+# Organizer accounts (web app), webhook endpoints, API keys' names, notification hubs and rules.
 MIN_PERSON_EMAIL, MAX_PERSON_EMAIL = 3, 254  # RFC 5321's path limit
 MIN_WEBHOOK_URL, MAX_WEBHOOK_URL = 8, 2000  # "https://" at the least
+MAX_WEBHOOK_DESCRIPTION = 500
+MAX_KEY_NAME = 200
+MAX_HUB_NAME, MAX_HUB_RULE_NAME = 64, 256  # core/hubs.py says which characters
 
 # Seats.
 MAX_CAPACITY = 2**31 - 1  # /v1 registration.capacity and /api/v1 slots: a 32-bit signed integer

@@ -69,7 +69,7 @@ class Body(Generic[S]):
     ) -> None:
         self.kind, self.words = kind, words
         self.closed, self.ignored, self.instead = closed, ignored, instead or {}
-        self._decoder = msgspec.json.Decoder(kind)
+        self._decode = msgspec.json.Decoder(kind).decode
         self._fields = msgspec.structs.fields(kind)
         self._rank = {f.encode_name: i for i, f in enumerate(self._fields)}
         # Table qualifiers: this Struct's name, then its bases' (not msgspec.Struct's).
@@ -78,11 +78,13 @@ class Body(Generic[S]):
     def decode(self, raw: bytes, content_type: str | None = None) -> tuple[S, list[FieldError]]:
         """The body, and its field errors (none when it decoded whole). A field in error holds
         FAILED; post-decode steps add their errors to the list and end with `fail`."""
-        if b"\\u0000" not in raw:  # NUL is refused by the shared decoder, with its own message
-            try:
-                return self._decoder.decode(raw), []
-            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-                pass  # RecursionError: nesting past msgspec's depth, refused as malformed below
+        try:
+            body = self._decode(raw)
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            pass  # RecursionError: nesting past msgspec's depth, refused as malformed below
+        else:
+            if b"\\u0000" not in raw:  # NUL is refused by the shared decoder, with its message
+                return body, []
         return self.check(decode_object(raw, empty_is={}, content_type=content_type))
 
     def check(self, body: dict[str, Any]) -> tuple[S, list[FieldError]]:
@@ -110,7 +112,7 @@ class Body(Generic[S]):
         qualified = [f"{n}.{problem.where}" for n in self._names]
         for name in (*qualified, problem.where, "*"):
             entry = self.words.get(name, {})
-            said = entry.get(problem.kind) or (entry.get("*") if name != "*" else None)
+            said = entry.get(problem.kind) or entry.get("*")
             if said:
                 code, message = said
                 return FieldError(

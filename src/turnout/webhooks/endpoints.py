@@ -14,7 +14,7 @@ from turnout.core.notices import NOTICE_TYPES
 from turnout.core.times import format_utc
 
 MAX_URL = limits.MAX_WEBHOOK_URL
-MAX_DESCRIPTION = 500
+MAX_DESCRIPTION = limits.MAX_WEBHOOK_DESCRIPTION
 
 
 class Endpoint(msgspec.Struct, frozen=True):

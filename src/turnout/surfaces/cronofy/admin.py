@@ -17,20 +17,21 @@ from turnout.auth import keys
 from turnout.auth.keys import MAX_GRACE, Principal
 from turnout.core import times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.limits import MAX_KEY_NAME
 from turnout.core.ports import KeyListing
 from turnout.services import Services
 from turnout.surfaces.fields import FAILED, Body, Words, read
 from turnout.surfaces.http import json_response
 from turnout.surfaces.operation import Documented, route
 
-MAX_NAME = 200
+MAX_NAME = MAX_KEY_NAME  # web/keys.py (on main) reads a key label's bound from here
 
 
 # The bodies, declared once. A scope list and an expiry are read after the decode: scopes by
 # keys.parse_scopes (which names an unknown one), expires_at as a future RFC 3339 time.
 class KeyCreate(Struct):
     scope: Annotated[str, Meta(description="space- or comma-separated scopes")] = "write"
-    name: Annotated[str, Meta(max_length=MAX_NAME)] | None = None
+    name: Annotated[str, Meta(max_length=MAX_KEY_NAME)] | None = None
     expires_at: Annotated[str, Meta(description="a future RFC 3339 time")] | None = None
 
 
@@ -42,7 +43,7 @@ _SCOPES = "scopes are " + ", ".join(keys.SCOPES)
 _EXPIRY = "expires_at is a future time, YYYY-MM-DDTHH:MM:SSZ"
 WORDS: Words = {
     "scope": {"*": ("invalid", f"no scope given; {_SCOPES}")},
-    "name": {"*": ("invalid", f"name is a string of at most {MAX_NAME}")},
+    "name": {"*": ("invalid", f"name is a string of at most {MAX_KEY_NAME}")},
     "expires_at": {"*": ("invalid", _EXPIRY)},
     "grace_seconds": {
         "*": ("out_of_range", f"grace_seconds is a whole number from 0 to {MAX_GRACE}")

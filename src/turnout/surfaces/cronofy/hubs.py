@@ -21,6 +21,7 @@ from turnout.core.hubs import (
     parse_rights,
     rights_text,
 )
+from turnout.core.limits import MAX_HUB_NAME, MAX_HUB_RULE_NAME
 from turnout.services import Services
 from turnout.store.hubs import KEEP, HubStore, hub_store
 from turnout.surfaces.fields import Body, Words, read
@@ -65,7 +66,7 @@ def refused(field: str, exc: HubRefused) -> ValidationFailed:
 
 # The bodies, declared once: decoded against these, and documented from them (extensions.py).
 # Names are checked by the core (core/hubs.py), which says why a name is refused.
-HubName = Annotated[str, Meta(min_length=1, max_length=64)]
+HubName = Annotated[str, Meta(min_length=1, max_length=MAX_HUB_NAME)]
 Quota = Annotated[int, Meta(ge=0)] | None | UnsetType
 Seconds = Annotated[int, Meta(ge=1)] | None | UnsetType
 
@@ -83,7 +84,7 @@ class HubChange(Struct):
 
 
 class HubRuleCreate(Struct):
-    name: Annotated[str, Meta(min_length=1, max_length=256)]
+    name: Annotated[str, Meta(min_length=1, max_length=MAX_HUB_RULE_NAME)]
     rights: Annotated[list[Literal["listen", "send", "manage"]], Meta(min_length=1)]
     hub: HubName | UnsetType = UNSET
 
