@@ -12,7 +12,7 @@ from turnout.surfaces.shapes import Shape, utc
 
 
 class WebhookEndpoint(Shape):
-    id: Annotated[str, Meta(pattern="^we_[0-9a-f]{20}$")]
+    id: Annotated[str, Meta(description="we_ and 20 hexadecimal digits.")]
     url: str
     description: str | None
     event_types: Annotated[

@@ -10,6 +10,7 @@ from msgspec import Meta
 
 from turnout.auth.keys import ADMIN, MAX_GRACE
 from turnout.core.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
+from turnout.core.hubs import HUB_NAME_PATTERN, RULE_NAME_PATTERN
 from turnout.surfaces.cronofy import shapes
 from turnout.surfaces.cronofy.admin import KeyCreate, KeyRotation
 from turnout.surfaces.cronofy.hubs import HubChange, HubCreate, HubRuleCreate
@@ -31,12 +32,12 @@ Prefix = Annotated[
 HubName = Annotated[
     str,
     Meta(
-        pattern="^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$",
+        pattern=f"^{HUB_NAME_PATTERN}$",
         description="The hub's name, in any case.",
     ),
 ]
 RuleName = Annotated[
-    str, Meta(pattern="^[A-Za-z0-9._-]{1,256}$", description="The rule's (key's) name.")
+    str, Meta(pattern=f"^{RULE_NAME_PATTERN}$", description="The rule's (key's) name.")
 ]
 NO_KEY = NotFound("no key with this prefix in this tenant")
 NO_HUB = NotFound("no such hub")

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from turnout.auth.keys import SCOPES
+from turnout.auth.keys import PREFIX, SCOPES
+from turnout.core.hubs import HUB_NAME_PATTERN, RULE_NAME_PATTERN
 from turnout.core.limits import MAX_CAPACITY, MAX_GUESTS, MAX_NOTES
 from turnout.core.model import RegistrationStatus
 from turnout.surfaces.cronofy.errors import ERROR_KEYS
@@ -46,7 +47,6 @@ class Registration(Shape):
     ticket_code: Annotated[
         str,
         Meta(
-            pattern="^T[0-9]+-[0-9]+-[0-9]+-[0-9A-Z]{16}$",
             description="turnout extension: the registration's ticket code, signed with the "
             "server secret and bound to tenant, event and registration; the door page "
             "(/app/door/{event}) reads it typed, scanned or from a QR code (docs/DASHBOARD.md).",
@@ -215,7 +215,7 @@ class Empty(Shape):
 class ApiKey(Shape):
     """A key as turnout shows it: never the key itself, which only its creation answers."""
 
-    prefix: Annotated[str, Meta(pattern="^tk_[A-Za-z0-9]{12}$")]
+    prefix: Annotated[str, Meta(pattern="^" + PREFIX.pattern.removesuffix("\\Z") + "$")]
     name: str | None
     scopes: list[Literal[SCOPES]]  # type: ignore[valid-type]
     created_at: Annotated[str, utc("When the key was made.")]
@@ -238,7 +238,6 @@ class NewApiKey(Shape):
     api_key: Annotated[
         str,
         Meta(
-            pattern="^tk_[A-Za-z0-9]{12}_[A-Za-z0-9]{32}$",
             description="The key, shown this once; only its HMAC is stored.",
         ),
     ]
@@ -271,7 +270,7 @@ class TenantEnvelope(Shape):
 
 # Notification-hub management (hubs.py)
 
-HubName = Annotated[str, Meta(pattern="^[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")]
+HubName = Annotated[str, Meta(pattern=f"^{HUB_NAME_PATTERN}$")]
 Connection = Annotated[
     str,
     Meta(
@@ -290,7 +289,7 @@ class Hub(Shape):
 
 
 class HubRule(Shape):
-    name: Annotated[str, Meta(pattern="^[A-Za-z0-9._-]{1,256}$")]
+    name: Annotated[str, Meta(pattern=f"^{RULE_NAME_PATTERN}$")]
     hub: str | None
     rights: Annotated[list[Literal["listen", "send", "manage"]], Meta(min_length=1)]
 
