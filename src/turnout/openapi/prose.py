@@ -113,7 +113,8 @@ INTRODUCTION = [
     "SDK adds, are ignored; bodies on GET and DELETE are ignored. When an id is both in the path "
     "and in the body, the path wins.",
     "Responses: /v1 successes are 200 with Content-Type application/json; charset=utf-8, for "
-    "reads and writes alike. Times are always YYYY-MM-DDTHH:MM:SSZ (UTC).",
+    "reads and writes alike (turnout's webhook extensions answer 201, 202 or 204 where each "
+    "operation says). Times are always YYYY-MM-DDTHH:MM:SSZ (UTC).",
     "Errors: each operation lists the errors it can answer, with examples rendered by its "
     "surface's error table. Every /v1 error body carries turnout's turnout_error member, "
     "{code, problem, fix} (and on a 429, the limit that refused), beside Cronofy's; Cronofy's "
