@@ -35,9 +35,10 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 SCENARIOS = 300  # stateful scenarios in CI (schemathesis.toml)
 SCENARIOS_LINE = f"max-examples = {SCENARIOS}"  # that file's line, which the soak run scales
 
-# schemathesis does not fuzz the operation that serves the document it loaded; test_openapi.py
-# checks that document.
+# schemathesis does not fuzz the operation that serves the document it loaded (test_openapi.py
+# checks that document), nor the Notification Hubs routes (schemathesis.toml says why).
 NOT_FUZZED = {"GET /openapi.json"}
+NOT_FUZZED_PREFIX = "/{hub}/"
 
 # Operations a fuzzer cannot bring to a 2xx: a later page needs a page token that only the server
 # mints (HMAC-tagged) and that a link cannot cut out of next_page's URL, and an event with more than
@@ -141,7 +142,7 @@ def assert_clean(run: Run, server: LiveServer, *, complete: bool) -> None:
     # Labels are method and path as sent, so the coverage phase's undeclared methods (TRACE …)
     # show up beside the documented operations.
     operations, links = documented(server)
-    operations -= NOT_FUZZED
+    operations = {o for o in operations - NOT_FUZZED if NOT_FUZZED_PREFIX not in o}
     untested = operations - set(run.statuses)
     assert not untested, f"never tested: {sorted(untested)}"
     assert not any(status >= 500 for c in run.statuses.values() for status in c)

@@ -21,8 +21,7 @@ from tests.conftest import base_settings
 from tests.live import LiveServer
 from turnout import openapi
 from turnout.config import Settings
-from turnout.openapi import page
-from turnout.openapi.build import HTTP_METHODS
+from turnout.openapi import HTTP_METHODS, page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from http import HTTPStatus
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -17,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from turnout import accesslog, openapi, web, webhooks
+from turnout import accesslog, openapi, operability, web, webhooks
 from turnout.config import Settings
 from turnout.core.ports import Store
 from turnout.openapi import page
@@ -27,11 +28,12 @@ from turnout.surfaces import registry
 from turnout.surfaces.cors import Cors
 from turnout.surfaces.headers import HeaderLimit
 from turnout.surfaces.http import json_response
+from turnout.surfaces.operation import Documented
 
 
 def build_app(settings: Settings) -> ASGIApp:
     services = Services.create(settings)
-    document = openapi.document(settings)
+    document: dict[str, Any] = {}  # derived from the routes below, once they exist
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -74,12 +76,12 @@ def build_app(settings: Settings) -> ASGIApp:
     app = Starlette(
         routes=[
             # turnout's own routes come first, so no surface can claim them (surfaces/registry.py).
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/openapi.json", openapi_json),
+            Documented("/healthz", healthz, operability.HEALTHZ, "GET"),
+            Documented("/readyz", readyz, operability.READYZ, "GET"),
+            Documented("/openapi.json", openapi_json, operability.OPENAPI, "GET"),
             *page.routes(document),  # /, /docs and what the reference loads
             # The web app is turnout's own too: mounted before any surface that claims by pattern.
-            Route("/app", _to_app),
+            Route("/app", _to_app, include_in_schema=False),
             Mount("/app", web.build(services)),
             # Nothing below turnout's own paths belongs to a surface: `/healthz/` is this JSON 404,
             # not the Notification Hubs surface's XML (its pattern `/{hub}` would take it).
@@ -94,6 +96,7 @@ def build_app(settings: Settings) -> ASGIApp:
     # request's Host header, and turnout emits no URL that does not start with TURNOUT_PUBLIC_URL.
     app.router.redirect_slashes = False
     app.router.default = _not_found
+    document.update(openapi.document(settings, app.routes))
     accesslog.configure(settings.access_log)
     return accesslog.AccessLog(
         HeaderLimit(Cors(app, services), settings.max_header_bytes, app.routes)

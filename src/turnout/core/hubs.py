@@ -22,10 +22,13 @@ from turnout.core.errors import TurnoutError
 LISTEN, SEND, MANAGE = "listen", "send", "manage"
 RIGHTS = (LISTEN, SEND, MANAGE)
 
-_HUB_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?\Z")
+# The characters of hub and rule names (the OpenAPI document's patterns read these too).
+HUB_NAME_PATTERN = r"[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?"
+RULE_NAME_PATTERN = r"[A-Za-z0-9._-]{1,256}"
+_HUB_NAME = re.compile(HUB_NAME_PATTERN + r"\Z")
 # Names the first path segment of other routes takes, so no hub may have them (any case).
 _RESERVED = {"v1", "api", "docs", "openapi.json", "metrics", "static", "admin", "readyz"}
-_RULE_NAME = re.compile(r"[A-Za-z0-9._-]{1,256}\Z")
+_RULE_NAME = re.compile(RULE_NAME_PATTERN + r"\Z")
 
 
 class HubRefused(TurnoutError):

@@ -20,7 +20,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
-from turnout.openapi.build import HTTP_METHODS
+from turnout.openapi import HTTP_METHODS
+from turnout.operability import DOCS
+from turnout.surfaces.operation import Documented
 
 ASSET = Path(__file__).parent / "assets" / "scalar-api-reference.js"
 REPEATED = 3  # a header description on this many responses or more is said once
@@ -77,8 +79,8 @@ Webkasa-compatible one (<code>/api/v1</code>).</p>
 
 
 def routes(document: dict[str, Any]) -> list[Route]:
-    """`/`, `/docs`, the reference's document and its bundle, for the finished `document`."""
-    reference = json.dumps(said_once(document), separators=(",", ":")).encode()
+    """`/`, `/docs`, the reference's document and its bundle. `document` is filled in once the
+    app's routes exist (it is derived from them), before the first request."""
     docs_page = _DOCS.replace("CONFIGURATION", json.dumps(_SCALAR))  # constant: no "<" in it
     home_page = home(web_app=importlib.util.find_spec("turnout.web") is not None)
 
@@ -88,8 +90,12 @@ def routes(document: dict[str, Any]) -> list[Route]:
     async def docs(_: Request) -> Response:
         return HTMLResponse(docs_page if ASSET.exists() else _MISSING)
 
+    reference: list[bytes] = []
+
     async def reference_json(_: Request) -> Response:
-        return Response(reference, media_type="application/json; charset=utf-8")
+        if not reference:
+            reference.append(json.dumps(said_once(document), separators=(",", ":")).encode())
+        return Response(reference[0], media_type="application/json; charset=utf-8")
 
     async def bundle(_: Request) -> Response:
         if not ASSET.exists():
@@ -97,10 +103,10 @@ def routes(document: dict[str, Any]) -> list[Route]:
         return FileResponse(ASSET, media_type="text/javascript; charset=utf-8")
 
     return [
-        Route("/", index),
-        Route("/docs", docs),
-        Route("/docs/openapi.json", reference_json),
-        Route("/docs/scalar-api-reference.js", bundle),
+        Route("/", index, include_in_schema=False),
+        Documented("/docs", docs, DOCS, "GET"),
+        Route("/docs/openapi.json", reference_json, include_in_schema=False),
+        Route("/docs/scalar-api-reference.js", bundle, include_in_schema=False),
     ]
 
 

@@ -14,6 +14,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Scope
 
 from turnout.services import Services
+from turnout.surfaces.operation import Contract
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Surface:
     # Work the surface needs done in each server process while it serves (say, purging expired
     # rows): started by the app's lifespan once the store is open, cancelled at shutdown.
     background: Callable[[Services], Coroutine[Any, Any, None]] | None = None
+    # What every operation of the surface shares, for the OpenAPI document (surfaces/operation.py).
+    contract: Contract | None = None
 
     @property
     def by_pattern(self) -> bool:

@@ -8,9 +8,8 @@ from typing import Annotated, Any, Literal, TypeVar
 from msgspec import UNSET, Meta, Struct, UnsetType
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from turnout.auth.keys import ADMIN, Principal
+from turnout.auth.keys import Principal
 from turnout.core import hub_admin, times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.hubs import (
@@ -27,20 +26,23 @@ from turnout.services import Services
 from turnout.store.hubs import KEEP, HubStore, hub_store
 from turnout.surfaces.fields import Body, Words, read
 from turnout.surfaces.http import json_response
+from turnout.surfaces.operation import Documented, route
 
 
-def routes(services: Services) -> list[Route]:
+def routes(services: Services) -> list[Documented]:
+    from turnout.surfaces.cronofy import extensions  # it documents the bodies declared below
+
     handlers = HubAdmin(services)
     return [
-        Route("/hubs", handlers.list_hubs, methods=["GET"]),
-        Route("/hubs", handlers.create_hub, methods=["POST"]),
-        Route("/hubs/{name}", handlers.read_hub, methods=["GET"]),
-        Route("/hubs/{name}", handlers.change_hub, methods=["POST"]),
-        Route("/hubs/{name}", handlers.delete_hub, methods=["DELETE"]),
-        Route("/hub_rules", handlers.list_rules, methods=["GET"]),
-        Route("/hub_rules", handlers.create_rule, methods=["POST"]),
-        Route("/hub_rules/{name}/rotate", handlers.rotate_rule, methods=["POST"]),
-        Route("/hub_rules/{name}", handlers.delete_rule, methods=["DELETE"]),
+        route("/hubs", handlers.list_hubs, extensions.LIST_HUBS, "GET"),
+        route("/hubs", handlers.create_hub, extensions.CREATE_HUB, "POST"),
+        route("/hubs/{name}", handlers.read_hub, extensions.READ_HUB, "GET"),
+        route("/hubs/{name}", handlers.change_hub, extensions.CHANGE_HUB, "POST"),
+        route("/hubs/{name}", handlers.delete_hub, extensions.DELETE_HUB, "DELETE"),
+        route("/hub_rules", handlers.list_rules, extensions.LIST_RULES, "GET"),
+        route("/hub_rules", handlers.create_rule, extensions.CREATE_RULE, "POST"),
+        route("/hub_rules/{name}/rotate", handlers.rotate_rule, extensions.ROTATE_RULE, "POST"),
+        route("/hub_rules/{name}", handlers.delete_rule, extensions.DELETE_RULE, "DELETE"),
     ]
 
 
@@ -62,7 +64,7 @@ def refused(field: str, exc: HubRefused) -> ValidationFailed:
     return ValidationFailed([FieldError(field, exc.code, str(exc))])
 
 
-# The bodies, declared once: decoded against these, and documented from them (openapi/hubs.py).
+# The bodies, declared once: decoded against these, and documented from them (extensions.py).
 # Names are checked by the core (core/hubs.py), which says why a name is refused.
 HubName = Annotated[str, Meta(min_length=1, max_length=MAX_HUB_NAME)]
 Quota = Annotated[int, Meta(ge=0)] | None | UnsetType
@@ -128,8 +130,7 @@ class HubAdmin:
         self._hubs: HubStore | None = None
 
     def _admin(self, request: Request) -> tuple[Principal, HubStore]:
-        principal: Principal = request.state.principal
-        principal.require(ADMIN)
+        principal: Principal = request.state.principal  # an admin: the route's record requires it
         if self._hubs is None:
             seal = KeySeal(self.services.secret)
             tombstones = self.services.settings.hub_tombstone_seconds

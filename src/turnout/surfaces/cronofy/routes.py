@@ -8,15 +8,10 @@ from typing import Any, TypeVar
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from turnout.auth import tickets
 from turnout.auth.keys import (
-    EVENTS_READ,
-    EVENTS_WRITE,
-    REGISTRATIONS_READ,
-    REGISTRATIONS_WRITE,
     Principal,
 )
 from turnout.core import events, registrations
@@ -30,47 +25,42 @@ from turnout.core.seats import seats_held
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.surfaces.access import Access, Guard
-from turnout.surfaces.cronofy import admin, hubs, parse, render
+from turnout.surfaces.cronofy import admin, hubs, parse, records, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
 from turnout.surfaces.http import bearer_token, etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency
+from turnout.surfaces.operation import route
 from turnout.webhooks.routes import with_webhooks
 
 T = TypeVar("T")
+EVENT = "/bookable_events/{event_id}"
+REGISTRATION = EVENT + "/registrations/{registration_id}"
 
 
 def build(services: Services) -> ASGIApp:
     handlers = Handlers(services)
     routes = [
-        Route("/bookable_events", handlers.upsert_event, methods=["POST"]),
-        Route("/bookable_events", handlers.list_events, methods=["GET"]),
-        Route("/bookable_events/{event_id}", handlers.read_event, methods=["GET"]),
-        Route(
-            "/bookable_events/{event_id}/registrations/pages/{token}",
+        route("/bookable_events", handlers.upsert_event, records.UPSERT_EVENT, "POST"),
+        route("/bookable_events", handlers.list_events, records.LIST_EVENTS, "GET"),
+        route(EVENT, handlers.read_event, records.READ_EVENT, "GET"),
+        route(
+            EVENT + "/registrations/pages/{token}",
             handlers.read_event_page,
-            methods=["GET"],
+            records.READ_EVENT_PAGE,
+            "GET",
         ),
-        Route(
-            "/bookable_events/{event_id}/registrations",
+        route(
+            EVENT + "/registrations",
             handlers.upsert_registration,
-            methods=["POST"],
+            records.UPSERT_REGISTRATION,
+            "POST",
         ),
-        Route(
-            "/bookable_events/{event_id}/registrations",
-            handlers.list_registrations,
-            methods=["GET"],
+        route(
+            EVENT + "/registrations", handlers.list_registrations, records.LIST_REGISTRATIONS, "GET"
         ),
-        Route(
-            "/bookable_events/{event_id}/registrations/{registration_id}",
-            handlers.read_registration,
-            methods=["GET"],
-        ),
-        Route(
-            "/bookable_events/{event_id}/registrations/{registration_id}",
-            handlers.delete_registration,
-            methods=["DELETE"],
-        ),
-        Route("/availability", handlers.availability, methods=["POST"]),
+        route(REGISTRATION, handlers.read_registration, records.READ_REGISTRATION, "GET"),
+        route(REGISTRATION, handlers.delete_registration, records.DELETE_REGISTRATION, "DELETE"),
+        route("/availability", handlers.availability, records.AVAILABILITY_QUERY, "POST"),
         *hubs.routes(services),  # notification-hub management, for admin keys
         *admin.routes(services),  # turnout's extension: an admin key manages its tenant's keys
     ]
@@ -115,9 +105,10 @@ class Handlers:
     def page_size(self) -> int:
         return self.services.settings.page_size
 
-    def _principal(self, request: Request, *needs: str) -> Principal:
+    @staticmethod
+    def _principal(request: Request) -> Principal:
+        """The request's principal; its route's record says which scopes it needs (checked)."""
         principal: Principal = request.state.principal
-        principal.require(*needs)
         return principal
 
     async def _command(self, request: Request, parse_body: Callable[[bytes, str | None], T]) -> T:
@@ -126,7 +117,7 @@ class Handlers:
 
     # E1
     async def upsert_event(self, request: Request) -> Response:
-        principal = self._principal(request, EVENTS_WRITE)
+        principal = self._principal(request)
         event_id, changes = await self._command(request, parse.event_upsert)
         event, _ = await events.put_event(
             self.services.store,
@@ -141,14 +132,14 @@ class Handlers:
 
     # E2
     async def read_event(self, request: Request) -> Response:
-        principal = self._principal(request, EVENTS_READ, REGISTRATIONS_READ)
+        principal = self._principal(request)
         event = await self._find_event(principal, request.path_params["event_id"])
         body = await self._event_page(event, page=1, after=0, size=self.page_size)
         return json_response(body, headers=etag(event))
 
     # E3
     async def read_event_page(self, request: Request) -> Response:
-        principal = self._principal(request, EVENTS_READ, REGISTRATIONS_READ)
+        principal = self._principal(request)
         event = await self._find_event(principal, request.path_params["event_id"])
         token = self._token(
             request.path_params["token"], PageKind.EVENT_REGISTRATIONS, principal, event
@@ -158,7 +149,7 @@ class Handlers:
 
     # E4
     async def upsert_registration(self, request: Request) -> Response:
-        principal = self._principal(request, REGISTRATIONS_WRITE)
+        principal = self._principal(request)
         event_id = request.path_params["event_id"]
         registration_id, changes = await events.parse_for_event(
             self.services.store,
@@ -204,7 +195,7 @@ class Handlers:
 
     # E5
     async def delete_registration(self, request: Request) -> Response:
-        principal = self._principal(request, REGISTRATIONS_WRITE)
+        principal = self._principal(request)
         result = await registrations.write_registration(
             self.services.store,
             principal.tenant_id,
@@ -221,7 +212,7 @@ class Handlers:
 
     # E6
     async def list_registrations(self, request: Request) -> Response:
-        principal = self._principal(request, REGISTRATIONS_READ)
+        principal = self._principal(request)
         event = await self._find_event(principal, request.path_params["event_id"])
         page, after, size = 1, 0, self.page_size
         if "page_token" in request.query_params:
@@ -256,7 +247,7 @@ class Handlers:
 
     # E7
     async def availability(self, request: Request) -> Response:
-        principal = self._principal(request, EVENTS_READ)
+        principal = self._principal(request)
         ids = await self._command(request, parse.availability_ids)
         found = await events.available(self.services.store, principal.tenant_id, ids)
         available = [render.availability(e) for e in found]
@@ -264,7 +255,7 @@ class Handlers:
 
     # E8
     async def list_events(self, request: Request) -> Response:
-        principal = self._principal(request, EVENTS_READ)
+        principal = self._principal(request)
         page, after, size = 1, 0, self.page_size
         if "page_token" in request.query_params:
             token = self._token(request.query_params["page_token"], PageKind.EVENT_LIST, principal)
@@ -297,7 +288,7 @@ class Handlers:
 
     # E9
     async def read_registration(self, request: Request) -> Response:
-        principal = self._principal(request, REGISTRATIONS_READ)
+        principal = self._principal(request)
         event = await self._find_event(principal, request.path_params["event_id"])
         registration = await registrations.find_registration(
             self.services.store, event, request.path_params["registration_id"]

@@ -3,6 +3,7 @@
 from starlette.responses import Response
 
 from turnout.surfaces.cronofy import explain
+from turnout.surfaces.cronofy.apidoc import CONTRACT
 from turnout.surfaces.cronofy.routes import build
 from turnout.surfaces.http import json_response
 from turnout.surfaces.surface import Surface
@@ -13,4 +14,4 @@ def reject(status: int) -> Response:
     return json_response({explain.MEMBER: explain.before_routing(status)}, status)
 
 
-SURFACE = Surface(name="cronofy", path="/v1", build=build, reject=reject)
+SURFACE = Surface(name="cronofy", path="/v1", build=build, reject=reject, contract=CONTRACT)

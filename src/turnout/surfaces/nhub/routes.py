@@ -18,7 +18,6 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route as StarletteRoute
 from starlette.types import Receive, Scope, Send
 
 from turnout.core.errors import TurnoutError
@@ -36,7 +35,7 @@ from turnout.core.hubs import (
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.store.hubs import HubStore, hub_store
-from turnout.surfaces.nhub import sas
+from turnout.surfaces.nhub import records, sas
 from turnout.surfaces.nhub.errors import (
     HUB_NOT_FOUND,
     NOT_FOUND,
@@ -44,6 +43,8 @@ from turnout.surfaces.nhub.errors import (
     error_response,
     problem_for,
 )
+from turnout.surfaces.operation import Documented
+from turnout.surfaces.operation import Operation as Record
 
 DEFAULT_VERSION = "2020-06"
 _VERSION = re.compile(r"\d{4}-\d{2}")
@@ -78,7 +79,8 @@ class Route:
     """A path shape: literal segments, and `*` for the one variable segment, named `variable`."""
 
     shape: tuple[str, ...]
-    methods: dict[str, tuple[str, str]]  # method → (operation name, right)
+    # method → (operation name, right, its record for the document: records.py)
+    methods: dict[str, tuple[str, str, Record]]
     variable: str = ""
 
     @property
@@ -88,28 +90,38 @@ class Route:
 
 
 ROUTES = [
-    Route(("registrationids",), {"POST": ("create_registration_id", LISTEN)}),
+    Route(
+        ("registrationids",),
+        {"POST": ("create_registration_id", LISTEN, records.CREATE_REGISTRATION_ID)},
+    ),
     Route(
         ("registrations",),
-        {"POST": ("create_registration", LISTEN), "GET": ("list_registrations", MANAGE)},
+        {
+            "POST": ("create_registration", LISTEN, records.CREATE_REGISTRATION),
+            "GET": ("list_registrations", MANAGE, records.LIST_REGISTRATIONS),
+        },
     ),
     Route(
         ("registrations", "*"),
         {
-            "PUT": ("put_registration", LISTEN),
-            "GET": ("get_registration", LISTEN),
-            "DELETE": ("delete_registration", LISTEN),
+            "PUT": ("put_registration", LISTEN, records.PUT_REGISTRATION),
+            "GET": ("get_registration", LISTEN, records.GET_REGISTRATION),
+            "DELETE": ("delete_registration", LISTEN, records.DELETE_REGISTRATION),
         },
         "registration_id",
     ),
-    Route(("tags", "*", "registrations"), {"GET": ("list_by_tag", MANAGE)}, "tag"),
+    Route(
+        ("tags", "*", "registrations"),
+        {"GET": ("list_by_tag", MANAGE, records.LIST_BY_TAG)},
+        "tag",
+    ),
     Route(
         ("installations", "*"),
         {
-            "PUT": ("put_installation", LISTEN),
-            "PATCH": ("patch_installation", LISTEN),
-            "GET": ("get_installation", LISTEN),
-            "DELETE": ("delete_installation", LISTEN),
+            "PUT": ("put_installation", LISTEN, records.PUT_INSTALLATION),
+            "PATCH": ("patch_installation", LISTEN, records.PATCH_INSTALLATION),
+            "GET": ("get_installation", LISTEN, records.GET_INSTALLATION),
+            "DELETE": ("delete_installation", LISTEN, records.DELETE_INSTALLATION),
         },
         "installation_id",
     ),
@@ -157,10 +169,14 @@ class NotificationHubs:
         return self._hubs
 
     @property
-    def routes(self) -> list[StarletteRoute]:
+    def routes(self) -> list[Documented]:
         """The route table as Starlette routes (for route discovery: tests, documentation); the
         surface matches paths itself, case-insensitively (spec §2.2)."""
-        return [StarletteRoute(route.path, self, methods=list(route.methods)) for route in ROUTES]
+        return [
+            Documented(route.path, self, record, method)
+            for route in ROUTES
+            for method, (_, _, record) in route.methods.items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -231,7 +247,7 @@ class NotificationHubs:
             raise HubProblem(
                 405, "MethodNotAllowed", "The method is not allowed.", {"Allow": allow}
             )
-        operation, right = route.methods[method]
+        operation, right, _ = route.methods[method]
         if operation == "list_registrations" and "$filter" in params:
             return "list_by_channel", LISTEN, variable
         return operation, right, variable

@@ -10,6 +10,7 @@ import uuid
 
 from starlette.responses import Response
 
+from turnout.surfaces.nhub.apidoc import CONTRACT
 from turnout.surfaces.nhub.errors import HubProblem, error_response
 from turnout.surfaces.nhub.routes import build, purge_forever
 from turnout.surfaces.surface import Surface
@@ -23,4 +24,11 @@ def reject(status: int) -> Response:
     )
 
 
-SURFACE = Surface(name="nhub", path="/{hub}", build=build, reject=reject, background=purge_forever)
+SURFACE = Surface(
+    name="nhub",
+    path="/{hub}",
+    build=build,
+    reject=reject,
+    background=purge_forever,
+    contract=CONTRACT,
+)

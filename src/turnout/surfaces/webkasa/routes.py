@@ -8,14 +8,9 @@ from typing import Any, TypeVar
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from turnout.auth.keys import (
-    EVENTS_READ,
-    EVENTS_WRITE,
-    REGISTRATIONS_READ,
-    REGISTRATIONS_WRITE,
     Principal,
 )
 from turnout.core import events, registrations
@@ -29,7 +24,8 @@ from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.surfaces.http import etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency, id_seed
-from turnout.surfaces.webkasa import mapping, parse, render
+from turnout.surfaces.operation import route
+from turnout.surfaces.webkasa import mapping, parse, records, render
 from turnout.surfaces.webkasa.errors import HANDLERS, core_error
 from turnout.surfaces.webkasa.guard import Guard
 
@@ -42,16 +38,16 @@ T = TypeVar("T")
 def build(services: Services) -> ASGIApp:
     h = Handlers(services)
     routes = [
-        Route("/events", h.list_events, methods=["GET"]),
-        Route("/events", h.create_event, methods=["POST"]),
-        Route(EVENT, h.read_event, methods=["GET"]),
-        Route(EVENT, h.patch_event, methods=["PATCH"]),
-        Route(EVENT + "/registrations", h.list_registrations, methods=["GET"]),
-        Route(EVENT + "/registrations", h.create_registration, methods=["POST"]),
-        Route(REGISTRATION, h.read_registration, methods=["GET"]),
-        Route(REGISTRATION, h.patch_registration, methods=["PATCH"]),
-        Route(REGISTRATION, h.cancel_registration, methods=["DELETE"]),
-        Route(REGISTRATION + "/check-in", h.check_in, methods=["POST"]),
+        route("/events", h.list_events, records.LIST_EVENTS, "GET"),
+        route("/events", h.create_event, records.CREATE_EVENT, "POST"),
+        route(EVENT, h.read_event, records.READ_EVENT, "GET"),
+        route(EVENT, h.patch_event, records.UPDATE_EVENT, "PATCH"),
+        route(EVENT + "/registrations", h.list_registrations, records.LIST_REGISTRATIONS, "GET"),
+        route(EVENT + "/registrations", h.create_registration, records.CREATE_REGISTRATION, "POST"),
+        route(REGISTRATION, h.read_registration, records.READ_REGISTRATION, "GET"),
+        route(REGISTRATION, h.patch_registration, records.UPDATE_REGISTRATION, "PATCH"),
+        route(REGISTRATION, h.cancel_registration, records.CANCEL_REGISTRATION, "DELETE"),
+        route(REGISTRATION + "/check-in", h.check_in, records.CHECK_IN, "POST"),
     ]
     settings = services.settings
     budgets = None  # (GET, other methods) per key
@@ -74,9 +70,10 @@ class Handlers:
     def store(self) -> Store:
         return self.services.store
 
-    def _principal(self, request: Request, needs: str) -> Principal:
+    @staticmethod
+    def _principal(request: Request) -> Principal:
+        """The request's principal; its route's record says which scope it needs (checked)."""
         principal: Principal = request.state.principal
-        principal.require(needs)
         return principal
 
     async def _raw(self, request: Request) -> tuple[bytes, str | None]:
@@ -119,7 +116,7 @@ class Handlers:
 
     # W1
     async def list_events(self, request: Request) -> Response:
-        principal = self._principal(request, EVENTS_READ)
+        principal = self._principal(request)
         query = dict(request.query_params)
         errors: list[FieldError] = []
         limit, offset = parse.pagination(query, errors)
@@ -136,7 +133,7 @@ class Handlers:
 
     # W2
     async def read_event(self, request: Request) -> Response:
-        principal = self._principal(request, EVENTS_READ)
+        principal = self._principal(request)
         event = await self._event(principal, request)
         errors: list[FieldError] = []
         include_counts = parse.boolean(dict(request.query_params), "include_counts", errors)
@@ -146,7 +143,7 @@ class Handlers:
 
     # W3
     async def create_event(self, request: Request) -> Response:
-        principal = self._principal(request, EVENTS_WRITE)
+        principal = self._principal(request)
         given = parse.event_fields(*await self._raw(request), creating=True)
         start_at, end_at, tz = parse.merged_schedule(given.schedule, None)
         changes = EventChanges(start_at=start_at, end_at=end_at, timezone=tz, **given.fields)
@@ -158,7 +155,7 @@ class Handlers:
 
     # W4
     async def patch_event(self, request: Request) -> Response:
-        principal = self._principal(request, EVENTS_WRITE)
+        principal = self._principal(request)
         await self._event(principal, request)  # 404 before validation
         given = parse.event_fields(*await self._raw(request), creating=False)
 
@@ -182,7 +179,7 @@ class Handlers:
 
     # W5
     async def list_registrations(self, request: Request) -> Response:
-        principal = self._principal(request, REGISTRATIONS_READ)
+        principal = self._principal(request)
         event = await self._event(principal, request)
         query = dict(request.query_params)
         errors: list[FieldError] = []
@@ -202,7 +199,7 @@ class Handlers:
 
     # W6
     async def create_registration(self, request: Request) -> Response:
-        principal = self._principal(request, REGISTRATIONS_WRITE)
+        principal = self._principal(request)
         fields = await self._fields(principal, request, creating=True)
         event_id = request.path_params["event_id"]
         result = await self._write(
@@ -214,7 +211,7 @@ class Handlers:
 
     # W7
     async def read_registration(self, request: Request) -> Response:
-        principal = self._principal(request, REGISTRATIONS_READ)
+        principal = self._principal(request)
         event = await self._event(principal, request)
         found = await registrations.find_registration(
             self.store, event, request.path_params["registration_id"]
@@ -223,7 +220,7 @@ class Handlers:
 
     # W8
     async def patch_registration(self, request: Request) -> Response:
-        principal = self._principal(request, REGISTRATIONS_WRITE)
+        principal = self._principal(request)
         fields = await self._fields(principal, request, creating=False)
         try:
             result = await self._write(
@@ -241,7 +238,6 @@ class Handlers:
 
     # W9
     async def cancel_registration(self, request: Request) -> Response:
-        self._principal(request, REGISTRATIONS_WRITE)
         result = await self._write(
             request,
             request.path_params["event_id"],
@@ -253,7 +249,7 @@ class Handlers:
 
     # W10
     async def check_in(self, request: Request) -> Response:
-        principal = self._principal(request, REGISTRATIONS_WRITE)
+        principal = self._principal(request)
         count = await self._parsed(principal, request, parse.check_in_count)
         result = await registrations.write_registration(
             self.store,

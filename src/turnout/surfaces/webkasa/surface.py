@@ -3,6 +3,7 @@
 from starlette.responses import Response
 
 from turnout.surfaces.surface import Surface
+from turnout.surfaces.webkasa.apidoc import CONTRACT
 from turnout.surfaces.webkasa.errors import error
 from turnout.surfaces.webkasa.routes import build
 
@@ -15,4 +16,4 @@ def reject(status: int) -> Response:
     return error(status, code, message)
 
 
-SURFACE = Surface(name="webkasa", path="/api/v1", build=build, reject=reject)
+SURFACE = Surface(name="webkasa", path="/api/v1", build=build, reject=reject, contract=CONTRACT)
