@@ -149,30 +149,30 @@ def drive_webkasa(r: Recorder, admin: Tenant) -> None:
 
 def drive_hubs(r: Recorder, server: LiveServer) -> None:
     hub = HubClient(server)
-    http = hub.client()
-    r.send(http, "POST", "/registrationids")
-    created = r.send(
-        http,
-        "POST",
-        "/registrations",
-        content=apple_entry(tags="news"),
-        headers={"Content-Type": "application/atom+xml;type=entry;charset=utf-8"},
-    )
-    rid = re.search(r"<RegistrationId>([^<]+)<", created.text)
-    assert rid
-    one = f"/registrations/{rid[1]}"
-    r.send(http, "PUT", one, content=apple_entry(tags="news,sport"))
-    r.send(http, "GET", one)
-    r.send(http, "GET", "/registrations")
-    r.send(http, "GET", "/registrations", params={"$filter": "DeviceToken eq '00FC13AD'"})
-    r.send(http, "GET", "/tags/news/registrations")
-    r.send(http, "DELETE", one)
-    installation = {"installationId": "inst-1", "platform": "apns", "pushChannel": "00fc13ad"}
-    r.send(http, "PUT", "/installations/inst-1", json=installation)
-    patch = [{"op": "add", "path": "/tags", "value": "news"}]
-    r.send(http, "PATCH", "/installations/inst-1", json=patch)
-    r.send(http, "GET", "/installations/inst-1")
-    r.send(http, "DELETE", "/installations/inst-1")
+    with hub.client() as http:
+        r.send(http, "POST", "/registrationids")
+        created = r.send(
+            http,
+            "POST",
+            "/registrations",
+            content=apple_entry(tags="news"),
+            headers={"Content-Type": "application/atom+xml;type=entry;charset=utf-8"},
+        )
+        rid = re.search(r"<RegistrationId>([^<]+)<", created.text)
+        assert rid
+        one = f"/registrations/{rid[1]}"
+        r.send(http, "PUT", one, content=apple_entry(tags="news,sport"))
+        r.send(http, "GET", one)
+        r.send(http, "GET", "/registrations")
+        r.send(http, "GET", "/registrations", params={"$filter": "DeviceToken eq '00FC13AD'"})
+        r.send(http, "GET", "/tags/news/registrations")
+        r.send(http, "DELETE", one)
+        installation = {"installationId": "inst-1", "platform": "apns", "pushChannel": "00fc13ad"}
+        r.send(http, "PUT", "/installations/inst-1", json=installation)
+        patch = [{"op": "add", "path": "/tags", "value": "news"}]
+        r.send(http, "PATCH", "/installations/inst-1", json=patch)
+        r.send(http, "GET", "/installations/inst-1")
+        r.send(http, "DELETE", "/installations/inst-1")
 
 
 def drive_own(r: Recorder, server: LiveServer) -> None:
