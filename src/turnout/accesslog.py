@@ -90,7 +90,7 @@ class AccessLog:
             line = f"{scope['method']} {path} {status} {elapsed_ms:.1f}ms tenant={tenant}"
             # The record made directly: Logger.info would also walk the stack for the caller's
             # file and line, which an access line never shows (about half its cost).
-            log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None))
+            log.handle(log.makeRecord(log.name, logging.INFO, "", 0, line, (), None))
 
         async def capture(message: Message) -> None:
             nonlocal status
