@@ -20,6 +20,8 @@ import asyncpg
 from bench.seed import Seeded, seed
 from turnout.config import Settings
 
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
 PGBENCH_SCRIPT = """\\set n random(0, 99)
 \\set id random(1, 2000000000)
 SELECT o_outcome, o_event, o_seq, o_current::text, o_page::text FROM turnout_write_registration(

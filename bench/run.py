@@ -282,9 +282,13 @@ def _children(pid: int) -> list[int]:
     return kids + [grandchild for kid in kids for grandchild in _children(kid)]
 
 
-def run_wrk(url: str, scenario: str, key: str, deep_path: str, seconds: int) -> dict[str, Any]:
+def run_wrk(
+    url: str, scenario: str, key: str, deep_path: str, seconds: int, pin: str = ""
+) -> dict[str, Any]:
+    """One wrk run; `pin`: the CPUs it may use (taskset -c), else any."""
     nonce = f"{scenario}{time.monotonic_ns()}"
     command = [
+        *(["taskset", "-c", pin] if pin else []),
         "wrk",
         f"-t{THREADS}",
         f"-c{CONNECTIONS}",
