@@ -79,8 +79,12 @@ class GroupCommit:
         self._commit_soon = None
         waiting, self._waiting = self._waiting or [], None
         loop = asyncio.get_running_loop()
+        try:
+            pending = loop.run_in_executor(self._thread, self._commit_now)
+        except RuntimeError:  # the thread is shut down (closing): commit here, as before it
+            self._finish(waiting, self._commit_now())
+            return
         self._committing = loop.create_future()
-        pending = loop.run_in_executor(self._thread, self._commit_now)
         pending.add_done_callback(lambda f: self._committed(waiting, f))
 
     def _commit_now(self) -> sqlite3.Error | None:
