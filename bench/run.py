@@ -144,7 +144,10 @@ def run_postgres(
         # servers' pools and key listeners (3 × 11) would pass PostgreSQL's default 100.
         pgbench = postgres.run_pgbench(db.url, seeded.tenant_id, mode["seconds"], CONNECTIONS, work)
         print(f"pgbench      new_upserts          {pgbench['rps']:9.0f} tps", flush=True)
-        with Server(turnout_command(1), env) as one, Server(turnout_command(2), env) as two:
+        with (
+            Server(turnout_command(1), env, work / "turnout-1w.log") as one,
+            Server(turnout_command(2), env, work / "turnout-2w.log") as two,
+        ):
             # Back to back per scenario, so drift in the machine cancels out of the comparison.
             for scenario in SCENARIOS:
                 measure(one, "turnout_1w", scenario, seeded, mode, results)
