@@ -226,19 +226,19 @@ class Server:
     def __init__(self, command: list[str], env: dict[str, str], log: Path | None = None) -> None:
         from tests.live import free_port
 
-        self.log = log  # where its stderr goes (the access log); else inherited
         self.port = free_port()
+        # Where its stderr goes: turnout's access log is on, as by default.
+        self.log = log or ROOT / "bench" / "out" / f"server-{self.port}.log"
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [part.format(port=self.port) for part in command]
         self.env = {**os.environ, **env}
 
     def __enter__(self) -> Server:
-        stderr = self.log.open("ab") if self.log else None
-        self.proc = subprocess.Popen(
-            self.command, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr
-        )
-        if stderr:
-            stderr.close()
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as stderr:
+            self.proc = subprocess.Popen(
+                self.command, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -246,7 +246,9 @@ class Server:
                 return self
             except httpx.TransportError:
                 if self.proc.poll() is not None:
-                    sys.exit(f"bench: {self.command} exited with {self.proc.returncode}")
+                    sys.exit(
+                        f"bench: {self.command} exited with {self.proc.returncode}; see {self.log}"
+                    )
                 time.sleep(0.1)
         sys.exit(f"bench: {self.command} did not start")
 
@@ -282,7 +284,7 @@ def _children(pid: int) -> list[int]:
 
 
 def run_wrk(
-    url: str, scenario: str, key: str, deep_path: str, seconds: int, pin: str = ""
+    url: str, scenario: str, key: str, deep_path: str, seconds: int, *, pin: str = ""
 ) -> dict[str, Any]:
     """One wrk run; `pin`: the CPUs it may use (taskset -c), else any."""
     nonce = f"{scenario}{time.monotonic_ns()}"

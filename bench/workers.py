@@ -78,11 +78,11 @@ def main() -> None:
 def measure(
     server: Server, url: str, workers: int, scenario: str, seeded: Any, seconds: int, pin: str
 ) -> str:
-    run_wrk(server.url, scenario, seeded.key, seeded.deep_path, 2, pin)  # warm-up
+    run_wrk(server.url, scenario, seeded.key, seeded.deep_path, 2, pin=pin)  # warm-up
     pg = backends(url)
     before = server.cpu_seconds(), cpu_seconds(pg)
     started = time.monotonic()
-    result = run_wrk(server.url, scenario, seeded.key, seeded.deep_path, seconds, pin)
+    result = run_wrk(server.url, scenario, seeded.key, seeded.deep_path, seconds, pin=pin)
     wall = time.monotonic() - started
     requests = max(result["requests"], 1)
     turnout_us = (server.cpu_seconds() - before[0]) / requests * 1e6
