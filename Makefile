@@ -9,7 +9,7 @@ SCALAR_VERSION := 1.76.0
 SCALAR_SHA256  := f1821c173d387d3dd4722215b946ad9aec3610f177616f0a312e4eb159b9c378
 SCALAR_JS      := src/turnout/openapi/assets/scalar-api-reference.js
 
-.PHONY: install serve test soak lint format bench bench-quick bench-webhooks clean browser screenshots
+.PHONY: install serve test soak lint format bench bench-quick bench-webhooks bench-workers clean browser screenshots
 
 install: $(STAMP) tests/js/node_modules/.installed tests/nhub_js/node_modules/.installed tests/axe/node_modules/.installed $(SCALAR_JS) browser
 
@@ -79,6 +79,10 @@ bench: $(VENV)/.bench-installed
 # What webhooks cost: upserts with one subscribed endpoint beside none; delivery throughput.
 bench-webhooks: $(STAMP)
 	$(BIN)/python -m bench.webhooks
+
+# --workers N on PostgreSQL, turnout and wrk pinned to disjoint CPUs; CPU time per request.
+bench-workers: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.workers
 
 bench-quick: $(VENV)/.bench-installed
 	$(BIN)/python -m bench.run

@@ -1,7 +1,8 @@
 """The PostgreSQL half of `make bench`: turnout (1 and 2 workers) beside pgbench on the same server.
 
 pgbench runs the statement turnout sends for a new registration — one call of the write function,
-which also returns the first page — from as many clients as wrk has connections: the ceiling is the
+which also returns the first page and takes the write's webhook messages (none subscribed here) —
+from as many clients as wrk has connections: the ceiling is the
 database doing turnout's work with no turnout in front of it.
 """
 
@@ -20,13 +21,21 @@ import asyncpg
 from bench.seed import Seeded, seed
 from turnout.config import Settings
 
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
 PGBENCH_SCRIPT = """\\set n random(0, 99)
 \\set id random(1, 2000000000)
 SELECT o_outcome, o_event, o_seq, o_current::text, o_page::text FROM turnout_write_registration(
   (SELECT pk FROM events WHERE tenant_id = :tenant AND id = 'e' || :n::text), 'confirmed',
   'pgb' || :id::text, 0, 'accepted', 0, '{"email":"x@example.org","name":"P"}', 'x@example.org',
-  NULL, 0, NULL, 0, 0, ARRAY[0,0,1,0,0,0,1,0]::bigint[], false, NULL, true, true, 50);
+  NULL, 0, NULL, 0, 0, ARRAY[0,0,1,0,0,0,1,0]::bigint[], false, NULL, true, true, 50,
+  ARRAY['registration.created']::text[],
+  ARRAY[concat('registration', chr(58), 'e', :n::text, chr(58), 'pgb', :id::text)]::text[],
+  ARRAY['msg_pgb' || :id::text]::text[],
+  ARRAY[json_build_object('type', 'registration.created', 'data', 'none')::text]::text[],
+  'msg_full' || :id::text);
 """
+# (No colon inside a literal above: pgbench would read ":name" there as one of its variables.)
 
 
 async def _admin(url: str, sql: str) -> None:

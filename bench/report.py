@@ -13,28 +13,53 @@ def ratio(result: dict[str, dict[str, Any]]) -> float:
 
 def table(results: dict[str, dict[str, Any]]) -> str:
     lines = [
-        "| scenario | turnout req/s | p50 / p99 ms | ceiling req/s | p50 / p99 ms | × ceiling |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| scenario | turnout req/s | p50 / p99 ms | ceiling req/s | p50 / p99 ms | × ceiling "
+        "| CPU µs/req turnout / ceiling |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for scenario, r in results.items():
         t, c = r["turnout"], r["ceiling"]
         lines.append(
             f"| {scenario} | {t['rps']:,.0f} | {t['p50_ms']:.1f} / {t['p99_ms']:.1f} | {c['rps']:,.0f} "
-            f"| {c['p50_ms']:.1f} / {c['p99_ms']:.1f} | {ratio(r):.2f} |"
+            f"| {c['p50_ms']:.1f} / {c['p99_ms']:.1f} | {ratio(r):.2f} "
+            f"| {t.get('cpu_us', 0):.0f} / {c.get('cpu_us', 0):.0f} |"
         )
     return "\n".join(lines)
 
 
-def write(
-    out: Path, machine: dict[str, Any], results: dict[str, dict[str, Any]], mode: dict[str, Any]
-) -> None:
-    (out / "results.json").write_text(
-        json.dumps({"machine": machine, "mode": mode, "results": results}, indent=2)
+def access_log_line(runs: dict[str, list[dict[str, Any]]]) -> str:
+    """What the access log costs on new_upserts: the same server with it on and off, alternated."""
+    if not runs.get("on") or not runs.get("off"):
+        return ""
+    on, off = (_median([r["rps"] for r in runs[k]]) for k in ("on", "off"))
+    cpu_on, cpu_off = (_median([r["cpu_us"] for r in runs[k]]) for k in ("on", "off"))
+    return (
+        f"Access log on new_upserts (median of {len(runs['on'])} alternated runs each): on "
+        f"{on:,.0f} req/s, off {off:,.0f} req/s, cost {1 - on / off:.1%} of throughput; "
+        f"server CPU {cpu_on:.0f} vs {cpu_off:.0f} µs/request ({cpu_on / cpu_off - 1:+.1%})."
     )
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def write(
+    out: Path,
+    machine: dict[str, Any],
+    results: dict[str, dict[str, Any]],
+    mode: dict[str, Any],
+    access_log: dict[str, list[dict[str, Any]]],
+) -> None:
+    data = {"machine": machine, "mode": mode, "results": results, "access_log": access_log}
+    (out / "results.json").write_text(json.dumps(data, indent=2))
     (out / "results.md").write_text(
         f"Measured {machine['date']} on {machine['cores']} × {machine['cpu']}, {machine['memory_gib']} GiB; "
         f"Python {machine['python']}, SQLite {machine['sqlite']}; {machine['load']}; "
-        f"{mode['seconds']} s per run after {mode['warmup']} s of warm-up.\n\n{table(results)}\n"
+        f"{mode['seconds']} s per run after {mode['warmup']} s of warm-up.\n\n{table(results)}\n\n"
+        f"{access_log_line(access_log)}\n"
     )
     chart(out / "chart.png", results)
 

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from bench import report
-from bench.seed import seed
+from bench.seed import Seeded, seed
 from turnout.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +47,8 @@ MODES = {  # warm-up and measured seconds per run, registrations in the big even
     "full": {"warmup": 2, "seconds": 10, "big": 1_000_000},
 }
 CONNECTIONS, THREADS = 64, 2
+SECRET = "b" * 64
+PUBLIC_URL = "http://turnout.bench"  # turnout's next-page links, which the ceiling writes too
 
 
 def main() -> int:
@@ -77,7 +79,7 @@ def main() -> int:
 
 
 def run_sqlite(mode: dict[str, Any], machine: dict[str, Any], out: Path, work: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{work}/turnout.db", secret="b" * 64)
+    settings = Settings(database_url=f"sqlite:///{work}/turnout.db", secret=SECRET)
     started = time.monotonic()
     seeded = asyncio.run(seed(settings, mode["big"]))
     ceiling_db = work / "ceiling.db"
@@ -87,33 +89,41 @@ def run_sqlite(mode: dict[str, Any], machine: dict[str, Any], out: Path, work: P
         sys.executable,
         "-m",
         "uvicorn",
-        "bench.ceiling:app",
+        "--factory",
+        "bench.ceiling:from_env",
         "--port",
         "{port}",
         "--log-level",
         "warning",
         "--no-access-log",
     ]
-    ceiling_env = {"CEILING_DB": str(ceiling_db), "CEILING_TENANT": str(seeded.tenant_id)}
+    ceiling_env = {
+        "CEILING_DB": str(ceiling_db),
+        "CEILING_TENANT": str(seeded.tenant_id),
+        "CEILING_SECRET": SECRET,
+        "CEILING_BASE_URL": PUBLIC_URL,
+    }
     results: dict[str, dict[str, Any]] = {}
+    access_log: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
+    env = turnout_env(settings.database_url)
     with (
-        Server(turnout_command(1), turnout_env(settings.database_url)) as turnout,
+        Server(turnout_command(1), env, work / "turnout.log") as turnout,
         Server(ceiling, ceiling_env) as ceiling_server,
+        Server(turnout_command(1), {**env, "TURNOUT_ACCESS_LOG": "off"}) as quiet,
     ):
         for scenario in SCENARIOS:  # back to back per scenario, so drift in the machine cancels out
-            measure(turnout, "turnout", scenario, seeded.key, seeded.deep_path, mode, results)
-            measure(
-                ceiling_server,
-                "ceiling",
-                scenario,
-                seeded.key,
-                seeded.ceiling_deep_path,
-                mode,
-                results,
-            )
+            measure(turnout, "turnout", scenario, seeded, mode, results)
+            measure(ceiling_server, "ceiling", scenario, seeded, mode, results)
+        # What the access log costs: the same server with it on and off, back to back, twice.
+        for _ in range(2):
+            for server, name in ((turnout, "on"), (quiet, "off")):
+                found: dict[str, dict[str, Any]] = {}
+                measure(server, f"log {name}", "new_upserts", seeded, mode, found)
+                access_log[name].append(found["new_upserts"][f"log {name}"])
         machine["turnout_rss_mb_at_end"] = turnout.rss_mb()
-    report.write(out, machine, results, mode)
+    report.write(out, machine, results, mode, access_log)
     print(report.table(results))
+    print(report.access_log_line(access_log))
     print(f"turnout server RSS at the end: {machine['turnout_rss_mb_at_end']:.0f} MB")
 
 
@@ -130,19 +140,18 @@ def run_postgres(
             f"seeded {mode['big']:,} registrations in {time.monotonic() - started:.1f}s", flush=True
         )
         env = turnout_env(db.url)
-        pgbench: dict[str, Any] = {}
-        with Server(turnout_command(1), env) as one, Server(turnout_command(2), env) as two:
+        # pgbench first, while no turnout server holds connections: its 64 clients and the two
+        # servers' pools and key listeners (3 × 11) would pass PostgreSQL's default 100.
+        pgbench = postgres.run_pgbench(db.url, seeded.tenant_id, mode["seconds"], CONNECTIONS, work)
+        print(f"pgbench      new_upserts          {pgbench['rps']:9.0f} tps", flush=True)
+        with (
+            Server(turnout_command(1), env, work / "turnout-1w.log") as one,
+            Server(turnout_command(2), env, work / "turnout-2w.log") as two,
+        ):
             # Back to back per scenario, so drift in the machine cancels out of the comparison.
             for scenario in SCENARIOS:
-                measure(one, "turnout_1w", scenario, seeded.key, seeded.deep_path, mode, results)
-                measure(two, "turnout_2w", scenario, seeded.key, seeded.deep_path, mode, results)
-                if scenario == "new_upserts":
-                    pgbench = postgres.run_pgbench(
-                        db.url, seeded.tenant_id, mode["seconds"], CONNECTIONS, work
-                    )
-                    print(
-                        f"pgbench      new_upserts          {pgbench['rps']:9.0f} tps", flush=True
-                    )
+                measure(one, "turnout_1w", scenario, seeded, mode, results)
+                measure(two, "turnout_2w", scenario, seeded, mode, results)
             machine["turnout_1w_rss_mb_at_end"] = one.rss_mb()
             machine["turnout_2w_rss_mb_at_end"] = two.rss_mb()
         machine["postgres"] = postgres.server_version(db.url)
@@ -155,11 +164,13 @@ def turnout_command(workers: int) -> list[str]:
 
 
 def turnout_env(database_url: str) -> dict[str, str]:
+    """turnout's defaults (access log on, synchronous=FULL), but for rate limits: one key drives
+    the whole load. The public URL is the ceiling's too, so the next-page links are the same."""
     return {
         "TURNOUT_DATABASE_URL": database_url,
-        "TURNOUT_SECRET": "b" * 64,
+        "TURNOUT_SECRET": SECRET,
+        "TURNOUT_PUBLIC_URL": PUBLIC_URL,
         "TURNOUT_RATE_LIMITS": "off",
-        "TURNOUT_ACCESS_LOG": "off",
     }
 
 
@@ -167,17 +178,21 @@ def measure(
     server: Server,
     name: str,
     scenario: str,
-    key: str,
-    deep_path: str,
+    seeded: Seeded,
     mode: dict[str, Any],
     results: dict[str, dict[str, Any]],
 ) -> None:
-    run_wrk(server.url, scenario, key, deep_path, mode["warmup"])  # warm-up, discarded
-    result = run_wrk(server.url, scenario, key, deep_path, mode["seconds"])
+    run_wrk(server.url, scenario, seeded.key, seeded.deep_path, mode["warmup"])  # discarded
+    cpu = server.cpu_seconds()
+    result = run_wrk(server.url, scenario, seeded.key, seeded.deep_path, mode["seconds"])
+    # The server's own CPU time per request: a second measure, much less sensitive than req/s to
+    # what else the shared cores run.
+    result["cpu_us"] = (server.cpu_seconds() - cpu) / max(result["requests"], 1) * 1e6
     results.setdefault(scenario, {})[name] = result
     print(
         f"{name:12} {scenario:20} {result['rps']:9.0f} req/s  p50 {result['p50_ms']:6.2f} ms"
-        f"  p99 {result['p99_ms']:6.2f} ms  non-2xx {result['non_2xx']}",
+        f"  p99 {result['p99_ms']:6.2f} ms  cpu {result['cpu_us']:5.0f} µs/req"
+        f"  non-2xx {result['non_2xx']}",
         flush=True,
     )
 
@@ -208,18 +223,22 @@ def copy_sqlite(source: Path, target: Path) -> None:
 class Server:
     """A server process on a free port, stopped (SIGTERM) on exit."""
 
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+    def __init__(self, command: list[str], env: dict[str, str], log: Path | None = None) -> None:
         from tests.live import free_port
 
         self.port = free_port()
+        # Where its stderr goes: turnout's access log is on, as by default.
+        self.log = log or ROOT / "bench" / "out" / f"server-{self.port}.log"
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [part.format(port=self.port) for part in command]
         self.env = {**os.environ, **env}
 
     def __enter__(self) -> Server:
-        self.proc = subprocess.Popen(
-            self.command, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL
-        )
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as stderr:
+            self.proc = subprocess.Popen(
+                self.command, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -227,7 +246,9 @@ class Server:
                 return self
             except httpx.TransportError:
                 if self.proc.poll() is not None:
-                    sys.exit(f"bench: {self.command} exited with {self.proc.returncode}")
+                    sys.exit(
+                        f"bench: {self.command} exited with {self.proc.returncode}; see {self.log}"
+                    )
                 time.sleep(0.1)
         sys.exit(f"bench: {self.command} did not start")
 
@@ -239,6 +260,14 @@ class Server:
             status = Path(f"/proc/{pid}/status").read_text()
             total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
         return total / 1024
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server and its worker processes so far."""
+        total = 0
+        for pid in [self.proc.pid, *_children(self.proc.pid)]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return total / os.sysconf("SC_CLK_TCK")
 
     def __exit__(self, *_: object) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -261,10 +290,14 @@ def run_wrk(
     deep_path: str,
     seconds: int,
     script: Path = ROOT / "bench" / "wrk.lua",
+    *,
+    pin: str = "",
 ) -> dict[str, Any]:
-    """wrk on `script` (its arguments: scenario, a nonce, `key`, `deep_path`); its RESULT line."""
+    """wrk on `script` (its arguments: scenario, a nonce, `key`, `deep_path`); its RESULT line.
+    `pin`: the CPUs wrk may use (taskset -c), else any."""
     nonce = f"{scenario}{time.monotonic_ns()}"
     command = [
+        *(["taskset", "-c", pin] if pin else []),
         "wrk",
         f"-t{THREADS}",
         f"-c{CONNECTIONS}",

@@ -20,8 +20,7 @@ START = 1_900_000_000  # 2030: every event is upcoming
 class Seeded:
     tenant_id: int
     key: str
-    deep_path: str  # turnout's path to a page in the middle of the big event
-    ceiling_deep_path: str
+    deep_path: str  # the path to a page in the middle of the big event (the ceiling takes it too)
 
 
 async def seed(settings: Settings, big: int) -> Seeded:
@@ -47,7 +46,6 @@ async def seed(settings: Settings, big: int) -> Seeded:
         tenant.id,
         key,
         f"/v1/bookable_events/big/registrations/pages/{token}",
-        f"/v1/bookable_events/big/registrations/pages/{middle}",
     )
 
 

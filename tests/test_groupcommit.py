@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,48 @@ def test_counters_match_rows_after_a_burst(tmp_path: Path, n: int) -> None:
         event = await store.get_event(tenant, "e")
         assert event is not None
         assert event.seats_taken == len(ok) == min(n, 10)
+        await store.close()
+
+    asyncio.run(go())
+
+
+def test_the_loop_serves_while_a_commit_syncs_and_late_writes_share_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The COMMIT runs on its own thread: the event loop keeps running meanwhile, a write that
+    arrives waits for it (and is not acknowledged before its own COMMIT), and the writes that
+    arrived during one COMMIT go into the next batch together."""
+    from turnout.store.groupcommit import GroupCommit
+
+    slow = GroupCommit._commit_now
+
+    def slow_commit(self: GroupCommit) -> Any:
+        time.sleep(0.3)  # a slow disk
+        return slow(self)
+
+    async def go() -> None:
+        store, tenant = await open_store(tmp_path)
+        monkeypatch.setattr(GroupCommit, "_commit_now", slow_commit)
+        before = store.writes.batches
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticking = asyncio.create_task(ticker())
+        first = asyncio.create_task(register(store, tenant, "r0"))
+        await asyncio.sleep(0.05)  # r0's COMMIT is on the thread now
+        late = [asyncio.create_task(register(store, tenant, f"r{i}")) for i in (1, 2, 3)]
+        await asyncio.sleep(0.05)
+        assert not first.done() and not any(t.done() for t in late)
+        assert ticks >= 5  # the loop ran during the COMMIT
+        await asyncio.gather(first, *late)
+        ticking.cancel()
+        assert store.writes.batches - before == 2  # r0's batch, then r1-r3's together
+        assert committed_rows(tmp_path) == 4
         await store.close()
 
     asyncio.run(go())

@@ -161,10 +161,11 @@ def revoked() -> KeyRefused:
 class Authenticator:
     """Turns a presented key into a Principal.
 
-    Every request reads the key's row: nothing is cached, so a revocation, an expiry or a tenant's
-    new setting applies to the next request in every process (docs/API.md "Managing keys"). The read
-    is one primary-key lookup (figures in docs/PERFORMANCE.md). The key's last use is written at
-    most once a minute, so reads stay reads.
+    Every request asks the store for the key's row: SQLite reads it; PostgreSQL answers from a cache
+    that NOTIFY keeps right (store/postgres/keycache.py). So a revocation, an expiry or a tenant's
+    new setting applies to the next request in every process (docs/API.md "Managing keys"; figures
+    in docs/PERFORMANCE.md). The key's last use is written at most once a minute, so reads stay
+    reads.
     """
 
     def __init__(self, store: KeyStore, secret: bytes) -> None:

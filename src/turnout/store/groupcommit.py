@@ -7,6 +7,11 @@ write's caller resumes only after the COMMIT that holds its write, so nothing is
 it is on disk. A write that fails rolls back to its own savepoint and leaves the others in the batch
 alone; a COMMIT that fails fails every write in the batch, none of which has been acknowledged.
 
+The COMMIT (with synchronous=FULL, the fsync) runs on a thread of its own, so the event loop keeps
+parsing, authenticating and answering reads while the disk works; writes that arrive meanwhile wait
+for it and then form the next batch together. The connection is only ever used by one thread at a
+time: nothing runs on it while a COMMIT is in flight.
+
 Reads must not use this connection: between a write and its COMMIT it holds uncommitted data.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from turnout.core.errors import Unavailable
@@ -29,9 +35,13 @@ class GroupCommit:
         self.batches = 0  # for tests and the benchmark: how many COMMITs
         self.writes = 0
         self._commit_soon: asyncio.Handle | None = None
+        self._committing: asyncio.Future[None] | None = None  # the COMMIT on the thread, if any
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="turnout-commit")
 
     async def run(self, work: Callable[[], T]) -> T:
         """Run `work` (synchronous: no await inside) in the current batch; return once it is durable."""
+        while self._committing is not None:  # the connection is the COMMIT's until it returns
+            await asyncio.shield(self._committing)
         if self._waiting is None:
             try:
                 self.db.execute("BEGIN IMMEDIATE")
@@ -55,23 +65,56 @@ class GroupCommit:
         return result
 
     def close(self) -> None:
-        """Commit the open batch now, before the connection closes. A batch whose only write failed
-        is still open (its commit is scheduled), and committing it after the close was a traceback."""
+        """Finish the COMMIT in flight, then commit the open batch now, before the connection
+        closes. A batch whose only write failed is still open (its commit is scheduled), and
+        committing it after the close was a traceback."""
+        self._thread.shutdown(wait=True)
         if self._commit_soon is not None:
             self._commit_soon.cancel()
-            self._commit()
+            self._commit_soon = None
+            waiting, self._waiting = self._waiting or [], None
+            self._finish(waiting, self._commit_now())
 
     def _commit(self) -> None:
         self._commit_soon = None
         waiting, self._waiting = self._waiting or [], None
+        loop = asyncio.get_running_loop()
+        try:
+            pending = loop.run_in_executor(self._thread, self._commit_now)
+        except RuntimeError:  # the thread is shut down (closing): commit here, as before it
+            self._finish(waiting, self._commit_now())
+            return
+        self._committing = loop.create_future()
+        pending.add_done_callback(lambda f: self._committed(waiting, f))
+
+    def _commit_now(self) -> sqlite3.Error | None:
+        """COMMIT (on the commit thread); the error, after rolling back, if it failed."""
         try:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
+            return exc
+        return None
+
+    def _committed(
+        self, waiting: list[asyncio.Future[None]], pending: asyncio.Future[sqlite3.Error | None]
+    ) -> None:
+        committing, self._committing = self._committing, None
+        error: BaseException | None
+        try:
+            error = pending.result()
+        except BaseException as exc:  # the executor itself failed (say, shut down): not durable
+            error = exc
+        self._finish(waiting, error)
+        if committing is not None and not committing.done():
+            committing.set_result(None)
+
+    def _finish(self, waiting: list[asyncio.Future[None]], error: BaseException | None) -> None:
+        if error is not None:
             for done in waiting:
                 if not done.done():
-                    done.set_exception(Unavailable(f"commit failed: {exc}"))
+                    done.set_exception(Unavailable(f"commit failed: {error}"))
             return
         self.batches += 1
         self.writes += len(waiting)

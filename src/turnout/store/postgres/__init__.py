@@ -24,6 +24,7 @@ from turnout.core.changes import plain_fields
 from turnout.core.errors import DuplicateRegistration, NotFound, TurnoutError, Unavailable
 from turnout.core.model import Event, Registration, Tenant
 from turnout.core.ports import (
+    ApiKeyRecord,
     DecideEvent,
     DecideRegistration,
     EventFields,
@@ -35,6 +36,7 @@ from turnout.store import claims, outbox, queries
 from turnout.store import migrate as migrations
 from turnout.store.claims import Claim
 from turnout.store.keys import PostgresKeys
+from turnout.store.postgres.keycache import KeyCache
 from turnout.store.reads import Reads
 from turnout.store.rows import (
     EVENT_COLUMNS,
@@ -98,8 +100,9 @@ _IDLE_IN_TRANSACTION_TIMEOUT = "60s"
 class PostgresStore(PostgresKeys, Reads):
     dialect = "postgres"
 
-    def __init__(self, pool: asyncpg.Pool, unsafe_race_window: float | None) -> None:
+    def __init__(self, pool: asyncpg.Pool, unsafe_race_window: float | None, url: str = "") -> None:
         self.pool = pool
+        self.keys = KeyCache(url) if url else None  # no URL: every key is read per request
         self._events: dict[tuple[int, str], Event] = {}  # hints; see write_registration
         # Test-only negative control: decide seats on a stale read and skip the guard.
         self.unsafe_race_window = unsafe_race_window
@@ -121,7 +124,7 @@ class PostgresStore(PostgresKeys, Reads):
             )
         except _BROKEN as exc:
             raise Unavailable(f"cannot reach PostgreSQL: {exc}") from exc
-        return cls(pool, unsafe_race_window)
+        return cls(pool, unsafe_race_window, url)
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -178,7 +181,26 @@ class PostgresStore(PostgresKeys, Reads):
         return applied
 
     async def close(self) -> None:
+        if self.keys is not None:
+            await self.keys.close()
         await self.pool.close()
+
+    async def find_api_key(self, prefix: str) -> ApiKeyRecord | None:
+        """From the key cache while it listens (keycache.py), else the row, read now."""
+        if self.keys is None:
+            return await super().find_api_key(prefix)
+        if self.keys.get(prefix) is not None:
+            # Let the loop take in what the LISTEN socket has already received before trusting
+            # the entry: asyncpg hands a notice over in a callback of the next turn or the one after.
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            if (found := self.keys.get(prefix)) is not None:
+                return found
+        generation = self.keys.generation()
+        record = await super().find_api_key(prefix)
+        if record is not None:
+            self.keys.put(prefix, record, generation)
+        return record
 
     async def durability_warnings(self) -> list[str]:
         """A 2xx means committed; committed means durable only if the server flushes its WAL."""

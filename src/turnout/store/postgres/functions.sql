@@ -149,3 +149,24 @@ BEGIN
         ) END;
 END
 $$;
+
+-- The key cache (store/postgres/keycache.py): every change to a key or a tenant that can change
+-- how a request authenticates sends NOTIFY turnout_keys from the changing transaction (so it is
+-- delivered at its COMMIT, and never for a rolled-back change), whoever makes it: the API, the
+-- CLI, another process or plain SQL. The payload is the key's prefix, or '*' for a tenant (its keys'
+-- settings). A key's last use notifies too (at most once a minute per key): each process then
+-- reads the recorded use again, so none rewrites it within the minute, whoever wrote it.
+CREATE OR REPLACE FUNCTION turnout_keys_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'api_keys' THEN
+        PERFORM pg_notify('turnout_keys', CASE WHEN TG_OP = 'DELETE' THEN OLD.prefix ELSE NEW.prefix END);
+    ELSE
+        PERFORM pg_notify('turnout_keys', '*');
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER turnout_api_keys_notify AFTER UPDATE OR DELETE ON api_keys
+    FOR EACH ROW EXECUTE FUNCTION turnout_keys_changed();
+CREATE OR REPLACE TRIGGER turnout_tenants_notify AFTER UPDATE OR DELETE ON tenants
+    FOR EACH ROW EXECUTE FUNCTION turnout_keys_changed();

@@ -100,6 +100,7 @@ def access(per_tenant: list[Policy]) -> Access:
 class Handlers:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.rendered = render.RenderedRows(self._ticket)
 
     @property
     def page_size(self) -> int:
@@ -240,7 +241,7 @@ class Handlers:
         total = page_total(page, has_more, event.counts.total, size)
         return json_response(
             {
-                "registrations": [render.registration(r, self._ticket(event, r)) for r in rows],
+                "registrations": [self.rendered(event, r) for r in rows],
                 "pages": render.pages(page, total, next_page),
             }
         )
@@ -339,9 +340,7 @@ class Handlers:
         has_more = len(rows) > size
         rows = rows[:size]
         body = render.event(event)
-        body["registration"]["registrations"] = [
-            render.registration(r, self._ticket(event, r)) for r in rows
-        ]
+        body["registration"]["registrations"] = [self.rendered(event, r) for r in rows]
         if has_more or page > 1:
             next_page = None
             if has_more:
