@@ -45,7 +45,7 @@ class Query(Generic[S]):
         self.kind, self.refuse, self.blank_is_absent = kind, refuse, blank_is_absent
         self._body = Body(kind, words)  # its `say` looks the words up, its order ranks the errors
         self._fields = msgspec.structs.fields(kind)
-        self._types = {f.encode_name: _given(inspect.type_info(f.type)) for f in self._fields}
+        self._types = {f.encode_name: given_type(inspect.type_info(f.type)) for f in self._fields}
         self._scalar = {name: _scalar(t) for name, t in self._types.items()}
 
     def read(self, params: Mapping[str, str]) -> S:
@@ -109,13 +109,13 @@ class Query(Generic[S]):
         return FAILED, [self._body.say(p) for p in found]
 
 
-def _given(t: inspect.Type) -> inspect.Type:
+def given_type(t: inspect.Type) -> inspect.Type:
     """The type a given value must have: a field's own, without UNSET (a given value is set) and
     without the Metadata wrapper a description puts around it."""
     if isinstance(t, inspect.Metadata):
-        return _given(t.type)
+        return given_type(t.type)
     if isinstance(t, inspect.UnionType):
-        members = [_given(m) for m in t.types if not isinstance(m, inspect.UnsetType)]
+        members = [given_type(m) for m in t.types if not isinstance(m, inspect.UnsetType)]
         return members[0] if len(members) == 1 else inspect.UnionType(tuple(members))
     return t
 
