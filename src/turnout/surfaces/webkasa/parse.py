@@ -1,5 +1,5 @@
-"""Read /api/v1 input — bodies (declared in contract.py) and query strings — into core terms,
-reporting every field error at once."""
+"""Read /api/v1 input — bodies (declared in contract.py) and query strings (declared in
+records.py) — into core terms, reporting every field error at once."""
 
 from __future__ import annotations
 
@@ -44,11 +44,6 @@ from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, FILTERS, READINGS
 EMAIL_SHAPE = re.compile(r"[^@\s][^@]*@[^@\s]+\Z")
 
 
-def _fail(errors: list[FieldError]) -> None:
-    if errors:
-        raise ValidationFailed(errors)
-
-
 # Query strings: read through the route records' Structs (surfaces/query.py); then, explicitly, the
 # clamped limit, the lenient status readings and the dates.
 _WHOLE = ("invalid", "{field} must be a whole number")
@@ -62,9 +57,9 @@ COUNTED_QUERY = Query(records.Counted, QUERY_WORDS)
 REGISTRATIONS_QUERY = Query(records.RegistrationQuery, QUERY_WORDS)
 
 
-def pagination(limit: int, offset: int) -> tuple[int, int]:
-    """(limit, offset): limit defaults to 50 and is clamped to 100."""
-    return min(limit, MAX_LIMIT), offset
+def _page(given: records.EventQuery | records.RegistrationQuery) -> tuple[int, int]:
+    """(limit, offset): the limit, declared up to MAX_OFFSET, is clamped to MAX_LIMIT."""
+    return min(given.limit, MAX_LIMIT), given.offset
 
 
 def counted(query: Mapping[str, str]) -> bool:
@@ -110,7 +105,7 @@ def event_query(query: Mapping[str, str]) -> tuple[EventQuery, bool, int, int]:
         ends_by=now if past else None,
         **bounds,
     )
-    limit, offset = pagination(given.limit, given.offset)
+    limit, offset = _page(given)
     return wanted, given.include_counts is True, limit, offset
 
 
@@ -136,7 +131,7 @@ def registration_query(query: Mapping[str, str]) -> tuple[str | None, int, int]:
             errors.append(FieldError("status", "invalid", message))
     if errors:
         raise ValidationFailed(REGISTRATIONS_QUERY.ordered(errors))
-    limit, offset = pagination(given.limit, given.offset)
+    limit, offset = _page(given)
     return wanted, limit, offset
 
 
