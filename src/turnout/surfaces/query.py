@@ -17,12 +17,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic
 
 import msgspec
-from msgspec import inspect
+from msgspec import UnsetType, inspect
 
 from turnout.core.errors import FieldError, ValidationFailed
 from turnout.surfaces.fields import FAILED, Body, Problem, S, Words, problems
 
 _WHOLE = re.compile(r"-?[0-9]+")
+_UNSET = type(inspect.type_info(UnsetType))  # msgspec.inspect's UnsetType, which its stubs omit
 
 
 def _refuse(errors: list[FieldError]) -> Exception:
@@ -115,7 +116,7 @@ def given_type(t: inspect.Type) -> inspect.Type:
     if isinstance(t, inspect.Metadata):
         return given_type(t.type)
     if isinstance(t, inspect.UnionType):
-        members = [given_type(m) for m in t.types if not isinstance(m, inspect.UnsetType)]
+        members = [given_type(m) for m in t.types if not isinstance(m, _UNSET)]
         return members[0] if len(members) == 1 else inspect.UnionType(tuple(members))
     return t
 
