@@ -106,3 +106,50 @@ def test_every_declared_query_is_read_through_its_struct(
             assert "<Error>" in refused.text  # the hubs' XML error body
         else:
             assert refused.headers["content-type"].startswith("application/json")
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"limit": " 7\x1f", "upcoming": "TRUE", "past": "0"}, {"limit": 7, "upcoming": True}),
+        ({"include_counts": "1", "offset": "0"}, {"include_counts": True, "offset": 0}),
+        ({"limit": "5.0"}, [("limit", "invalid")]),  # msgspec alone would take these three
+        ({"limit": "1e2"}, [("limit", "invalid")]),
+        ({"limit": "٣"}, [("limit", "invalid")]),
+        ({"limit": "+3"}, [("limit", "invalid")]),
+        ({"limit": "0", "offset": "-1"}, [("limit", "out_of_range"), ("offset", "out_of_range")]),
+        (
+            {"offset": "x", "upcoming": "yes", "limit": "1" + "0" * 30, "include_counts": ""},
+            [
+                ("upcoming", "invalid"),
+                ("include_counts", "invalid"),
+                ("limit", "out_of_range"),
+                ("offset", "invalid"),
+            ],
+        ),
+    ],
+)
+def test_the_reader_converts_leniently_and_reports_every_field(
+    params: dict[str, str], expected: Any
+) -> None:
+    from turnout.surfaces.webkasa.parse import EVENTS_QUERY
+
+    query, errors = EVENTS_QUERY.decode(params)
+    if isinstance(expected, dict):
+        assert errors == []
+        assert {name: getattr(query, name) for name in expected} == expected
+    else:
+        assert [(e.field, e.code) for e in errors] == expected
+
+
+def test_the_hubs_read_a_blank_as_absent_and_refuse_with_one_invalid_query() -> None:
+    from turnout.core.devices import DeviceInputError
+    from turnout.surfaces.nhub.operations import LISTING
+
+    assert LISTING.read({"$top": " ", "$skip": ""}).top is msgspec.UNSET
+    with pytest.raises(DeviceInputError) as refused:
+        LISTING.read({"$top": "-1", "$skip": "10001"})
+    assert (refused.value.reason, str(refused.value)) == (
+        "InvalidQuery",
+        "$top must be a whole number.",
+    )
