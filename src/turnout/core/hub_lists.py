@@ -42,23 +42,6 @@ def invalid_token() -> DeviceInputError:
     return DeviceInputError("InvalidContinuationToken", "Invalid continuation token.")
 
 
-def page_size(raw: str | None) -> int:
-    if raw is None or raw.strip() == "":
-        return DEFAULT_TOP
-    if not raw.strip().isdigit() or not raw.strip().isascii():
-        raise DeviceInputError("InvalidQuery", "$top must be a whole number.")
-    top = int(raw)
-    return DEFAULT_TOP if top == 0 else min(top, MAX_TOP)
-
-
-def skip_count(raw: str | None) -> int:
-    if raw is None or raw.strip() == "":
-        return 0
-    if not raw.strip().isdigit() or not raw.strip().isascii() or int(raw) > MAX_SKIP:
-        raise DeviceInputError("InvalidQuery", f"$skip must be a whole number up to {MAX_SKIP}.")
-    return int(raw)
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class Clause:
     field: str  # a key of FIELDS

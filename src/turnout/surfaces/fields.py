@@ -124,9 +124,12 @@ class Body(Generic[S]):
         """Raise `errors` in the order the fields are declared (a step's error on a field next to
         the field's other errors), then `after` (cross-field rules), if there are any."""
         if errors or after:
-            rank = self._rank
-            ordered = sorted(errors, key=lambda e: rank.get(e.field.split(".")[0], len(rank)))
-            raise ValidationFailed(ordered + (after or []))
+            raise ValidationFailed(self.ordered(errors) + (after or []))
+
+    def ordered(self, errors: list[FieldError]) -> list[FieldError]:
+        """`errors` in the order their fields are declared (stable within a field)."""
+        rank = self._rank
+        return sorted(errors, key=lambda e: rank.get(e.field.split(".")[0], len(rank)))
 
 
 async def read(request: Request, declared: Body[S], limit: int) -> tuple[S, list[FieldError]]:

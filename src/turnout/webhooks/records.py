@@ -6,27 +6,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import Meta
 
 from turnout.auth.keys import ADMIN
 from turnout.core.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
 from turnout.surfaces.operation import Operation
 from turnout.webhooks import shapes
-from turnout.webhooks.routes import EndpointChange, EndpointCreate, Replay
+from turnout.webhooks.routes import Cursor, EndpointChange, EndpointCreate, Replay
 
 TAG = "Webhooks (turnout extension)"
 _MORE = " Needs a key with the admin scope (an endpoint receives every change); docs/WEBHOOKS.md."
 EndpointId = Annotated[str, Meta(description="The endpoint's id (we_…).")]
 NO_ENDPOINT = NotFound("no such endpoint")
-
-
-class Cursor(Struct):
-    cursor: (
-        Annotated[
-            str, Meta(description="next_cursor from the previous page; omit it for the first.")
-        ]
-        | UnsetType
-    ) = UNSET
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:

@@ -23,6 +23,7 @@ from turnout.services import Services
 from turnout.surfaces.fields import Body, Words, given, read
 from turnout.surfaces.http import json_response
 from turnout.surfaces.operation import Documented, route
+from turnout.surfaces.query import Query
 from turnout.webhooks import manage
 from turnout.webhooks.endpoints import MAX_DESCRIPTION, MAX_URL, Endpoint, render
 from turnout.webhooks.guard import AllowList
@@ -57,6 +58,21 @@ class Replay(Struct):
     since: Annotated[str, Meta(description="an RFC 3339 time")]
 
 
+class Cursor(Struct):
+    """The deliveries page's query: a cursor we gave is a delivery's number."""
+
+    cursor: (
+        Annotated[
+            str,
+            Meta(
+                pattern="^[0-9]{1,18}$",
+                description="next_cursor from the previous page; omit it for the first.",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+
+
 _SINCE = "since must be an RFC 3339 date-time"
 WORDS: Words = {
     "url": {"*": ("invalid", f"url must be a string of at most {MAX_URL} characters")},
@@ -67,10 +83,12 @@ WORDS: Words = {
     "signing": {"*": ("invalid", 'signing must be "v1" or "v1a"')},
     "enabled": {"*": ("invalid", "enabled must be true or false")},
     "since": {"*": ("invalid", _SINCE)},
+    "cursor": {"*": ("invalid", "cursor is not one we gave")},
 }
 ENDPOINT_CREATE = Body(EndpointCreate, WORDS)
 ENDPOINT_CHANGE = Body(EndpointChange, WORDS, closed=True)
 REPLAY = Body(Replay, WORDS)
+CURSOR = Query(Cursor, WORDS)
 
 
 class WithWebhooks:
@@ -171,10 +189,9 @@ class Handlers:
 
     async def deliveries(self, request: Request) -> Response:
         endpoint = await self._endpoint(request)
-        cursor = request.query_params.get("cursor", "0")
-        if not cursor.isdigit() or len(cursor) > 18:
-            raise ValidationFailed([FieldError("cursor", "invalid", "cursor is not one we gave")])
-        found = await self.ws.deliveries(endpoint.pk, int(cursor), PAGE_SIZE + 1)
+        cursor = CURSOR.read(request.query_params).cursor
+        after = 0 if cursor is UNSET else int(cursor)
+        found = await self.ws.deliveries(endpoint.pk, after, PAGE_SIZE + 1)
         body: dict[str, Any] = {"deliveries": [_delivery(d) for d in found[:PAGE_SIZE]]}
         if len(found) > PAGE_SIZE:
             body["next_cursor"] = str(found[PAGE_SIZE - 1].pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from msgspec import UNSET
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,11 +31,16 @@ from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
 from turnout.surfaces.http import bearer_token, etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency
 from turnout.surfaces.operation import route
+from turnout.surfaces.query import Query
 from turnout.webhooks.routes import with_webhooks
 
 T = TypeVar("T")
 EVENT = "/bookable_events/{event_id}"
 REGISTRATION = EVENT + "/registrations/{registration_id}"
+
+
+# A page token the Struct refuses (not OPAQUE) is one we never gave: 404, as one that fails its MAC.
+PAGED = Query(records.Paged, {}, refuse=lambda _: NotFound("page token"))
 
 
 def build(services: Services) -> ASGIApp:
@@ -216,10 +222,9 @@ class Handlers:
         principal = self._principal(request)
         event = await self._find_event(principal, request.path_params["event_id"])
         page, after, size = 1, 0, self.page_size
-        if "page_token" in request.query_params:
-            token = self._token(
-                request.query_params["page_token"], PageKind.REGISTRATION_LIST, principal, event
-            )
+        given = PAGED.read(request.query_params).page_token
+        if given is not UNSET:
+            token = self._token(given, PageKind.REGISTRATION_LIST, principal, event)
             page, after, size = token.page, token.after, token.size
         rows = await self.services.store.list_registrations(event.pk, after, size + 1)
         has_more = len(rows) > size
@@ -258,8 +263,9 @@ class Handlers:
     async def list_events(self, request: Request) -> Response:
         principal = self._principal(request)
         page, after, size = 1, 0, self.page_size
-        if "page_token" in request.query_params:
-            token = self._token(request.query_params["page_token"], PageKind.EVENT_LIST, principal)
+        given = PAGED.read(request.query_params).page_token
+        if given is not UNSET:
+            token = self._token(given, PageKind.EVENT_LIST, principal)
             page, after, size = token.page, token.after, token.size
         rows = await self.services.store.list_events(
             principal.tenant_id, after, size + 1, include_drafts=False

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from msgspec import UNSET
 from starlette.responses import Response
 
 from turnout.core import hub_lists
@@ -27,9 +28,10 @@ from turnout.core.hub_writes import (
     parse_if_match,
     put_registration,
 )
-from turnout.surfaces.nhub import installations, render
+from turnout.surfaces.nhub import installations, records, render
 from turnout.surfaces.nhub.parse import parse_description
 from turnout.surfaces.nhub.routes import Call, Operation
+from turnout.surfaces.query import Query as QueryOf
 
 ENTRY = "application/atom+xml;type=entry;charset=utf-8"
 FEED = "application/atom+xml;type=feed;charset=utf-8"
@@ -104,10 +106,24 @@ async def delete(call: Call) -> Response:
 Query = tuple[HubPageKind, str]  # a list's kind and its normalised tag or filter
 
 
+# A list's query, read through its record's Struct; a refusal is one InvalidQuery, the first field's.
+LISTING = QueryOf(
+    records.Listing,
+    {
+        "$top": {"*": ("", "$top must be a whole number.")},
+        "$skip": {"*": ("", f"$skip must be a whole number up to {hub_lists.MAX_SKIP}.")},
+    },
+    refuse=lambda errors: DeviceInputError("InvalidQuery", errors[0].message),
+    blank_is_absent=True,  # the service reads ?$top= as no $top
+)
+
+
 def _paging(call: Call, query: Query) -> tuple[int, int, int]:
-    """(top, skip, after) from $top, $skip and the continuation token bound to `query`."""
-    top = hub_lists.page_size(call.params.get("$top"))
-    skip = hub_lists.skip_count(call.params.get("$skip"))
+    """(top, skip, after) from $top, $skip and the continuation token bound to `query`: $top 0 is
+    the default, and above the most is the most."""
+    given = LISTING.read(call.params)
+    top = hub_lists.DEFAULT_TOP if given.top in (UNSET, 0) else min(given.top, hub_lists.MAX_TOP)
+    skip = 0 if given.skip is UNSET else given.skip
     token = call.params.get("continuationtoken")
     if token and "$skip" in call.params:
         raise DeviceInputError("InvalidQuery", "$skip cannot be used with a continuation token.")

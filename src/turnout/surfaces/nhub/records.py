@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from turnout.core.hub_lists import MAX_SKIP
 from turnout.surfaces.nhub.errors import HubProblem
 from turnout.surfaces.nhub.shapes import (
     Installation,
@@ -81,7 +82,7 @@ class Listing(Version, rename=QUERY_NAMES):
     top: Annotated[int, Meta(ge=0, description="Page size: default and at most 100.")] | (
         UnsetType
     ) = UNSET
-    skip: Annotated[int, Meta(ge=0, le=10_000, description="Rows to skip.")] | UnsetType = UNSET
+    skip: Annotated[int, Meta(ge=0, le=MAX_SKIP, description="Rows to skip.")] | UnsetType = UNSET
     continuationtoken: (
         Annotated[str, Meta(description="X-MS-ContinuationToken of the previous page.")] | UnsetType
     ) = UNSET

@@ -1,12 +1,12 @@
-"""Read /api/v1 input — bodies (declared in contract.py) and query strings — into core terms,
-reporting every field error at once."""
+"""Read /api/v1 input — bodies (declared in contract.py) and query strings (declared in
+records.py) — into core terms, reporting every field error at once."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,6 @@ from msgspec import UNSET
 from turnout.core import localtime, times
 from turnout.core.errors import FieldError, ValidationFailed
 from turnout.core.limits import (
-    DEFAULT_LIMIT,
     MAX_CAPACITY,
     MAX_COST,
     MAX_GUESTS,
@@ -25,7 +24,9 @@ from turnout.core.limits import (
 )
 from turnout.core.model import EventStatus
 from turnout.store.base import EventQuery
-from turnout.surfaces.fields import Body, Words, given
+from turnout.surfaces.fields import Body, Words, failed, given
+from turnout.surfaces.query import Query
+from turnout.surfaces.webkasa import records
 from turnout.surfaces.webkasa.contract import (
     CHECK_IN_INSTEAD,
     EVENT_INSTEAD,
@@ -43,86 +44,69 @@ from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, FILTERS, READINGS
 EMAIL_SHAPE = re.compile(r"[^@\s][^@]*@[^@\s]+\Z")
 
 
-def _fail(errors: list[FieldError]) -> None:
-    if errors:
-        raise ValidationFailed(errors)
+# Query strings: read through the route records' Structs (surfaces/query.py); then, explicitly, the
+# clamped limit, the lenient status readings and the dates.
+_WHOLE = ("invalid", "{field} must be a whole number")
+QUERY_WORDS: Words = {
+    "limit": {"type": _WHOLE, "*": ("out_of_range", f"limit must be between 1 and {MAX_OFFSET}")},
+    "offset": {"type": _WHOLE, "*": ("out_of_range", f"offset must be between 0 and {MAX_OFFSET}")},
+    "*": {"*": ("invalid", "{field} must be true, false, 1 or 0")},  # the booleans
+}
+EVENTS_QUERY = Query(records.EventQuery, QUERY_WORDS)
+COUNTED_QUERY = Query(records.Counted, QUERY_WORDS)
+REGISTRATIONS_QUERY = Query(records.RegistrationQuery, QUERY_WORDS)
 
 
-# Query strings. Each parser appends its problems to `errors`, so a handler reports them all at once.
+def _page(given: records.EventQuery | records.RegistrationQuery) -> tuple[int, int]:
+    """(limit, offset): the limit, declared up to MAX_OFFSET, is clamped to MAX_LIMIT."""
+    return min(given.limit, MAX_LIMIT), given.offset
 
 
-def pagination(query: dict[str, str], errors: list[FieldError]) -> tuple[int, int]:
-    """(limit, offset): limit defaults to 50 and is clamped to 100."""
-    limit = _query_int(errors, query, "limit", DEFAULT_LIMIT, minimum=1)
-    offset = _query_int(errors, query, "offset", 0, minimum=0)
-    return min(limit, MAX_LIMIT), offset
+def counted(query: Mapping[str, str]) -> bool:
+    """W2's include_counts."""
+    return COUNTED_QUERY.read(query).include_counts is True
 
 
-def _query_int(
-    errors: list[FieldError], query: dict[str, str], name: str, default: int, minimum: int
-) -> int:
-    text = query.get(name)
-    if text is None:
-        return default
-    text = text.strip()  # str.strip takes \x1c-\x1f too, which int() would refuse with a 500
-    if not re.fullmatch(r"-?\d{1,12}", text, re.ASCII):  # ASCII: not "٣" for 3
-        errors.append(FieldError(name, "invalid", f"{name} must be a whole number"))
-        return default
-    value = int(text)
-    if value < minimum or value > MAX_OFFSET:
-        errors.append(
-            FieldError(name, "out_of_range", f"{name} must be between {minimum} and {MAX_OFFSET}")
-        )
-    return value
-
-
-def boolean(query: dict[str, str], name: str, errors: list[FieldError]) -> bool:
-    text = query.get(name)
-    if text is None:
-        return False
-    lowered = text.strip().lower()
-    if lowered in ("true", "1"):
-        return True
-    if lowered not in ("false", "0"):
-        errors.append(FieldError(name, "invalid", f"{name} must be true, false, 1 or 0"))
-    return False
-
-
-def event_query(query: dict[str, str], errors: list[FieldError]) -> tuple[EventQuery, bool]:
-    """The W1 filters, and whether to include counts."""
+def event_query(query: Mapping[str, str]) -> tuple[EventQuery, bool, int, int]:
+    """The W1 filters, whether to include counts, and the page (limit, offset)."""
+    given, errors = EVENTS_QUERY.decode(query)
     statuses: tuple[EventStatus, ...] | None = None
-    if "status" in query:
-        status = EVENT_STATUS_IN.get(query["status"].strip().lower())
+    if given.status is not UNSET and not failed(given.status):
+        status = EVENT_STATUS_IN.get(given.status.strip().lower())
         if status is None:
             errors.append(
                 FieldError("status", "invalid", "status must be published, draft or cancelled")
             )
         else:
             statuses = (status,)
-    upcoming, past = boolean(query, "upcoming", errors), boolean(query, "past", errors)
+    upcoming, past = given.upcoming is True, given.past is True
     if upcoming and past:
         errors.append(FieldError("past", "invalid", "upcoming and past cannot both be true"))
-    include_counts = boolean(query, "include_counts", errors)
     bounds: dict[str, Any] = {}
     for name, date_key, instant_key in (
         ("start_date", "start_date_from", "starts_from"),
         ("end_date", "start_date_to", "starts_to"),
     ):
-        if name in query:
-            key, value = _date_or_instant(query[name])
+        text = getattr(given, name)
+        if text is not UNSET and not failed(text):
+            key, value = _date_or_instant(text)
             if value is None:
                 errors.append(
                     FieldError(name, "invalid", f"{name} must be YYYY-MM-DD or an RFC 3339 time")
                 )
             else:
                 bounds[date_key if key == "date" else instant_key] = value
+    if errors:
+        raise ValidationFailed(EVENTS_QUERY.ordered(errors))
     now = times.now()
-    return EventQuery(
+    wanted = EventQuery(
         statuses=statuses,
         ends_after=now if upcoming else None,
         ends_by=now if past else None,
         **bounds,
-    ), include_counts
+    )
+    limit, offset = _page(given)
+    return wanted, given.include_counts is True, limit, offset
 
 
 def _date_or_instant(text: str) -> tuple[str, Any]:
@@ -136,16 +120,19 @@ def _date_or_instant(text: str) -> tuple[str, Any]:
         return "", None
 
 
-def registration_reading(query: dict[str, str], errors: list[FieldError]) -> str | None:
-    if "status" not in query:
-        return None
-    wanted = query["status"].strip().upper()
-    if wanted not in FILTERS:
-        errors.append(
-            FieldError("status", "invalid", "status must be one of " + ", ".join(READINGS))
-        )
-        return None
-    return wanted
+def registration_query(query: Mapping[str, str]) -> tuple[str | None, int, int]:
+    """W5's status reading (None: every registration) and page (limit, offset)."""
+    given, errors = REGISTRATIONS_QUERY.decode(query)
+    wanted = None
+    if given.status is not UNSET and not failed(given.status):
+        wanted = given.status.strip().upper()
+        if wanted not in FILTERS:
+            message = "status must be one of " + ", ".join(READINGS)
+            errors.append(FieldError("status", "invalid", message))
+    if errors:
+        raise ValidationFailed(REGISTRATIONS_QUERY.ordered(errors))
+    limit, offset = _page(given)
+    return wanted, limit, offset
 
 
 # Bodies: declared in contract.py; how /api/v1 words a refusal of each field (surfaces/fields.py).

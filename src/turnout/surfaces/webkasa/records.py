@@ -60,13 +60,12 @@ RegistrationId = Annotated[
 ON_EVENT = {"event_id": EventId}
 ON_REGISTRATION = {"event_id": EventId, "registration_id": RegistrationId}
 
-# Query strings: read leniently by parse.py (trimmed, case-insensitive), so each is a string here
-# whose examples name the usual spellings.
+# Query strings: parse.py reads each through its Struct (surfaces/query.py): a boolean or a number
+# trimmed, a boolean in any case; the status and dates are read leniently after, so they are text.
 Boolean = Annotated[
-    str,
+    bool,
     Meta(
-        description="true, false, 1 or 0, case-insensitive; anything else is a 422. Default false.",
-        examples=["true", "false", "1", "0"],
+        description="true, false, 1 or 0, case-insensitive; anything else is a 422. Default false."
     ),
 ]
 Limit = Annotated[

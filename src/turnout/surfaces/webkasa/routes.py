@@ -14,7 +14,7 @@ from turnout.auth.keys import (
     Principal,
 )
 from turnout.core import events, registrations
-from turnout.core.errors import CapacityReached, FieldError, NotFound, ValidationFailed
+from turnout.core.errors import CapacityReached, NotFound
 from turnout.core.events import EventChanges
 from turnout.core.ids import new_id
 from turnout.core.model import Event, Registration
@@ -117,12 +117,7 @@ class Handlers:
     # W1
     async def list_events(self, request: Request) -> Response:
         principal = self._principal(request)
-        query = dict(request.query_params)
-        errors: list[FieldError] = []
-        limit, offset = parse.pagination(query, errors)
-        wanted, include_counts = parse.event_query(query, errors)
-        if errors:
-            raise ValidationFailed(errors)
+        wanted, include_counts, limit, offset = parse.event_query(request.query_params)
         found, total = await self.store.find_events(principal.tenant_id, wanted, limit, offset)
         return json_response(
             {
@@ -135,10 +130,7 @@ class Handlers:
     async def read_event(self, request: Request) -> Response:
         principal = self._principal(request)
         event = await self._event(principal, request)
-        errors: list[FieldError] = []
-        include_counts = parse.boolean(dict(request.query_params), "include_counts", errors)
-        if errors:
-            raise ValidationFailed(errors)
+        include_counts = parse.counted(request.query_params)
         return json_response({"data": render.event(event, include_counts)}, headers=etag(event))
 
     # W3
@@ -181,12 +173,7 @@ class Handlers:
     async def list_registrations(self, request: Request) -> Response:
         principal = self._principal(request)
         event = await self._event(principal, request)
-        query = dict(request.query_params)
-        errors: list[FieldError] = []
-        reading = parse.registration_reading(query, errors)
-        limit, offset = parse.pagination(query, errors)
-        if errors:
-            raise ValidationFailed(errors)
+        reading, limit, offset = parse.registration_query(request.query_params)
         only = mapping.FILTERS[reading] if reading else None
         rows = await self.store.registrations_at(event.pk, only, offset, limit)
         total = mapping.count(event, reading)
