@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.fuzz import routes
-from tests.fuzz.run import SHAPES, Target, run, summary
+from tests.fuzz.run import SHAPES, Target, needs_admin, run, summary
 from tests.live import make_tenant
 from tests.processes import ServerProcess
 from turnout import openapi
@@ -85,7 +85,7 @@ def fuzzed(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield server
 
 
-def fuzz_once(server: ServerProcess, seconds: float) -> None:
+def fuzz_once(server: ServerProcess, seconds: float, complete: bool = False) -> None:
     settings = server.settings.with_(page_size=1, access_log=True)  # as the other tests' apps
     app = build_app(settings)
     operations = routes.operations(app, openapi.document(settings))
@@ -93,8 +93,10 @@ def fuzz_once(server: ServerProcess, seconds: float) -> None:
     seed = int(os.environ.get("FUZZ_SEED", random.randrange(2**32)))
     with make_tenant(server) as tenant:  # type: ignore[arg-type]
         rows = Rows(server.settings.database_url, tenant.id)
+        admin_key = tenant.key_with("admin")
+        admin = tenant.client(admin_key)
         try:
-            values = _objects(tenant.http)
+            values = _objects(tenant.http, admin)
             probe = (
                 f"GET /api/v1/events/{values['event_id']} HTTP/1.1\r\nhost: fuzz\r\n"
                 f"authorization: Bearer {tenant.key}\r\n\r\n"
@@ -104,12 +106,16 @@ def fuzz_once(server: ServerProcess, seconds: float) -> None:
                 tenant.key,
                 values,
                 rows.fingerprint,
-                lambda: _objects(tenant.http),
+                lambda: values.update(_objects(tenant.http, admin)),
                 probe,
                 routes.top_routes(app),
+                admin_key=admin_key,
             )
+            target.admin = needs_admin(operations, target)
+            assert target.admin, "no operation needs the admin key: the derivation is broken"
             report = run(operations, target, seconds, seed)
         finally:
+            admin.close()
             rows.close()
     text = summary(report)
     print(f"\nfuzz seed {seed} on {server.settings.database_url.split(':')[0]}: {text}")
@@ -118,10 +124,16 @@ def fuzz_once(server: ServerProcess, seconds: float) -> None:
     assert not report.findings, f"FUZZ_SEED={seed}\n{text}"
     assert not errors, b"\n".join(errors[:20]).decode(errors="replace")
     assert not untouched or seconds < 5, untouched
+    # The long run must also get every admin operation past its scope check to a 2xx; a short one
+    # may not, since most mutations make a request invalid.
+    unreached = target.admin - set(report.admin_successes)
+    print(f"admin operations: {len(target.admin)}, never 2xx: {sorted(unreached)}")
+    assert not (complete and unreached), unreached
 
 
-def _objects(http: httpx.Client) -> dict[str, str]:
-    """An event with two registrations (so, with a page size of 1, a page token), as they were."""
+def _objects(http: httpx.Client, admin: httpx.Client) -> dict[str, str]:
+    """An event with two registrations (so, with a page size of 1, a page token), as they were;
+    for the admin routes, a hub and a rule both named `fzhub` and a key to revoke and rotate."""
     http.patch("/api/v1/events/fz_event", json={"status": "published"})
     body = {
         "bookable_event_id": "fz_event",
@@ -143,17 +155,21 @@ def _objects(http: httpx.Client) -> dict[str, str]:
         )
         assert r.status_code == 200, r.text
     page = http.get("/v1/bookable_events/fz_event").json()["registration"]["pages"]["next_page"]
+    admin.post("/v1/hubs", json={"name": "fzhub"})  # 422 once it exists: kept as it is
+    admin.post("/v1/hub_rules", json={"name": "fzhub", "hub": "fzhub", "rights": ["listen"]})
+    victim = admin.post("/v1/keys", json={"scope": "read", "name": "fuzzed"})
+    assert victim.status_code == 200, victim.text
     return {
         "event_id": "fz_event",
         "registration_id": "fz_reg",
         "token": page.rsplit("/", 1)[1],
-        # Notification hubs: /v1/hubs/{name} (admin keys) and /{hub}/… (SAS tokens), which the
-        # fuzzer's API key reaches only as far as their refusals.
+        # Notification hubs: /v1/hubs/{name} and /v1/hub_rules/{name} (admin keys), and /{hub}/…
+        # (SAS tokens), which the fuzzer's API key reaches only as far as their refusals.
         "name": "fzhub",
         "hub": "fzhub",
         "tag": "fztag",
         "installation_id": "fzinstallation",
-        "prefix": "tk_AAAAAAAAAAAA",  # /v1/keys/{prefix}: the fuzzing key is no admin, so 403s
+        "prefix": victim.json()["key"]["prefix"],  # /v1/keys/{prefix}: a fresh key each reset
     }
 
 
@@ -167,4 +183,4 @@ def test_fuzz_every_route(fuzzed: ServerProcess) -> None:
 
 @pytest.mark.soak
 def test_fuzz_every_route_long(fuzzed: ServerProcess) -> None:
-    fuzz_once(fuzzed, SOAK_BUDGET)
+    fuzz_once(fuzzed, SOAK_BUDGET, complete=True)

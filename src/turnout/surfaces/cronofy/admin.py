@@ -1,7 +1,7 @@
 """turnout's own /v1 extension: an `admin` key manages its tenant's keys (docs/API.md "Managing keys").
 
-Only an admin key reaches these routes, so only the CLI or an admin key can make an admin key. A
-key of another tenant is a 404, as every other tenant's object is. Errors are /v1's: 403 {}, 404 {},
+Only an admin key reaches these routes (admin_routes.py), so only the CLI or an admin key can make
+an admin key. A key of another tenant is a 404, as every other tenant's object is. Errors are /v1's: 403 {}, 404 {},
 422 {"errors": {...}}.
 """
 
@@ -14,11 +14,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from turnout.auth import keys
-from turnout.auth.keys import ADMIN, MAX_GRACE, Principal
+from turnout.auth.keys import MAX_GRACE, Principal
 from turnout.core import times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.ports import KeyListing
 from turnout.services import Services
+from turnout.surfaces.cronofy.admin_routes import admin_routes, path_name
 from turnout.surfaces.decoding import read_object
 from turnout.surfaces.http import json_response
 
@@ -27,14 +28,14 @@ MAX_NAME = 200
 
 def routes(services: Services) -> list[Route]:
     admin = KeyAdmin(services)
-    return [
-        Route("/keys", admin.list_keys, methods=["GET"]),
-        Route("/keys", admin.create_key, methods=["POST"]),
-        Route("/keys/{prefix}", admin.read_key, methods=["GET"]),
-        Route("/keys/{prefix}", admin.revoke_key, methods=["DELETE"]),
-        Route("/keys/{prefix}/rotate", admin.rotate_key, methods=["POST"]),
-        Route("/tenant", admin.read_tenant, methods=["GET"]),
-    ]
+    return admin_routes(
+        ("GET", "/keys", admin.list_keys),
+        ("POST", "/keys", admin.create_key),
+        ("GET", "/keys/{prefix}", admin.read_key),
+        ("DELETE", "/keys/{prefix}", admin.revoke_key),
+        ("POST", "/keys/{prefix}/rotate", admin.rotate_key),
+        ("GET", "/tenant", admin.read_tenant),
+    )
 
 
 def key_view(listing: KeyListing, now: int) -> dict[str, Any]:
@@ -59,14 +60,12 @@ class KeyAdmin:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    @staticmethod
-    def _admin(request: Request) -> Principal:
-        principal: Principal = request.state.principal
-        principal.require(ADMIN)
-        return principal
-
     async def _body(self, request: Request) -> dict[str, Any]:
         return await read_object(request, self.services.settings.max_body_bytes)
+
+    async def _key_in_path(self, request: Request, principal: Principal) -> KeyListing:
+        prefix = path_name(request, "prefix", _is_prefix, "key")
+        return await self._own_key(principal, prefix)
 
     async def _own_key(self, principal: Principal, prefix: str) -> KeyListing:
         listing = await self.services.store.find_key_listing(prefix)
@@ -74,19 +73,16 @@ class KeyAdmin:
             raise NotFound(f"no key {prefix} in this tenant")
         return listing
 
-    async def list_keys(self, request: Request) -> Response:
-        principal = self._admin(request)
+    async def list_keys(self, request: Request, principal: Principal) -> Response:
         listed = await self.services.store.list_api_keys(principal.tenant_id)
         now = times.now()
         return json_response({"keys": [key_view(k, now) for k in listed]})
 
-    async def read_key(self, request: Request) -> Response:
-        principal = self._admin(request)
-        listing = await self._own_key(principal, request.path_params["prefix"])
+    async def read_key(self, request: Request, principal: Principal) -> Response:
+        listing = await self._key_in_path(request, principal)
         return json_response({"key": key_view(listing, times.now())})
 
-    async def create_key(self, request: Request) -> Response:
-        principal = self._admin(request)
+    async def create_key(self, request: Request, principal: Principal) -> Response:
         body = await self._body(request)
         now = times.now()
         scopes, name, expires_at = _key_fields(body, now)
@@ -97,17 +93,15 @@ class KeyAdmin:
         listing = await self._own_key(principal, key[:15])
         return json_response({"key": key_view(listing, now), "api_key": key})
 
-    async def revoke_key(self, request: Request) -> Response:
-        principal = self._admin(request)
-        listing = await self._own_key(principal, request.path_params["prefix"])
+    async def revoke_key(self, request: Request, principal: Principal) -> Response:
+        listing = await self._key_in_path(request, principal)
         now = times.now()
         await self.services.store.revoke_api_key(listing.prefix, now)  # again: no change
         listing = await self._own_key(principal, listing.prefix)
         return json_response({"key": key_view(listing, now)})
 
-    async def rotate_key(self, request: Request) -> Response:
-        principal = self._admin(request)
-        old = await self._own_key(principal, request.path_params["prefix"])
+    async def rotate_key(self, request: Request, principal: Principal) -> Response:
+        old = await self._key_in_path(request, principal)
         grace = _grace(await self._body(request))
         now = times.now()
         if old.state(now) != "active":
@@ -121,14 +115,17 @@ class KeyAdmin:
         body = {"key": key_view(new, now), "api_key": key, "replaces": key_view(old, now)}
         return json_response(body)
 
-    async def read_tenant(self, request: Request) -> Response:
-        principal = self._admin(request)
+    async def read_tenant(self, _: Request, principal: Principal) -> Response:
         tenant = {
             "name": principal.tenant_name,
             "require_precondition": principal.require_precondition,
             "cors_origins": list(principal.cors_origins),
         }
         return json_response({"tenant": tenant})
+
+
+def _is_prefix(text: str) -> bool:
+    return keys.PREFIX.match(text) is not None
 
 
 def _key_fields(body: dict[str, Any], now: int) -> tuple[str, str | None, int | None]:

@@ -3,6 +3,7 @@ what `turnout hub …` does, in the /v1 error shapes. The rules are core/hub_adm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from turnout.auth.keys import ADMIN, Principal
+from turnout.auth.keys import Principal
 from turnout.core import hub_admin, times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.core.hubs import (
@@ -19,29 +20,32 @@ from turnout.core.hubs import (
     HubRefused,
     KeySeal,
     Rule,
+    check_hub_name,
+    check_rule_name,
     connection_string,
     parse_rights,
     rights_text,
 )
 from turnout.services import Services
 from turnout.store.hubs import KEEP, HubStore, hub_store
+from turnout.surfaces.cronofy.admin_routes import admin_routes, path_name
 from turnout.surfaces.decoding import decode_object
 from turnout.surfaces.http import json_response, read_body
 
 
 def routes(services: Services) -> list[Route]:
     handlers = HubAdmin(services)
-    return [
-        Route("/hubs", handlers.list_hubs, methods=["GET"]),
-        Route("/hubs", handlers.create_hub, methods=["POST"]),
-        Route("/hubs/{name}", handlers.read_hub, methods=["GET"]),
-        Route("/hubs/{name}", handlers.change_hub, methods=["POST"]),
-        Route("/hubs/{name}", handlers.delete_hub, methods=["DELETE"]),
-        Route("/hub_rules", handlers.list_rules, methods=["GET"]),
-        Route("/hub_rules", handlers.create_rule, methods=["POST"]),
-        Route("/hub_rules/{name}/rotate", handlers.rotate_rule, methods=["POST"]),
-        Route("/hub_rules/{name}", handlers.delete_rule, methods=["DELETE"]),
-    ]
+    return admin_routes(
+        ("GET", "/hubs", handlers.list_hubs),
+        ("POST", "/hubs", handlers.create_hub),
+        ("GET", "/hubs/{name}", handlers.read_hub),
+        ("POST", "/hubs/{name}", handlers.change_hub),
+        ("DELETE", "/hubs/{name}", handlers.delete_hub),
+        ("GET", "/hub_rules", handlers.list_rules),
+        ("POST", "/hub_rules", handlers.create_rule),
+        ("POST", "/hub_rules/{name}/rotate", handlers.rotate_rule),
+        ("DELETE", "/hub_rules/{name}", handlers.delete_rule),
+    )
 
 
 def hub_json(hub: Hub) -> dict[str, Any]:
@@ -100,14 +104,14 @@ class HubAdmin:
         self.services = services
         self._hubs: HubStore | None = None
 
-    def _admin(self, request: Request) -> tuple[Principal, HubStore]:
-        principal: Principal = request.state.principal
-        principal.require(ADMIN)
+    @property
+    def hubs(self) -> HubStore:
+        """Made on first use: the store is attached to the services only once the app starts."""
         if self._hubs is None:
             seal = KeySeal(self.services.secret)
             tombstones = self.services.settings.hub_tombstone_seconds
             self._hubs = hub_store(self.services.store, seal, tombstones)
-        return principal, self._hubs
+        return self._hubs
 
     async def _body(self, request: Request, kind: type[T]) -> T:
         raw = await read_body(request, self.services.settings.max_body_bytes)
@@ -120,19 +124,17 @@ class HubAdmin:
     def _connection(self, rule_name: str, key: str) -> str:
         return connection_string(self.services.settings.base_url, rule_name, key)
 
-    async def list_hubs(self, request: Request) -> Response:
-        principal, hubs = self._admin(request)
-        found = await hubs.list_hubs(principal.tenant_id)
+    async def list_hubs(self, _: Request, principal: Principal) -> Response:
+        found = await self.hubs.list_hubs(principal.tenant_id)
         return json_response({"hubs": [hub_json(h) for h in found]})
 
-    async def create_hub(self, request: Request) -> Response:
-        principal, hubs = self._admin(request)
+    async def create_hub(self, request: Request, principal: Principal) -> Response:
         body = await self._body(request, HubCreate)
         quota = None if body.registration_quota is UNSET else body.registration_quota
         ttl = None if body.registration_ttl_seconds is UNSET else body.registration_ttl_seconds
         try:
             hub, rules = await hub_admin.create_hub(
-                hubs, principal.tenant_id, body.name, quota, ttl, times.now()
+                self.hubs, principal.tenant_id, body.name, quota, ttl, times.now()
             )
         except HubRefused as exc:
             raise refused("name", exc) from exc
@@ -140,66 +142,74 @@ class HubAdmin:
         connections = {"listen": strings[0], "full": strings[1]}
         return json_response({"hub": hub_json(hub), "connection_strings": connections})
 
-    async def read_hub(self, request: Request) -> Response:
-        principal, hubs = self._admin(request)
-        hub = await hubs.find_hub(principal.tenant_id, request.path_params["name"])
+    async def read_hub(self, request: Request, principal: Principal) -> Response:
+        hub = await self.hubs.find_hub(principal.tenant_id, _hub_name(request))
         if hub is None:
             raise NotFound("no such hub")
         return json_response({"hub": hub_json(hub)})
 
-    async def change_hub(self, request: Request) -> Response:
-        principal, hubs = self._admin(request)
+    async def change_hub(self, request: Request, principal: Principal) -> Response:
+        name = _hub_name(request)
         body = await self._body(request, HubChange)
         quota, ttl = _kept(body.registration_quota), _kept(body.registration_ttl_seconds)
         rate = _kept(body.requests_per_second)
-        if await hubs.find_hub(principal.tenant_id, request.path_params["name"]) is None:
+        if await self.hubs.find_hub(principal.tenant_id, name) is None:
             raise NotFound("no such hub")
         try:
-            hub = await hub_admin.set_hub(
-                hubs, principal.tenant_id, request.path_params["name"], quota, ttl, rate
-            )
+            hub = await hub_admin.set_hub(self.hubs, principal.tenant_id, name, quota, ttl, rate)
         except HubRefused as exc:
             raise refused("registration_quota", exc) from exc
         return json_response({"hub": hub_json(hub)})
 
-    async def delete_hub(self, request: Request) -> Response:
-        principal, hubs = self._admin(request)
-        if not await hubs.delete_hub(principal.tenant_id, request.path_params["name"]):
+    async def delete_hub(self, request: Request, principal: Principal) -> Response:
+        if not await self.hubs.delete_hub(principal.tenant_id, _hub_name(request)):
             raise NotFound("no such hub")
         return json_response({})
 
-    async def list_rules(self, request: Request) -> Response:
-        principal, hubs = self._admin(request)
-        found = await hubs.list_rules(principal.tenant_id)
+    async def list_rules(self, _: Request, principal: Principal) -> Response:
+        found = await self.hubs.list_rules(principal.tenant_id)
         return json_response({"hub_rules": [rule_json(r) for r in found]})
 
-    async def create_rule(self, request: Request) -> Response:
-        principal, hubs = self._admin(request)
+    async def create_rule(self, request: Request, principal: Principal) -> Response:
         body = await self._body(request, HubRuleCreate)
         name, hub = body.name, None if body.hub is UNSET else body.hub
         try:
             granted = parse_rights(",".join(body.rights))
             key = await hub_admin.create_rule(
-                hubs, principal.tenant_id, hub, name, granted, times.now()
+                self.hubs, principal.tenant_id, hub, name, granted, times.now()
             )
         except HubRefused as exc:
             raise refused("name", exc) from exc
         rule = {"name": name, "hub": hub, "rights": rights_text(granted).split(",")}
         return json_response({"hub_rule": rule, "connection_string": self._connection(name, key)})
 
-    async def rotate_rule(self, request: Request) -> Response:
-        principal, hubs = self._admin(request)
-        name = request.path_params["name"]
+    async def rotate_rule(self, request: Request, principal: Principal) -> Response:
+        name = _rule_name(request)
         try:
-            key = await hub_admin.rotate_rule(hubs, principal.tenant_id, name)
+            key = await hub_admin.rotate_rule(self.hubs, principal.tenant_id, name)
         except HubRefused as exc:
             raise NotFound(str(exc)) from exc
         return json_response({"connection_string": self._connection(name, key)})
 
-    async def delete_rule(self, request: Request) -> Response:
-        principal, hubs = self._admin(request)
+    async def delete_rule(self, request: Request, principal: Principal) -> Response:
         try:
-            await hub_admin.delete_rule(hubs, principal.tenant_id, request.path_params["name"])
+            await hub_admin.delete_rule(self.hubs, principal.tenant_id, _rule_name(request))
         except HubRefused as exc:
             raise NotFound(str(exc)) from exc
         return json_response({})
+
+
+def _hub_name(request: Request) -> str:
+    return path_name(request, "name", lambda name: _valid(check_hub_name, name), "hub")
+
+
+def _rule_name(request: Request) -> str:
+    return path_name(request, "name", lambda name: _valid(check_rule_name, name), "rule")
+
+
+def _valid(check: Callable[[str], str], name: str) -> bool:
+    try:
+        check(name)
+    except HubRefused:
+        return False
+    return True
