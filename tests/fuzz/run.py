@@ -23,15 +23,14 @@ from starlette.routing import BaseRoute
 from tests.fuzz.mutate import Draft, fuzz
 from tests.fuzz.routes import Operation, surface_of
 from tests.fuzz.wire import Connection, Dropped, Response
+from turnout.connections import REFUSALS
 
 # Answers given before a request reaches a surface, by the HTTP layer: uvicorn's parser (malformed
-# requests) and connections.py (heads over the cap, timeouts, too many connections).
+# requests) and connections.py (heads over the cap, timeouts, too many connections) before the
+# request's path has arrived; once it has, connections.py answers in the surface's shape.
 FRAMING = {
     (400, b"Invalid HTTP request received."),
-    (400, b""),
-    (408, b""),
-    (431, b""),
-    (503, b""),
+    *((status, wire.partition(b"\r\n\r\n")[2]) for status, wire in REFUSALS.items()),
 }
 WRITES = {b"POST", b"PUT", b"PATCH", b"DELETE"}
 
