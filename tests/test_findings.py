@@ -289,3 +289,25 @@ def test_admin_names_with_a_nul_are_not_found(tenant: Tenant, method: str, path:
         r = http.request(method, path, json={} if method == "POST" else None)
     assert r.status_code == 404, r.text
     assert cronofy_body(r) == {}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/webhook_endpoints/we_%00"),
+        ("PATCH", "/v1/webhook_endpoints/we_%00"),
+        ("DELETE", "/v1/webhook_endpoints/we_%00"),
+        ("GET", "/v1/webhook_endpoints/we_%00/deliveries"),
+        ("POST", "/v1/webhook_endpoints/{endpoint}/deliveries/msg_%00/redeliver"),
+    ],
+)
+def test_webhook_ids_with_a_nul_are_not_found(tenant: Tenant, method: str, path: str) -> None:
+    # Found by the HTTP fuzzer once it walked the webhook extension's routes: a 500 on PostgreSQL.
+    with tenant.client(tenant.key_with("admin")) as http:
+        made = http.post("/v1/webhook_endpoints", json={"url": "https://example.org/h"})
+        assert made.status_code == 201, made.text
+        endpoint = made.json()["webhook_endpoint"]["id"]
+        body = {} if method in ("POST", "PATCH") else None
+        r = http.request(method, path.format(endpoint=endpoint), json=body)
+    assert r.status_code == 404, r.text
+    assert cronofy_body(r) == {}

@@ -12,6 +12,7 @@ import asyncio
 import os
 import random
 import re
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -88,7 +89,7 @@ def fuzzed(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def fuzz_once(server: ServerProcess, seconds: float, complete: bool = False) -> None:
     settings = server.settings.with_(page_size=1, access_log=True)  # as the other tests' apps
     app = build_app(settings)
-    operations = routes.operations(app, openapi.document(settings))
+    operations = routes.operations(app, openapi.document(settings), UNDOCUMENTED)
     assert len(operations) >= 23  # both surfaces and the operability routes
     seed = int(os.environ.get("FUZZ_SEED", random.randrange(2**32)))
     with make_tenant(server) as tenant:  # type: ignore[arg-type]
@@ -131,9 +132,25 @@ def fuzz_once(server: ServerProcess, seconds: float, complete: bool = False) -> 
     assert not (complete and unreached), unreached
 
 
+# Valid bodies for the routes the OpenAPI document leaves out: /v1's webhook endpoints
+# (docs/WEBHOOKS.md), whose messages go nowhere (a loopback URL the delivery guard refuses).
+WEBHOOK = "/v1/webhook_endpoints"
+UNDOCUMENTED = {
+    ("POST", WEBHOOK): {"url": "https://127.0.0.1:9/fz", "event_types": ["*"]},
+    ("PATCH", WEBHOOK + "/{endpoint_id}"): {"description": "fuzzed", "enabled": True},
+    ("POST", WEBHOOK + "/{endpoint_id}/replay"): {"since": "2020-01-01T00:00:00Z"},
+    ("POST", WEBHOOK + "/{endpoint_id}/rotate_secret"): {},
+    ("POST", WEBHOOK + "/{endpoint_id}/deliveries/{message_id}/redeliver"): {},
+}
+
+
 def _objects(http: httpx.Client, admin: httpx.Client) -> dict[str, str]:
     """An event with two registrations (so, with a page size of 1, a page token), as they were;
-    for the admin routes, a hub and a rule both named `fzhub` and a key to revoke and rotate."""
+    for the admin routes, a hub and a rule both named `fzhub`, a key to revoke and rotate, and a
+    webhook endpoint with a message (made anew each time: the fuzzer may delete it)."""
+    made = admin.post(WEBHOOK, json=UNDOCUMENTED[("POST", WEBHOOK)])
+    assert made.status_code == 201, made.text
+    endpoint_id = made.json()["webhook_endpoint"]["id"]
     http.patch("/api/v1/events/fz_event", json={"status": "published"})
     body = {
         "bookable_event_id": "fz_event",
@@ -155,6 +172,16 @@ def _objects(http: httpx.Client, admin: httpx.Client) -> dict[str, str]:
         )
         assert r.status_code == 200, r.text
     page = http.get("/v1/bookable_events/fz_event").json()["registration"]["pages"]["next_page"]
+    http.post(  # a change, so a message for the new endpoint
+        "/v1/bookable_events/fz_event/registrations",
+        json={"registration_id": "fz_hook_" + secrets.token_hex(3), "status": "declined"},
+    )
+    messages = admin.get(f"{WEBHOOK}/{endpoint_id}/deliveries").json()["deliveries"]
+    # Hubs and rules the fuzzed creates made are deleted, so their examples' names are free again.
+    for kind, listed in (("hub_rules", "hub_rules"), ("hubs", "hubs")):
+        for made_by_fuzzer in admin.get(f"/v1/{kind}").json()[listed]:
+            if made_by_fuzzer["name"] != "fzhub":
+                admin.delete(f"/v1/{kind}/{made_by_fuzzer['name']}")
     admin.post("/v1/hubs", json={"name": "fzhub"})  # 422 once it exists: kept as it is
     admin.post("/v1/hub_rules", json={"name": "fzhub", "hub": "fzhub", "rights": ["listen"]})
     victim = admin.post("/v1/keys", json={"scope": "read", "name": "fuzzed"})
@@ -170,6 +197,8 @@ def _objects(http: httpx.Client, admin: httpx.Client) -> dict[str, str]:
         "tag": "fztag",
         "installation_id": "fzinstallation",
         "prefix": victim.json()["key"]["prefix"],  # /v1/keys/{prefix}: a fresh key each reset
+        "endpoint_id": endpoint_id,
+        "message_id": messages[0]["message_id"],
     }
 
 

@@ -7,6 +7,7 @@ Idempotency-Key claim, so a create's response, which holds the secret, is never 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette._utils import get_route_path
@@ -17,7 +18,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from turnout.auth.keys import ADMIN
-from turnout.core import times
+from turnout.core import limits, times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.services import Services
 from turnout.surfaces.decoding import read_object
@@ -107,17 +108,17 @@ class Handlers:
     async def update(self, request: Request) -> Response:
         tenant = self._tenant(request)
         body = await self._body(request)
-        endpoint_id = request.path_params["endpoint_id"]
+        endpoint_id = _path_id(request, "endpoint_id")
         endpoint = await manage.update(self.ws, tenant, endpoint_id, body, self.allow.opens_any)
         return json_response({"webhook_endpoint": render(endpoint)})
 
     async def delete(self, request: Request) -> Response:
-        await manage.delete(self.ws, self._tenant(request), request.path_params["endpoint_id"])
+        await manage.delete(self.ws, self._tenant(request), _path_id(request, "endpoint_id"))
         return Response(status_code=204)
 
     async def rotate(self, request: Request) -> Response:
         tenant = self._tenant(request)
-        endpoint_id = request.path_params["endpoint_id"]
+        endpoint_id = _path_id(request, "endpoint_id")
         endpoint, shown = await manage.rotate(self.ws, self.services.secret, tenant, endpoint_id)
         return json_response({"webhook_endpoint": {**render(endpoint), **shown}})
 
@@ -134,7 +135,7 @@ class Handlers:
 
     async def redeliver(self, request: Request) -> Response:
         endpoint = await self._endpoint(request)
-        message_id = request.path_params["message_id"]
+        message_id = _path_id(request, "message_id")
         count = await self.ws.redeliver(endpoint.pk, message_id, 0, times.now())
         if not count:
             raise NotFound(message_id)
@@ -155,11 +156,23 @@ class Handlers:
         return json_response({"redelivered": count}, 202)
 
     async def _endpoint(self, request: Request) -> Endpoint:
-        endpoint_id = request.path_params["endpoint_id"]
+        endpoint_id = _path_id(request, "endpoint_id")
         endpoint = await self.ws.get_endpoint(self._tenant(request), endpoint_id)
         if endpoint is None:
             raise NotFound(endpoint_id)
         return endpoint
+
+
+_ID = re.compile(rf"{limits.ID_PATTERN}\Z")  # we_… and msg_… ids fit it
+
+
+def _path_id(request: Request, name: str) -> str:
+    """An id from the path, or 404 if no id can look like it: one with a NUL in it reached
+    PostgreSQL, which refuses NUL in text with an error (a 500; found by the HTTP fuzzer)."""
+    value: str = request.path_params[name]
+    if len(value) > limits.MAX_ID_LENGTH or not _ID.match(value):
+        raise NotFound(value)
+    return value
 
 
 def _delivery(d: Delivery) -> dict[str, Any]:
