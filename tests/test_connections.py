@@ -10,6 +10,7 @@ the same run (the figures are printed; docs/RELIABILITY.md records them).
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import statistics
 import threading
@@ -206,19 +207,31 @@ def test_a_connection_that_never_sends_is_closed(served: ServerProcess) -> None:
         assert TIMEOUT - 0.5 < time.monotonic() - started < TIMEOUT + 2
 
 
-def test_a_body_that_never_ends_gets_408_and_writes_nothing(served: ServerProcess) -> None:
+# A write on each JSON surface, and how to count what it would have made.
+SLOW_WRITES = {
+    "/api/v1/events": lambda http: http.get("/api/v1/events").json()["meta"]["total"],
+    "/v1/bookable_events": lambda http: len(
+        http.get("/v1/bookable_events").json()["bookable_events"]
+    ),
+}
+
+
+@pytest.mark.parametrize("path", SLOW_WRITES)
+def test_a_body_that_never_ends_gets_408_and_writes_nothing(
+    served: ServerProcess, path: str
+) -> None:
     with make_tenant(served) as tenant, connect(served) as sock:  # type: ignore[arg-type]
         sock.sendall(
-            b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-            + tenant.key.encode()
-            + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
-            + b'{"title": "slow'
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tenant.key}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            '{"title": "slow'.encode()
         )
         started = time.monotonic()
         got = answer(sock, TIMEOUT + 5)
         assert got.startswith(b"HTTP/1.1 408 "), got
         assert time.monotonic() - started < TIMEOUT + 2
-        assert tenant.http.get("/api/v1/events").json()["meta"]["total"] == 0
+        assert SHAPES[path](body_of(got), 408), got  # the path was known: the surface's shape
+        assert SLOW_WRITES[path](tenant.http) == 0
 
 
 def test_connections_past_the_limit_get_503_with_retry_after(
@@ -234,6 +247,9 @@ def test_connections_past_the_limit_get_503_with_retry_after(
         extra.close()
         assert refused.startswith(b"HTTP/1.1 503 "), refused
         assert b"retry-after: 1" in refused.lower()
+        # Refused at accept, before any path: a plain body that says what to do.
+        assert b"content-type: text/plain" in refused.lower()
+        assert b"connect again after Retry-After seconds" in body_of(refused)
         for sock in held:
             sock.close()
         time.sleep(0.3)
@@ -288,3 +304,62 @@ def test_a_slow_second_request_on_a_kept_alive_connection_gets_408(served: Serve
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\n")
         got = answer(sock, TIMEOUT + 5)
     assert got.startswith(b"HTTP/1.1 200 ") and b"HTTP/1.1 408 " in got, got
+    assert body_of(got.partition(b"HTTP/1.1 408 ")[2]) == b"{}"  # /healthz's own JSON
+
+
+def body_of(answer: bytes) -> bytes:
+    """The body of the (last) answer on a closed connection: refusals carry a Content-Length."""
+    head, _, body = answer.rpartition(b"\r\n\r\n")
+    length = [line for line in head.lower().split(b"\r\n") if line.startswith(b"content-length")]
+    return body[: int(length[-1].split(b":")[1])] if length else body
+
+
+# Where each surface's refusal must show: a path, and a check of the answer's body.
+SHAPES: dict[str, Callable[[bytes, int], bool]] = {
+    "/api/v1/events": lambda body, status: (
+        json.loads(body)["code"] == {408: "REQUEST_TIMEOUT", 431: "HEADERS_TOO_LARGE"}[status]
+    ),
+    "/v1/bookable_events": lambda body, status: (
+        json.loads(body)["turnout_error"]["code"]
+        == {408: "request_timeout", 431: "headers_too_large"}[status]
+    ),
+    "/fzhub/registrations": lambda body, status: body.startswith(
+        b"<Error><Code>%d</Code><Detail>" % status
+    ),
+    "/healthz": lambda body, status: json.loads(body) == {},
+}
+
+
+@pytest.mark.parametrize("path", SHAPES)
+def test_a_head_over_the_cap_after_its_request_line_is_refused_in_the_surface_shape(
+    served: ServerProcess, path: str
+) -> None:
+    with connect(served) as sock:
+        with contextlib.suppress(OSError):  # the server stops reading soon after its 431
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nX-Big: ".encode())
+            sock.sendall(b"a" * 300_000)
+        got = answer(sock, 5)
+    assert got.startswith(b"HTTP/1.1 431 "), got[:300]
+    assert b"connection: close" in got.lower()
+    assert SHAPES[path](body_of(got), 431), got
+
+
+@pytest.mark.parametrize("path", SHAPES)
+def test_headers_too_slow_after_the_request_line_get_408_in_the_surface_shape(
+    served: ServerProcess, path: str
+) -> None:
+    with connect(served) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nX-Slo".encode())
+        got = answer(sock, TIMEOUT + 5)
+    assert got.startswith(b"HTTP/1.1 408 "), got
+    assert SHAPES[path](body_of(got), 408), got
+
+
+def test_a_request_line_too_slow_to_arrive_gets_a_plain_408(served: ServerProcess) -> None:
+    # No path yet, so no surface to answer for: plain text that says what to do.
+    with connect(served) as sock:
+        sock.sendall(b"GET /api/v1/ev")
+        got = answer(sock, TIMEOUT + 5)
+    assert got.startswith(b"HTTP/1.1 408 "), got
+    assert b"content-type: text/plain; charset=utf-8" in got.lower()
+    assert b"send it again, whole and promptly" in body_of(got)

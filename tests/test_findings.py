@@ -241,3 +241,73 @@ def test_numbers_in_queries_with_unit_separators_around_them(tenant: Tenant, nam
     r = tenant.http.get(f"/api/v1/events?{name}=33%1F")
     assert r.status_code == 200, r.text
     assert r.json()["meta"][name] == 33
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("registration_quota", 10**30),
+        ("registration_quota", 2**63),
+        ("registration_ttl_seconds", 2**63 - 1),
+        ("requests_per_second", 2**64),
+    ],
+)
+def test_hub_numbers_past_what_the_database_holds_are_refused(
+    tenant: Tenant, field: str, value: int
+) -> None:
+    # Found by the fuzzer once it used an admin key on the admin routes: 10**30 reached the
+    # database's BIGINT (500 on both databases).
+    name = "h" + secrets.token_hex(4)
+    with tenant.client(tenant.key_with("admin")) as http:
+        assert http.post("/v1/hubs", json={"name": name}).status_code == 200
+        if field != "requests_per_second":
+            r = http.post("/v1/hubs", json={"name": "x" + name, field: value})
+            assert r.status_code == 422, r.text
+            assert [e["key"] for e in cronofy_body(r)["errors"]["name"]] == ["errors.hub_refused"]
+        r = http.post(f"/v1/hubs/{name}", json={field: value})
+        assert r.status_code == 422, r.text
+        assert http.get(f"/v1/hubs/{name}").json()["hub"][field] is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/hubs/fzhub%00"),
+        ("POST", "/v1/hubs/fzhub%00"),
+        ("DELETE", "/v1/hubs/fzhub%00"),
+        ("POST", "/v1/hub_rules/fzhub%00/rotate"),
+        ("DELETE", "/v1/hub_rules/fzhub%00"),
+        ("GET", "/v1/keys/tk_AAAAAAAAAAA%00"),
+        ("DELETE", "/v1/keys/tk_AAAAAAAAAAA%00"),
+        ("POST", "/v1/keys/tk_AAAAAAAAAAA%00/rotate"),
+    ],
+)
+def test_admin_names_with_a_nul_are_not_found(tenant: Tenant, method: str, path: str) -> None:
+    # Found by the fuzzer with an admin key: PostgreSQL refuses NUL in text, so the lookup of
+    # `fzhub\0` was a 500 there.
+    with tenant.client(tenant.key_with("admin")) as http:
+        r = http.request(method, path, json={} if method == "POST" else None)
+    assert r.status_code == 404, r.text
+    assert cronofy_body(r) == {}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/webhook_endpoints/we_%00"),
+        ("PATCH", "/v1/webhook_endpoints/we_%00"),
+        ("DELETE", "/v1/webhook_endpoints/we_%00"),
+        ("GET", "/v1/webhook_endpoints/we_%00/deliveries"),
+        ("POST", "/v1/webhook_endpoints/{endpoint}/deliveries/msg_%00/redeliver"),
+    ],
+)
+def test_webhook_ids_with_a_nul_are_not_found(tenant: Tenant, method: str, path: str) -> None:
+    # Found by the HTTP fuzzer once it walked the webhook extension's routes: a 500 on PostgreSQL.
+    with tenant.client(tenant.key_with("admin")) as http:
+        made = http.post("/v1/webhook_endpoints", json={"url": "https://example.org/h"})
+        assert made.status_code == 201, made.text
+        endpoint = made.json()["webhook_endpoint"]["id"]
+        body = {} if method in ("POST", "PATCH") else None
+        r = http.request(method, path.format(endpoint=endpoint), json=body)
+    assert r.status_code == 404, r.text
+    assert cronofy_body(r) == {}

@@ -16,6 +16,10 @@ headers have arrived, and without `Retry-After`). This subclass adds, per connec
   byte, is closed;
 - `max_connections`: a connection past it gets `503` with `Retry-After: 1` at once and is closed.
 
+A 408 or 431 sent once the request line has arrived takes the shape of the surface its path would
+be routed to (the app's `refusal`, surfaces/headers.py), as the app's own refusals do; one sent
+before that, and the 503 at accept, has a plain-text body that says what to do.
+
 uvicorn's own options cover part of this: `timeout_keep_alive` is the idle timeout between
 requests (set from TURNOUT_IDLE_TIMEOUT_SECONDS); `h11_max_incomplete_event_size` caps heads, but
 only with the pure-Python h11 parser, not the httptools one turnout's throughput is measured with
@@ -29,8 +33,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import urllib.parse
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
+import httptools
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
@@ -66,12 +74,54 @@ def _line(status: bytes, *headers: bytes) -> bytes:
     return b"\r\n".join((b"HTTP/1.1 " + status, *headers, b"content-length: 0", b"", b""))
 
 
+def _answer(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """A whole refusal on the wire; the connection closes after it."""
+    lines = [b"HTTP/1.1 %d %s" % (status, HTTPStatus(status).phrase.encode())]
+    lines += [name + b": " + value for name, value in headers if name.lower() != b"connection"]
+    if status == 503:
+        lines.append(b"retry-after: 1")
+    lines.append(b"connection: close")
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def _plain(status: int, text: str) -> bytes:
+    body = f"turnout: {text}\n".encode()
+    headers = [(b"content-type", b"text/plain; charset=utf-8")]
+    return _answer(status, [*headers, (b"content-length", str(len(body)).encode())], body)
+
+
+# Refusals sent before any path is known, so before any surface can be chosen (docs/API.md).
 REFUSALS = {
-    400: _line(b"400 Bad Request", b"connection: close"),
-    408: _line(b"408 Request Timeout", b"connection: close"),
-    431: _line(b"431 Request Header Fields Too Large", b"connection: close"),
-    503: _line(b"503 Service Unavailable", b"retry-after: 1", b"connection: close"),
+    400: _line(b"400 Bad Request", b"connection: close"),  # bytes that are not HTTP/1.1
+    408: _plain(
+        408,
+        "the request's headers did not arrive in time (TURNOUT_HEADER_TIMEOUT_SECONDS); "
+        "send it again, whole and promptly",
+    ),
+    431: _plain(
+        431, "the request's head is larger than this server reads; send fewer or smaller headers"
+    ),
+    503: _plain(
+        503,
+        "this server process holds its maximum of connections (TURNOUT_MAX_CONNECTIONS); "
+        "connect again after Retry-After seconds",
+    ),
 }
+# Refusals that take the shape of the surface the path goes to, once the path is known.
+IN_SURFACE_SHAPE = (408, 431)
+
+Refusal = Callable[[dict[str, Any], int], Any]  # (scope, status) -> starlette Response
+
+
+def _refusal_of(app: Any) -> Refusal | None:
+    """The app's `refusal` (surfaces/headers.HeaderLimit), found through the middleware around
+    it, uvicorn's included: the same route table decides a refusal's shape here as in the app."""
+    while app is not None:
+        refusal = getattr(app, "refusal", None)
+        if callable(refusal):
+            return refusal  # type: ignore[no-any-return]
+        app = getattr(app, "app", None)
+    return None
 
 
 class GuardedProtocol(HttpToolsProtocol):
@@ -86,6 +136,10 @@ class GuardedProtocol(HttpToolsProtocol):
         self.began_this_read = False
         self.deadline: asyncio.TimerHandle | None = None
         self.refused = False
+        # Whether the current request's line (so its path) has arrived whole, and the last piece
+        # of its target the parser passed on (see data_received).
+        self.target_known = False
+        self.target_tail: bytes | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
@@ -103,7 +157,12 @@ class GuardedProtocol(HttpToolsProtocol):
         if self.refused:
             return  # read and dropped until the linger ends, so the 503 is not lost to a reset
         self.began_this_read = False
+        self.target_tail = None
         super().data_received(data)
+        if self.reading_head and not self.target_known and self.url:
+            # The parser passes the target on in pieces; it is whole once bytes have followed it:
+            # in this read, or in a later one that added nothing to it.
+            self.target_known = self.target_tail is None or not data.endswith(self.target_tail)
         if self.awaiting_body and self.deadline is None:
             # Armed here rather than at the end of the headers: most requests have no body, and
             # their end follows the headers in the same read, so they need no timer at all.
@@ -120,6 +179,11 @@ class GuardedProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.head_bytes, self.reading_head, self.began_this_read = 0, True, True
+        self.target_known = False
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        self.target_tail = url
         self._arm(self.limits.header_timeout, self._too_slow)
 
     def on_headers_complete(self) -> None:
@@ -193,10 +257,33 @@ class GuardedProtocol(HttpToolsProtocol):
         if cycle is not None and not cycle.response_complete:  # nothing more of it gets written
             cycle.disconnected = True
             cycle.message_event.set()
-        self.transport.write(REFUSALS[status])
+        self.transport.write(self._refusal(status))
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.deadline = self.loop.call_later(_LINGER_SECONDS, self.transport.close)
+
+    def _refusal(self, status: int) -> bytes:
+        """In the shape of the surface the path goes to, if the path is known; else plain."""
+        path = self._path()
+        refusal = _refusal_of(self.app) if path is not None else None
+        if status not in IN_SURFACE_SHAPE or refusal is None:
+            return REFUSALS[status]
+        # Routing looks at the path alone here: a method a route does not take still goes to it.
+        response = refusal({"type": "http", "path": path, "root_path": "", "method": "GET"}, status)
+        return _answer(status, response.raw_headers, response.body)
+
+    def _path(self) -> str | None:
+        """The current request's path: parsed by uvicorn once its headers are complete, or from
+        its target once that has arrived whole; None before (or at accept, with no request)."""
+        scope = getattr(self, "scope", None)
+        if scope is not None and "path" in scope:
+            return str(scope["path"])
+        if not self.target_known:
+            return None
+        try:
+            return urllib.parse.unquote(httptools.parse_url(self.url).path.decode("ascii"))
+        except (httptools.HttpParserInvalidURLError, UnicodeDecodeError, AttributeError):
+            return None
 
 
 def _framing_understood(headers: list[tuple[bytes, bytes]]) -> bool:

@@ -1,5 +1,6 @@
 """Coverage-guided fuzzing (atheris, libFuzzer) of the parsers that read client bytes: JSON bodies
-and every surface's body and query parsers, page tokens, dates, times and zones.
+and every surface's body and query parsers, page tokens, dates, times and zones, and the
+Notification Hubs surface's XML registration bodies, JSON installations and SAS tokens.
 
 The contract under test: each parser returns, or raises the core's own error (a 4xx for the
 surface) — never anything else, which would be a 500. Run as a program (libFuzzer's flags apply):
@@ -19,10 +20,12 @@ import sys
 import atheris
 
 with atheris.instrument_imports(include=["turnout"]):
-    from turnout.core import localtime, times
+    from turnout.core import installations, localtime, times
     from turnout.core.errors import TurnoutError
     from turnout.core.paging import PageKind, PageTokens
     from turnout.surfaces.cronofy import parse as cronofy
+    from turnout.surfaces.nhub import parse as nhub
+    from turnout.surfaces.nhub import sas
     from turnout.surfaces.webkasa import parse as webkasa
 
 TOKENS = PageTokens(b"fuzz" * 8)
@@ -85,15 +88,46 @@ def dates(fdp: atheris.FuzzedDataProvider) -> None:
             parse(text)
 
 
+def hub_bodies(data: bytes) -> None:
+    """A registration's XML description, and an installation (PUT) or JSON Patch (PATCH) body, as
+    the hub surface reads them: each returns or raises the surface's own 400 (DeviceInputError)."""
+    with contextlib.suppress(TurnoutError):
+        nhub.parse_description(data)
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return
+    with contextlib.suppress(TurnoutError):
+        installations.canonical("fz", body)
+    with contextlib.suppress(TurnoutError):
+        installations.patch("fz", body, None)
+
+
+def sas_tokens(fdp: atheris.FuzzedDataProvider) -> None:
+    """An Authorization header through every check of a SAS token: each returns or raises
+    TokenRefused (the surface's 401)."""
+    header, path = fdp.ConsumeUnicode(300), fdp.ConsumeUnicode(60)
+    try:
+        token = sas.parse(header if fdp.ConsumeBool() else "SharedAccessSignature " + header)
+        sas.check_expiry(token, 1_900_000_000)
+        sas.check_audience(token, ["fuzz.example", "fuzz.example:8000"], path)
+        sas.check_signature(token, ["k" * 44])
+    except sas.TokenRefused:
+        pass
+
+
 def one_input(data: bytes) -> None:
     if not data:
         return
-    target, rest = data[0] % 4, data[1:]
-    if target == 0:
-        bodies(rest)
-        return
-    fdp = atheris.FuzzedDataProvider(rest)
-    (queries, tokens, dates)[target - 1](fdp)
+    target, rest = data[0] % 6, data[1:]  # the first byte picks what the rest feeds
+    if target in RAW:
+        RAW[target](rest)
+    else:
+        PROVIDED[target](atheris.FuzzedDataProvider(rest))
+
+
+RAW = {0: bodies, 4: hub_bodies}
+PROVIDED = {1: queries, 2: tokens, 3: dates, 5: sas_tokens}
 
 
 def seeds() -> list[bytes]:
@@ -110,6 +144,17 @@ def seeds() -> list[bytes]:
                 out.append(b"\x00" + json.dumps(example["example"]).encode())
     out.append(b"\x01" + b"limit\x0010\x00offset\x005")
     out.append(b"\x03" + b"2030-05-01T18:00:00ZEurope/Paris")
+    out.append(
+        b"\x04<entry xmlns='http://www.w3.org/2005/Atom'><content type='application/xml'>"
+        b"<GcmRegistrationDescription xmlns='http://schemas.microsoft.com/netservices/2010/10/"
+        b"servicebus/connect'><Tags>a,b</Tags><GcmRegistrationId>x</GcmRegistrationId>"
+        b"</GcmRegistrationDescription></content></entry>"
+    )
+    out.append(
+        b'\x04{"installationId": "fz", "platform": "gcm", "pushChannel": "x", "tags": ["a"]}'
+    )
+    out.append(b'\x04[{"op": "add", "path": "/tags", "value": "b"}]')
+    out.append(b"\x05sr=http%3a%2f%2ffuzz.example%2fhub&sig=abc%3d&se=1999999999&skn=listen")
     return out
 
 

@@ -31,8 +31,12 @@ class Operation:
 
 
 def walk(app: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """(method, path) of every route under `app`, through middleware and mounts."""
+    """(method, path) of every route under `app`, through middleware and mounts, and through the
+    `extension` a middleware serves beside its app (webhooks/routes.WithWebhooks: /v1's webhook
+    endpoints, kept out of the Cronofy route table)."""
     while not hasattr(app, "routes"):
+        if hasattr(app, "extension"):
+            yield from walk(app.extension, prefix)
         app = app.app  # middleware: authentication, idempotency, access log, …
     for route in app.routes:
         if prefix + route.path == "/app":
@@ -46,12 +50,18 @@ def walk(app: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
                 yield method, prefix + route.path
 
 
-def operations(app: Any, document: dict[str, Any]) -> list[Operation]:
+def operations(
+    app: Any, document: dict[str, Any], undocumented: dict[tuple[str, str], Any]
+) -> list[Operation]:
+    """Every route, with its OpenAPI example body, or for a route the document leaves out its
+    entry in `undocumented`."""
     found = []
     for method, path in walk(app):
         declared = document.get("paths", {}).get(path, {}).get(method.lower(), {})
         content = declared.get("requestBody", {}).get("content", {})
         example = content.get("application/json", {}).get("example")
+        if example is None:
+            example = undocumented.get((method, path))
         if example is None and method in ("POST", "PUT", "PATCH"):
             example = {}  # undeclared: still fuzzed, from an empty object
         found.append(

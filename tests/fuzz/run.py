@@ -23,15 +23,14 @@ from starlette.routing import BaseRoute
 from tests.fuzz.mutate import Draft, fuzz
 from tests.fuzz.routes import Operation, surface_of
 from tests.fuzz.wire import Connection, Dropped, Response
+from turnout.connections import REFUSALS
 
 # Answers given before a request reaches a surface, by the HTTP layer: uvicorn's parser (malformed
-# requests) and connections.py (heads over the cap, timeouts, too many connections).
+# requests) and connections.py (heads over the cap, timeouts, too many connections) before the
+# request's path has arrived; once it has, connections.py answers in the surface's shape.
 FRAMING = {
     (400, b"Invalid HTTP request received."),
-    (400, b""),
-    (408, b""),
-    (431, b""),
-    (503, b""),
+    *((status, wire.partition(b"\r\n\r\n")[2]) for status, wire in REFUSALS.items()),
 }
 WRITES = {b"POST", b"PUT", b"PATCH", b"DELETE"}
 
@@ -92,12 +91,14 @@ XML_SURFACES = {"nhub"}
 @dataclasses.dataclass
 class Target:
     port: int
-    key: str
-    values: dict[str, str]  # path parameters of objects that exist
+    key: str  # the tenant's write key
+    values: dict[str, str]  # path parameters of objects that exist (reset() may renew them)
     fingerprint: Callable[[], Any]  # the tenant's rows, to see a refusal change nothing
     reset: Callable[[], None]  # put the objects back as they were (writes change them)
     probe: bytes  # a valid request to pipeline behind each mutated one
     routes: Sequence[BaseRoute]  # the app's own, to know which surface answers a path
+    admin_key: str = ""  # the tenant's admin key, for the operations in `admin`
+    admin: set[str] = dataclasses.field(default_factory=set)  # "METHOD /path" (see needs_admin)
 
 
 @dataclasses.dataclass
@@ -114,6 +115,10 @@ class Report:
     statuses: collections.Counter[int] = dataclasses.field(default_factory=collections.Counter)
     kinds: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
     operations: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+    # Operations fuzzed with the admin key that answered 2xx at least once, and how often.
+    admin_successes: collections.Counter[str] = dataclasses.field(
+        default_factory=collections.Counter
+    )
     findings: list[Finding] = dataclasses.field(default_factory=list)
     slowest: float = 0.0
     # The last requests and their statuses, for findings that earlier requests may explain.
@@ -125,12 +130,39 @@ class Report:
 def draft_for(op: Operation, target: Target) -> Draft:
     from tests.fuzz.mutate import _ABSENT
 
-    headers = [(b"host", b"fuzz.example"), (b"authorization", f"Bearer {target.key}".encode())]
+    key = target.admin_key if f"{op.method} {op.path}" in target.admin else target.key
+    headers = [(b"host", b"fuzz.example"), (b"authorization", f"Bearer {key}".encode())]
     body: Any = _ABSENT
     if op.example is not None:
         headers.append((b"content-type", b"application/json"))
         body = op.example
     return Draft(op.method.encode(), op.target(target.values), [], headers, body)
+
+
+def needs_admin(operations: list[Operation], target: Target) -> set[str]:
+    """The operations whose valid request the write key gets 403 for and the admin key does not:
+    the admin routes, found by asking each route rather than listing them, so an admin route added
+    later is fuzzed with the key it needs. Fuzzed with the write key, they would never get past
+    their scope check (their 403 is still fuzzed: the credential mutations drop or spoil the key)."""
+    found = set()
+    for op in operations:
+        name = f"{op.method} {op.path}"
+        if _status(target, draft_for(op, target)) != 403:
+            continue
+        as_admin = dataclasses.replace(target, admin={name})
+        if _status(target, draft_for(op, as_admin)) != 403:
+            found.add(name)
+    target.reset()  # the admin writes above may have deleted the objects in `values`
+    return found
+
+
+def _status(target: Target, draft: Draft) -> int:
+    conn = Connection(target.port, timeout=10)
+    try:
+        conn.send(draft.request().encode())
+        return conn.read().status
+    finally:
+        conn.close()
 
 
 def check(routes: Sequence[BaseRoute], sent: Draft, answer: Response, bound: float) -> str | None:
@@ -196,6 +228,8 @@ def _one(
         conn.close()
         return Connection(target.port, conn.timeout)
     report.statuses[answer.status] += 1
+    if name in target.admin and 200 <= answer.status < 300:
+        report.admin_successes[name] += 1
     report.recent.append((wire, answer.status))
     report.slowest = max(report.slowest, answer.seconds)
     problem = check(target.routes, draft, answer, bound)

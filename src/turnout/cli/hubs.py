@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from turnout.cli.common import find_tenant
 from turnout.config import Settings
 from turnout.core import hub_admin, times
 from turnout.core.hubs import (
@@ -129,21 +129,14 @@ def _days_or_none(text: str) -> int | None:
 
 
 def _run(settings: Settings, tenant_name: str, work: Work[T]) -> T | None:
-    """`work(hubs, tenant id)` on a migrated store; None (after saying so) if the tenant is missing
-    or the work is refused."""
+    """`work(hubs, tenant id)` on a migrated store; None (after saying so) if the work is refused.
+    A missing tenant is common.find_tenant's CliError."""
 
     async def go() -> T | None:
         store = await open_store(settings)
         try:
             await store.migrate()
-            tenant = await store.find_tenant(tenant_name)
-            if tenant is None:
-                print(
-                    f"turnout: no tenant named {tenant_name!r}. See them with: turnout tenant "
-                    f"list; create it with: turnout tenant create {shlex.quote(tenant_name)}",
-                    file=sys.stderr,
-                )
-                return None
+            tenant = await find_tenant(store, tenant_name)
             hubs = hub_store(
                 store, KeySeal(settings.server_secret()), settings.hub_tombstone_seconds
             )

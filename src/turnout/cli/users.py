@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import shlex
-import sys
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable
 
 from turnout.auth import people
+from turnout.cli.common import CliError, find_tenant, with_store
 from turnout.config import Settings
 from turnout.core import times
-from turnout.store import open_store
 from turnout.store.base import Store
 from turnout.store.people import PeopleStore
-
-T = TypeVar("T")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,46 +40,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action.set_defaults(run=run)
 
 
-def _on_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
-    async def run() -> T:
-        store = await open_store(settings)
-        try:
-            await store.migrate()
-            return await work(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
-
-
-def _fail(message: str) -> int:
-    print(f"turnout: {message}", file=sys.stderr)
-    return 1
-
-
 def _link(settings: Settings, token: str) -> str:
     return f"{settings.base_url}/app/setup?token={token}"
 
 
 def _create(settings: Settings, args: argparse.Namespace) -> int:
-    async def work(store: Store) -> str | None:
-        tenant = await store.find_tenant(args.tenant)
-        if tenant is None:
-            return None
-        secret = settings.server_secret()
-        return await people.create_person(
-            store, secret, tenant.id, args.email, args.role, times.now()
-        )
+    async def work(store: Store) -> str:
+        tenant = await find_tenant(store, args.tenant)
+        try:
+            return await people.create_person(
+                store, settings.server_secret(), tenant.id, args.email, args.role, times.now()
+            )
+        except people.PersonError as exc:
+            raise CliError(str(exc)) from None
 
-    try:
-        token = _on_store(settings, work)
-    except people.PersonError as exc:
-        return _fail(str(exc))
-    if token is None:
-        return _fail(
-            f"no tenant named {args.tenant!r}. See them with: turnout tenant list; "
-            f"create it with: turnout tenant create {shlex.quote(args.tenant)}"
-        )
+    token = with_store(settings, work)
     print(f"turnout: {args.role} {args.email.strip().lower()} added to tenant {args.tenant!r}.")
     print("Open this link (once, within 7 days) to set the password:")
     print(_link(settings, token))
@@ -93,45 +62,44 @@ def _create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _list(settings: Settings, args: argparse.Namespace) -> int:
-    async def work(store: Store) -> list[people.PersonRecord] | None:
-        tenant = await store.find_tenant(args.tenant)
-        return None if tenant is None else await PeopleStore(store).list_people(tenant.id)
+    async def work(store: Store) -> list[people.PersonRecord]:
+        tenant = await find_tenant(store, args.tenant)
+        return await PeopleStore(store).list_people(tenant.id)
 
-    found = _on_store(settings, work)
-    if found is None:
-        return _fail(
-            f"no tenant named {args.tenant!r}. See them with: turnout tenant list; "
-            f"create it with: turnout tenant create {shlex.quote(args.tenant)}"
-        )
-    for person in found:
+    for person in with_store(settings, work):
         state = "active" if person.password_hash else "awaiting password"
         print(f"{person.email}\t{person.role}\t{state}")
     return 0
 
 
-def _delete(settings: Settings, args: argparse.Namespace) -> int:
-    async def work(store: Store) -> bool:
-        found = await PeopleStore(store).find_by_email(args.email.strip().lower())
-        if found is not None:
-            await PeopleStore(store).delete_person(found.id)
-        return found is not None
+def _person(store: Store, email: str) -> Awaitable[people.PersonRecord | None]:
+    return PeopleStore(store).find_by_email(email.strip().lower())
 
-    if not _on_store(settings, work):
-        return _fail(f"no person with email {args.email!r}")
+
+def _no_person(email: str) -> CliError:
+    return CliError(f"no person with email {email!r}")
+
+
+def _delete(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(store: Store) -> None:
+        found = await _person(store, args.email)
+        if found is None:
+            raise _no_person(args.email)
+        await PeopleStore(store).delete_person(found.id)
+
+    with_store(settings, work)
     print(f"turnout: deleted {args.email}; their sessions have ended")
     return 0
 
 
 def _reset(settings: Settings, args: argparse.Namespace) -> int:
-    async def work(store: Store) -> str | None:
-        found = await PeopleStore(store).find_by_email(args.email.strip().lower())
+    async def work(store: Store) -> str:
+        found = await _person(store, args.email)
         if found is None:
-            return None
+            raise _no_person(args.email)
         return await people.reset_person(store, settings.server_secret(), found.id, times.now())
 
-    token = _on_store(settings, work)
-    if token is None:
-        return _fail(f"no person with email {args.email!r}")
+    token = with_store(settings, work)
     print(f"turnout: {args.email}'s password is cleared and their sessions have ended.")
     print("Open this link (once, within 7 days) to set a new password:")
     print(_link(settings, token))

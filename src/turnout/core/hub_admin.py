@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from turnout.core import limits
 from turnout.core.hub_ports import KEEP, HubStore
 from turnout.core.hubs import (
     Hub,
@@ -31,12 +32,18 @@ async def create_hub(
 
 
 def check_limits(quota: Any, ttl: Any, rate: Any = KEEP) -> None:
-    if quota is not KEEP and quota is not None and quota < 0:
-        raise HubRefused("the quota is a whole number ≥ 0, or none for unlimited")
-    if ttl is not KEEP and ttl is not None and ttl < 1:
-        raise HubRefused("the registration TTL is at least 1 second, or none for never")
-    if rate is not KEEP and rate is not None and rate < 1:
-        raise HubRefused("the request rate is at least 1 a second, or none for the server's")
+    if quota is not KEEP and quota is not None and not 0 <= quota <= limits.MAX_HUB_QUOTA:
+        raise HubRefused(
+            f"the quota is a whole number from 0 to {limits.MAX_HUB_QUOTA}, or none for unlimited"
+        )
+    if ttl is not KEEP and ttl is not None and not 1 <= ttl <= limits.MAX_HUB_TTL_SECONDS:
+        raise HubRefused(
+            f"the registration TTL is 1 to {limits.MAX_HUB_TTL_SECONDS} seconds, or none for never"
+        )
+    if rate is not KEEP and rate is not None and not 1 <= rate <= limits.MAX_HUB_RATE:
+        raise HubRefused(
+            f"the request rate is 1 to {limits.MAX_HUB_RATE} a second, or none for the server's"
+        )
 
 
 async def set_hub(

@@ -34,6 +34,11 @@ MAX_DESCRIPTION = 5000
 MAX_LOCATION = 500
 MAX_COST = 10**9  # dollars
 
+# Notification hubs (core/hub_admin.py): what their BIGINT columns and the expiry arithmetic hold.
+MAX_HUB_QUOTA = 2**31 - 1  # registrations + installations
+MAX_HUB_TTL_SECONDS = 100 * 365 * 86400  # a century; now + TTL stays far inside a BIGINT
+MAX_HUB_RATE = 2**31 - 1  # requests per second
+
 # Lists and paging.
 MAX_AVAILABILITY_IDS = 100
 DEFAULT_LIMIT, MAX_LIMIT = 50, 100

@@ -27,12 +27,13 @@ class HeaderLimit:
         if scope["type"] == "http":
             size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
             if size > self.limit:
-                await self._refusal(scope, 431)(scope, receive, send)
+                await self.refusal(scope, 431)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
-    def _refusal(self, scope: Scope, status: int) -> Response:
-        """The first route that would take the request decides, as the router would."""
+    def refusal(self, scope: Scope, status: int) -> Response:
+        """The first route that would take the request decides, as the router would. Also asked
+        by the connection layer (connections.py) for its 408 and 431 once it knows the path."""
         for route in self.routes:
             match, _ = route.matches(scope)
             if match != Match.NONE:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -11,7 +12,7 @@ from starlette.routing import Match
 
 from turnout.auth.keys import Principal
 from turnout.core import etags
-from turnout.core.errors import BadHeader, PayloadTooLarge, Unauthenticated
+from turnout.core.errors import BadHeader, NotFound, PayloadTooLarge, Unauthenticated
 
 JSON_TYPE = "application/json; charset=utf-8"
 _encoder = msgspec.json.Encoder()
@@ -90,3 +91,13 @@ def _tags(request: Request, header: str) -> frozenset[str] | None:
 
 def etag(resource: msgspec.Struct) -> dict[str, str]:
     return {"ETag": etags.of(resource)}
+
+
+def path_name(request: Request, param: str, valid: Callable[[str], bool], what: str) -> str:
+    """The path parameter `param`, or 404 when it is not `valid`: a name that cannot exist (one
+    with a NUL in it, say) is not looked up, since PostgreSQL refuses NUL in text with an error
+    (a 500; found by the HTTP fuzzer)."""
+    name: str = request.path_params[param]
+    if not valid(name):
+        raise NotFound(f"no {what} {name!r}")
+    return name

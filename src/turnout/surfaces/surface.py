@@ -26,7 +26,8 @@ class Surface:
     # The surface's ASGI app, given the shared services: typically surfaces/access.Guard around
     # surfaces/idempotency.Idempotency around a Starlette app with the surface's route table.
     build: Callable[[Services], ASGIApp]
-    # A refusal made before routing (431: headers too large), as this surface renders `status`.
+    # A refusal made before routing, as this surface renders `status`: 431, headers too large
+    # (surfaces/headers.py and connections.py); 408, a request too slow to arrive (connections.py).
     reject: Callable[[int], Response]
     # Work the surface needs done in each server process while it serves (say, purging expired
     # rows): started by the app's lifespan once the store is open, cancelled at shutdown.

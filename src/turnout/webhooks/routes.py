@@ -7,6 +7,7 @@ Idempotency-Key claim, so a create's response, which holds the secret, is never 
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -17,11 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from turnout.core import times
+from turnout.core import limits, times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.services import Services
 from turnout.surfaces.fields import Body, Words, given, read
-from turnout.surfaces.http import json_response
+from turnout.surfaces.http import json_response, path_name
 from turnout.surfaces.operation import Documented, route
 from turnout.surfaces.query import Query
 from turnout.webhooks import manage
@@ -173,17 +174,17 @@ class Handlers:
     async def update(self, request: Request) -> Response:
         tenant = self._tenant(request)
         body = given(await self._body(request, ENDPOINT_CHANGE))
-        endpoint_id = request.path_params["endpoint_id"]
+        endpoint_id = _path_id(request, "endpoint_id")
         endpoint = await manage.update(self.ws, tenant, endpoint_id, body, self.allow.opens_any)
         return json_response({"webhook_endpoint": render(endpoint)})
 
     async def delete(self, request: Request) -> Response:
-        await manage.delete(self.ws, self._tenant(request), request.path_params["endpoint_id"])
+        await manage.delete(self.ws, self._tenant(request), _path_id(request, "endpoint_id"))
         return Response(status_code=204)
 
     async def rotate(self, request: Request) -> Response:
         tenant = self._tenant(request)
-        endpoint_id = request.path_params["endpoint_id"]
+        endpoint_id = _path_id(request, "endpoint_id")
         endpoint, shown = await manage.rotate(self.ws, self.services.secret, tenant, endpoint_id)
         return json_response({"webhook_endpoint": {**render(endpoint), **shown}})
 
@@ -199,7 +200,7 @@ class Handlers:
 
     async def redeliver(self, request: Request) -> Response:
         endpoint = await self._endpoint(request)
-        message_id = request.path_params["message_id"]
+        message_id = _path_id(request, "message_id")
         count = await self.ws.redeliver(endpoint.pk, message_id, 0, times.now())
         if not count:
             raise NotFound(message_id)
@@ -217,7 +218,7 @@ class Handlers:
         return json_response({"redelivered": count}, 202)
 
     async def _endpoint(self, request: Request) -> Endpoint:
-        endpoint_id = request.path_params["endpoint_id"]
+        endpoint_id = _path_id(request, "endpoint_id")
         endpoint = await self.ws.get_endpoint(self._tenant(request), endpoint_id)
         if endpoint is None:
             raise NotFound(endpoint_id)
@@ -236,3 +237,14 @@ def _delivery(d: Delivery) -> dict[str, Any]:
         "created_at": times.format_utc(d.created_at),
         "delivered_at": None if d.delivered_at is None else times.format_utc(d.delivered_at),
     }
+
+
+_ID = re.compile(rf"{limits.ID_PATTERN}\Z")  # we_… and msg_… ids fit it
+
+
+def _path_id(request: Request, name: str) -> str:
+    """An id from the path, or 404 if no id can look like it: one with a NUL in it reached
+    PostgreSQL, which refuses NUL in text with an error (a 500; found by the HTTP fuzzer)."""
+    return path_name(
+        request, name, lambda v: len(v) <= limits.MAX_ID_LENGTH and bool(_ID.match(v)), "id"
+    )

@@ -21,7 +21,7 @@ from turnout.core.limits import MAX_KEY_NAME
 from turnout.core.ports import KeyListing
 from turnout.services import Services
 from turnout.surfaces.fields import FAILED, Body, Words, read
-from turnout.surfaces.http import json_response
+from turnout.surfaces.http import json_response, path_name
 from turnout.surfaces.operation import Documented, route
 
 MAX_NAME = MAX_KEY_NAME  # web/keys.py (on main) reads a key label's bound from here
@@ -112,7 +112,7 @@ class KeyAdmin:
 
     async def read_key(self, request: Request) -> Response:
         principal = self._admin(request)
-        listing = await self._own_key(principal, request.path_params["prefix"])
+        listing = await self._own_key(principal, _prefix(request))
         return json_response({"key": key_view(listing, times.now())})
 
     async def create_key(self, request: Request) -> Response:
@@ -129,7 +129,7 @@ class KeyAdmin:
 
     async def revoke_key(self, request: Request) -> Response:
         principal = self._admin(request)
-        listing = await self._own_key(principal, request.path_params["prefix"])
+        listing = await self._own_key(principal, _prefix(request))
         now = times.now()
         await self.services.store.revoke_api_key(listing.prefix, now)  # again: no change
         listing = await self._own_key(principal, listing.prefix)
@@ -137,7 +137,7 @@ class KeyAdmin:
 
     async def rotate_key(self, request: Request) -> Response:
         principal = self._admin(request)
-        old = await self._own_key(principal, request.path_params["prefix"])
+        old = await self._own_key(principal, _prefix(request))
         rotation, errors = await self._body(request, KEY_ROTATION)
         KEY_ROTATION.fail(errors)
         grace: int = rotation.grace_seconds
@@ -189,3 +189,7 @@ def _expiry(value: str, now: int, errors: list[FieldError]) -> int | None:
     if at is None or at <= now:
         errors.append(FieldError("expires_at", "invalid", _EXPIRY))
     return at
+
+
+def _prefix(request: Request) -> str:
+    return path_name(request, "prefix", lambda text: keys.PREFIX.match(text) is not None, "key")

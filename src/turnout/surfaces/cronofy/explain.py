@@ -93,7 +93,15 @@ def rate_limited(response: Response, decision: Decision) -> Response:
 
 
 def before_routing(status: int) -> dict[str, str]:
-    """The member for a refusal made before the request reached /v1's routes (headers too large)."""
+    """The member for a refusal made before the request reached /v1's routes: headers too large,
+    or (connections.py) a request that arrived too slowly."""
+    if status == 408:
+        return {
+            "code": "request_timeout",
+            "problem": "the request's headers or body took longer to arrive than this server waits",
+            "fix": "send the request again, whole and promptly (TURNOUT_HEADER_TIMEOUT_SECONDS, "
+            "TURNOUT_BODY_TIMEOUT_SECONDS)",
+        }
     if status == 431:
         return {
             "code": "headers_too_large",

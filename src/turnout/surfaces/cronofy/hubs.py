@@ -3,6 +3,7 @@ what `turnout hub …` does, in the /v1 error shapes. The rules are core/hub_adm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -17,6 +18,8 @@ from turnout.core.hubs import (
     HubRefused,
     KeySeal,
     Rule,
+    check_hub_name,
+    check_rule_name,
     connection_string,
     parse_rights,
     rights_text,
@@ -25,7 +28,7 @@ from turnout.core.limits import MAX_HUB_NAME, MAX_HUB_RULE_NAME
 from turnout.services import Services
 from turnout.store.hubs import KEEP, HubStore, hub_store
 from turnout.surfaces.fields import Body, Words, read
-from turnout.surfaces.http import json_response
+from turnout.surfaces.http import json_response, path_name
 from turnout.surfaces.operation import Documented, route
 
 
@@ -168,7 +171,7 @@ class HubAdmin:
 
     async def read_hub(self, request: Request) -> Response:
         principal, hubs = self._admin(request)
-        hub = await hubs.find_hub(principal.tenant_id, request.path_params["name"])
+        hub = await hubs.find_hub(principal.tenant_id, _hub_name(request))
         if hub is None:
             raise NotFound("no such hub")
         return json_response({"hub": hub_json(hub)})
@@ -178,11 +181,11 @@ class HubAdmin:
         body = await self._body(request, HubChange)
         quota, ttl = _kept(body.registration_quota), _kept(body.registration_ttl_seconds)
         rate = _kept(body.requests_per_second)
-        if await hubs.find_hub(principal.tenant_id, request.path_params["name"]) is None:
+        if await hubs.find_hub(principal.tenant_id, _hub_name(request)) is None:
             raise NotFound("no such hub")
         try:
             hub = await hub_admin.set_hub(
-                hubs, principal.tenant_id, request.path_params["name"], quota, ttl, rate
+                hubs, principal.tenant_id, _hub_name(request), quota, ttl, rate
             )
         except HubRefused as exc:
             raise refused("registration_quota", exc) from exc
@@ -190,7 +193,7 @@ class HubAdmin:
 
     async def delete_hub(self, request: Request) -> Response:
         principal, hubs = self._admin(request)
-        if not await hubs.delete_hub(principal.tenant_id, request.path_params["name"]):
+        if not await hubs.delete_hub(principal.tenant_id, _hub_name(request)):
             raise NotFound("no such hub")
         return json_response({})
 
@@ -215,7 +218,7 @@ class HubAdmin:
 
     async def rotate_rule(self, request: Request) -> Response:
         principal, hubs = self._admin(request)
-        name = request.path_params["name"]
+        name = _rule_name(request)
         try:
             key = await hub_admin.rotate_rule(hubs, principal.tenant_id, name)
         except HubRefused as exc:
@@ -225,7 +228,23 @@ class HubAdmin:
     async def delete_rule(self, request: Request) -> Response:
         principal, hubs = self._admin(request)
         try:
-            await hub_admin.delete_rule(hubs, principal.tenant_id, request.path_params["name"])
+            await hub_admin.delete_rule(hubs, principal.tenant_id, _rule_name(request))
         except HubRefused as exc:
             raise NotFound(str(exc)) from exc
         return json_response({})
+
+
+def _hub_name(request: Request) -> str:
+    return path_name(request, "name", lambda name: _valid(check_hub_name, name), "hub")
+
+
+def _rule_name(request: Request) -> str:
+    return path_name(request, "name", lambda name: _valid(check_rule_name, name), "rule")
+
+
+def _valid(check: Callable[[str], str], name: str) -> bool:
+    try:
+        check(name)
+    except HubRefused:
+        return False
+    return True

@@ -15,13 +15,19 @@ from turnout.surfaces.nhub.errors import HubProblem, error_response
 from turnout.surfaces.nhub.routes import build, purge_forever
 from turnout.surfaces.surface import Surface
 
+# Refusals made before routing (surfaces/headers.py, connections.py): x-ms-error-code, Detail.
+_BEFORE_ROUTING = {
+    408: (
+        "RequestTimeout",
+        "The request did not arrive in time; send it again, whole and promptly.",
+    ),
+    431: ("RequestHeadersTooLarge", "The request headers are too large."),
+}
+
 
 def reject(status: int) -> Response:
-    """A refusal before routing (431), as an Azure XML error."""
-    return error_response(
-        HubProblem(status, "RequestHeadersTooLarge", "The request headers are too large."),
-        str(uuid.uuid4()),
-    )
+    """A refusal before routing, as an Azure XML error."""
+    return error_response(HubProblem(status, *_BEFORE_ROUTING[status]), str(uuid.uuid4()))
 
 
 SURFACE = Surface(

@@ -7,8 +7,14 @@ from turnout.surfaces.webkasa.apidoc import CONTRACT
 from turnout.surfaces.webkasa.errors import error
 from turnout.surfaces.webkasa.routes import build
 
-# Refusals made before routing, in Webkasa's error shape.
-_BEFORE_ROUTING = {431: ("HEADERS_TOO_LARGE", "Request headers are too large")}
+# Refusals made before routing (surfaces/headers.py, connections.py), in Webkasa's error shape.
+_BEFORE_ROUTING = {
+    408: (
+        "REQUEST_TIMEOUT",
+        "The request did not arrive in time; send it again, whole and promptly",
+    ),
+    431: ("HEADERS_TOO_LARGE", "Request headers are too large"),
+}
 
 
 def reject(status: int) -> Response:
