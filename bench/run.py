@@ -59,8 +59,15 @@ def main() -> int:
         "--full", action="store_true", help="longer runs, for the docs (default: quick)"
     )
     parser.add_argument("--out", default=str(ROOT / "bench" / "out"), help="where results go")
+    parser.add_argument(
+        "--outbox-only",
+        action="store_true",
+        help="only the outbox pair (one endpoint vs none), on a small seed",
+    )
     args = parser.parse_args()
     mode = MODES["full" if args.full else "quick"]
+    if args.outbox_only:
+        mode = {**mode, "big": 1000}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ensure_wrk()
@@ -70,6 +77,9 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     database_url = os.environ.get("TURNOUT_DATABASE_URL", "")
+    if args.outbox_only:
+        run_outbox_only(database_url, mode, work)
+        return 0
     if database_url.startswith(("postgresql://", "postgres://")):
         run_postgres(database_url, mode, machine, out, work)
     else:
@@ -164,6 +174,20 @@ def run_postgres(
     report.write_postgres(out, machine, results, pgbench, mode, hooks)
     print(report.postgres_table(results, pgbench))
     print(report.outbox_line(hooks))
+
+
+def run_outbox_only(database_url: str, mode: dict[str, Any], work: Path) -> None:
+    if database_url.startswith(("postgresql://", "postgres://")):
+        from bench import postgres
+
+        with postgres.BenchDatabase(database_url) as db:
+            seeded = postgres.seed_postgres(db.url, mode["big"])
+            settings = Settings(database_url=db.url, secret=SECRET)
+            print(report.outbox_line(measure_outbox(settings, seeded, mode, work / "outbox.log")))
+        return
+    settings = Settings(database_url=f"sqlite:///{work}/turnout.db", secret=SECRET)
+    seeded = asyncio.run(seed(settings, mode["big"]))
+    print(report.outbox_line(measure_outbox(settings, seeded, mode, work / "outbox.log")))
 
 
 def measure_outbox(
