@@ -40,6 +40,20 @@ def access_log_line(runs: dict[str, list[dict[str, Any]]]) -> str:
     )
 
 
+def outbox_line(runs: dict[str, list[dict[str, Any]]]) -> str:
+    """The pair as one sentence: medians of the alternated runs, the cost in throughput and CPU."""
+    if not runs.get("none") or not runs.get("one"):
+        return ""
+    none, one = (_median([r["rps"] for r in runs[k]]) for k in ("none", "one"))
+    cpu_none, cpu_one = (_median([r["cpu_us"] for r in runs[k]]) for k in ("none", "one"))
+    return (
+        f"Outbox on new_upserts (one endpoint for `*` vs none, dispatcher off, median of "
+        f"{len(runs['one'])} alternated runs each): {one:,.0f} vs {none:,.0f} req/s, cost "
+        f"{1 - one / none:.1%} of throughput; server CPU {cpu_one:.0f} vs {cpu_none:.0f} µs/request "
+        f"({cpu_one - cpu_none:+.0f} µs, {cpu_one / cpu_none - 1:+.1%})."
+    )
+
+
 def _median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -52,14 +66,21 @@ def write(
     results: dict[str, dict[str, Any]],
     mode: dict[str, Any],
     access_log: dict[str, list[dict[str, Any]]],
+    outbox: dict[str, list[dict[str, Any]]],
 ) -> None:
-    data = {"machine": machine, "mode": mode, "results": results, "access_log": access_log}
+    data = {
+        "machine": machine,
+        "mode": mode,
+        "results": results,
+        "access_log": access_log,
+        "outbox": outbox,
+    }
     (out / "results.json").write_text(json.dumps(data, indent=2))
     (out / "results.md").write_text(
         f"Measured {machine['date']} on {machine['cores']} × {machine['cpu']}, {machine['memory_gib']} GiB; "
         f"Python {machine['python']}, SQLite {machine['sqlite']}; {machine['load']}; "
         f"{mode['seconds']} s per run after {mode['warmup']} s of warm-up.\n\n{table(results)}\n\n"
-        f"{access_log_line(access_log)}\n"
+        f"{access_log_line(access_log)}\n\n{outbox_line(outbox)}\n"
     )
     chart(out / "chart.png", results)
 
@@ -128,11 +149,19 @@ def write_postgres(
     results: dict[str, dict[str, Any]],
     pgbench: dict[str, Any],
     mode: dict[str, Any],
+    outbox: dict[str, list[dict[str, Any]]],
 ) -> None:
-    data = {"machine": machine, "mode": mode, "results": results, "pgbench": pgbench}
+    data = {
+        "machine": machine,
+        "mode": mode,
+        "results": results,
+        "pgbench": pgbench,
+        "outbox": outbox,
+    }
     (out / "results-postgres.json").write_text(json.dumps(data, indent=2))
     (out / "results-postgres.md").write_text(
         f"Measured {machine['date']} on {machine['cores']} × {machine['cpu']}; PostgreSQL "
         f"{machine.get('postgres')}; {machine['load']}; pgbench -M prepared with as many clients; "
-        f"{mode['seconds']} s per run.\n\n{postgres_table(results, pgbench)}\n"
+        f"{mode['seconds']} s per run.\n\n{postgres_table(results, pgbench)}\n\n"
+        f"{outbox_line(outbox)}\n"
     )

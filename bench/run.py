@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench import report
+from bench import outbox, report
 from bench.seed import Seeded, seed
 from turnout.config import Settings
 
@@ -59,8 +59,15 @@ def main() -> int:
         "--full", action="store_true", help="longer runs, for the docs (default: quick)"
     )
     parser.add_argument("--out", default=str(ROOT / "bench" / "out"), help="where results go")
+    parser.add_argument(
+        "--outbox-only",
+        action="store_true",
+        help="only the outbox pair (one endpoint vs none), on a small seed",
+    )
     args = parser.parse_args()
     mode = MODES["full" if args.full else "quick"]
+    if args.outbox_only:
+        mode = {**mode, "big": 1000}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     ensure_wrk()
@@ -70,6 +77,9 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     database_url = os.environ.get("TURNOUT_DATABASE_URL", "")
+    if args.outbox_only:
+        run_outbox_only(database_url, mode, work)
+        return 0
     if database_url.startswith(("postgresql://", "postgres://")):
         run_postgres(database_url, mode, machine, out, work)
     else:
@@ -121,9 +131,12 @@ def run_sqlite(mode: dict[str, Any], machine: dict[str, Any], out: Path, work: P
                 measure(server, f"log {name}", "new_upserts", seeded, mode, found)
                 access_log[name].append(found["new_upserts"][f"log {name}"])
         machine["turnout_rss_mb_at_end"] = turnout.rss_mb()
-    report.write(out, machine, results, mode, access_log)
+    # After the servers above stopped, so no dispatcher of theirs delivers the queued messages.
+    hooks = measure_outbox(settings, seeded, mode, work / "turnout-outbox.log")
+    report.write(out, machine, results, mode, access_log, hooks)
     print(report.table(results))
     print(report.access_log_line(access_log))
+    print(report.outbox_line(hooks))
     print(f"turnout server RSS at the end: {machine['turnout_rss_mb_at_end']:.0f} MB")
 
 
@@ -154,9 +167,42 @@ def run_postgres(
                 measure(two, "turnout_2w", scenario, seeded, mode, results)
             machine["turnout_1w_rss_mb_at_end"] = one.rss_mb()
             machine["turnout_2w_rss_mb_at_end"] = two.rss_mb()
+        hooks = measure_outbox(
+            Settings(database_url=db.url, secret=SECRET), seeded, mode, work / "turnout-outbox.log"
+        )
         machine["postgres"] = postgres.server_version(db.url)
-    report.write_postgres(out, machine, results, pgbench, mode)
+    report.write_postgres(out, machine, results, pgbench, mode, hooks)
     print(report.postgres_table(results, pgbench))
+    print(report.outbox_line(hooks))
+
+
+def run_outbox_only(database_url: str, mode: dict[str, Any], work: Path) -> None:
+    if database_url.startswith(("postgresql://", "postgres://")):
+        from bench import postgres
+
+        with postgres.BenchDatabase(database_url) as db:
+            seeded = postgres.seed_postgres(db.url, mode["big"])
+            settings = Settings(database_url=db.url, secret=SECRET)
+            print(report.outbox_line(measure_outbox(settings, seeded, mode, work / "outbox.log")))
+        return
+    settings = Settings(database_url=f"sqlite:///{work}/turnout.db", secret=SECRET)
+    seeded = asyncio.run(seed(settings, mode["big"]))
+    print(report.outbox_line(measure_outbox(settings, seeded, mode, work / "outbox.log")))
+
+
+def measure_outbox(
+    settings: Settings, seeded: Seeded, mode: dict[str, Any], log: Path
+) -> dict[str, list[dict[str, Any]]]:
+    """new_upserts with one subscribed endpoint beside none, alternated on one server (bench/outbox.py)."""
+    hooked = asyncio.run(outbox.seed_hooked(settings, seeded))
+    runs: dict[str, list[dict[str, Any]]] = {"none": [], "one": []}
+    env = {**turnout_env(settings.database_url), **outbox.ENV}
+    with Server(turnout_command(1), env, log) as server:
+        for label, tenant in outbox.orders(seeded, hooked):
+            found: dict[str, dict[str, Any]] = {}
+            measure(server, f"outbox {label}", "new_upserts", tenant, mode, found)
+            runs[label].append(found["new_upserts"][f"outbox {label}"])
+    return runs
 
 
 def turnout_command(workers: int) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import time
 from collections.abc import Sequence
 
 import asyncpg
@@ -54,7 +55,11 @@ def insert_after(gate: str, first: int, now: int) -> str:
 
 
 def message_id() -> str:
-    return "msg_" + secrets.token_hex(12)
+    """`msg_`, the time in µs (14 hex digits) and 40 random bits: unique, and roughly in creation
+    order, so each insert lands at the right edge of UNIQUE (endpoint_pk, message_id)'s index instead
+    of a random page of it: a SQLite outbox row's CPU 44 -> 25 µs behind a 40,000-row backlog
+    (`python -m bench.outbox_rows`; docs/WEBHOOKS.md "Cost and throughput")."""
+    return f"msg_{time.time_ns() // 1000:014x}{secrets.token_hex(5)}"
 
 
 def subscribed(event_types: str, notice_type: str) -> bool:
