@@ -37,9 +37,12 @@ TOTAL_TIMEOUT = 15.0
 RESPONSE_CAP = 4096  # bytes of a response body read (and kept in last_error), at most
 BATCH = 50
 IDLE_POLL = 0.2  # seconds between looks at an empty outbox
+# The retries' jitter draws from its own generator: the global one belongs to whatever else runs in
+# the process (hypothesis, in the tests, refuses a global random state that moves under it).
+_JITTER = random.Random()
 
 
-def retry_at(now: int, attempts: int, rand: Callable[[], float] = random.random) -> int | None:
+def retry_at(now: int, attempts: int, rand: Callable[[], float] = _JITTER.random) -> int | None:
     """When to try again after `attempts` failed attempts, or None to give up."""
     if attempts >= MAX_ATTEMPTS:
         return None
