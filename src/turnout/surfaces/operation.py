@@ -20,14 +20,28 @@ from starlette.routing import Route
 from turnout.config import Settings
 from turnout.core.errors import (
     BadHeader,
+    CapacityReached,
+    FieldError,
     IdempotencyInProgress,
     IdempotencyKeyReused,
     PreconditionFailed,
     PreconditionRequired,
+    ValidationFailed,
 )
 
 JSON = "application/json; charset=utf-8"  # every JSON answer
 JSON_REQUEST = "application/json"  # what clients send; the charset parameter is optional
+
+
+# Example refusals for records' `errors`, rendered by each surface's error table.
+def invalid(field: str, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed([FieldError(field, code, message)])
+
+
+def capacity_refused(asked: int, left: int, field: str) -> CapacityReached:
+    refused = CapacityReached(asked, left)
+    refused.field = field
+    return refused
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,17 +9,14 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from turnout.auth.keys import EVENTS_READ, EVENTS_WRITE, REGISTRATIONS_READ, REGISTRATIONS_WRITE
 from turnout.core.errors import (
-    CapacityReached,
     EventCancelled,
-    FieldError,
     NotFound,
     PayloadTooLarge,
-    ValidationFailed,
 )
 from turnout.core.limits import ID_PATTERN, MAX_ID_LENGTH
 from turnout.surfaces.cronofy import shapes
 from turnout.surfaces.cronofy.parse import AvailabilityQuery, EventUpsert, RegistrationUpsert
-from turnout.surfaces.operation import Link, Operation
+from turnout.surfaces.operation import Link, Operation, capacity_refused, invalid
 
 EVENTS, REGISTRATIONS, AVAILABILITY = "Bookable events", "Registrations", "Availability"
 OPAQUE = "^[A-Za-z0-9_-]+$"
@@ -67,16 +64,6 @@ PAGE_ONE = (
 )
 
 
-def _invalid(field: str, code: str, message: str) -> ValidationFailed:
-    return ValidationFailed([FieldError(field, code, message)])
-
-
-def _refused_for_capacity() -> CapacityReached:
-    refused = CapacityReached(2, 1)
-    refused.field = "status"
-    return refused
-
-
 UPSERT_EVENT = Operation(
     id="upsertBookableEvent",
     summary="Create or update a bookable event",
@@ -102,8 +89,8 @@ UPSERT_EVENT = Operation(
     },
     errors=(
         PayloadTooLarge(),
-        _invalid("end", "invalid", "end must be after start"),
-        _invalid("body", "invalid_json", "the body is not a JSON object"),
+        invalid("end", "invalid", "end must be after start"),
+        invalid("body", "invalid_json", "the body is not a JSON object"),
     ),
     scopes=(EVENTS_WRITE,),
     etag=True,
@@ -210,8 +197,8 @@ UPSERT_REGISTRATION = Operation(
     errors=(
         MISSING_EVENT,
         PayloadTooLarge(),
-        _invalid("guest_count", "out_of_range", "guest_count is from 0 to 9999"),
-        _refused_for_capacity(),
+        invalid("guest_count", "out_of_range", "guest_count is from 0 to 9999"),
+        capacity_refused(2, 1, "status"),
         EventCancelled(),
     ),
     scopes=(REGISTRATIONS_WRITE,),
@@ -302,7 +289,7 @@ AVAILABILITY_QUERY = Operation(
     example={"bookable_events": [{"bookable_event_id": "83hi8qhfiaif"}]},
     errors=(
         PayloadTooLarge(),
-        _invalid("bookable_events", "required", "bookable_events is required"),
+        invalid("bookable_events", "required", "bookable_events is required"),
     ),
     scopes=(EVENTS_READ,),
     idempotent=True,  # every write takes an Idempotency-Key

@@ -10,17 +10,14 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from turnout.auth.keys import EVENTS_READ, EVENTS_WRITE, REGISTRATIONS_READ, REGISTRATIONS_WRITE
 from turnout.core.errors import (
-    CapacityReached,
     DuplicateRegistration,
     EventCancelled,
-    FieldError,
     NotFound,
     PayloadTooLarge,
     RegistrationCancelled,
-    ValidationFailed,
 )
 from turnout.core.limits import DEFAULT_LIMIT, ID_PATTERN, MAX_ID_LENGTH, MAX_LIMIT, MAX_OFFSET
-from turnout.surfaces.operation import Link, Operation
+from turnout.surfaces.operation import Link, Operation, capacity_refused, invalid
 from turnout.surfaces.webkasa import shapes
 from turnout.surfaces.webkasa.contract import (
     CheckIn,
@@ -148,16 +145,6 @@ TO_REGISTRATION = {"event_id": DATA_EVENT, "registration_id": DATA_ID}
 NO_EVENT, NO_REGISTRATION = NotFound("event"), NotFound("registration")
 
 
-def _invalid(field: str, code: str, message: str) -> ValidationFailed:
-    return ValidationFailed([FieldError(field, code, message)])
-
-
-def _full() -> CapacityReached:
-    refused = CapacityReached(3, 1)
-    refused.field = "guest_count"
-    return refused
-
-
 LIST_EVENTS = Operation(
     id="webkasaListEvents",
     summary="List events",
@@ -166,7 +153,7 @@ LIST_EVENTS = Operation(
     tag=TAG,
     ok=shapes.WebkasaEventList,
     query=EventQuery,
-    errors=(_invalid("limit", "out_of_range", "limit must be at least 1"),),
+    errors=(invalid("limit", "out_of_range", "limit must be at least 1"),),
     scopes=(EVENTS_READ,),
 )
 CREATE_EVENT = Operation(
@@ -193,7 +180,7 @@ CREATE_EVENT = Operation(
         "slots": 30,
         "status": "published",
     },
-    errors=(PayloadTooLarge(), _invalid("start_date", "required", "start_date is required")),
+    errors=(PayloadTooLarge(), invalid("start_date", "required", "start_date is required")),
     scopes=(EVENTS_WRITE,),
     etag=True,
     idempotent=True,
@@ -215,7 +202,7 @@ READ_EVENT = Operation(
     query=Counted,
     errors=(
         NO_EVENT,
-        _invalid("include_counts", "invalid", "include_counts must be true, false, 1 or 0"),
+        invalid("include_counts", "invalid", "include_counts must be true, false, 1 or 0"),
     ),
     scopes=(EVENTS_READ,),
     etag=True,
@@ -235,7 +222,7 @@ UPDATE_EVENT = Operation(
     body_required=False,
     example={"location": "Community Center", "slots": None},
     path=ON_EVENT,
-    errors=(NO_EVENT, PayloadTooLarge(), _invalid("slots", "invalid", "slots must be an integer")),
+    errors=(NO_EVENT, PayloadTooLarge(), invalid("slots", "invalid", "slots must be an integer")),
     scopes=(EVENTS_WRITE,),
     etag=True,
     preconditions=True,
@@ -250,7 +237,7 @@ LIST_REGISTRATIONS = Operation(
     ok=shapes.WebkasaRegistrationList,
     path=ON_EVENT,
     query=RegistrationQuery,
-    errors=(NO_EVENT, _invalid("status", "invalid", "status must be one of PENDING, …")),
+    errors=(NO_EVENT, invalid("status", "invalid", "status must be one of PENDING, …")),
     scopes=(REGISTRATIONS_READ,),
 )
 CREATE_REGISTRATION = Operation(
@@ -279,10 +266,10 @@ CREATE_REGISTRATION = Operation(
     errors=(
         NO_EVENT,
         PayloadTooLarge(),
-        _invalid("attendee_email", "required", "attendee_email is required"),
+        invalid("attendee_email", "required", "attendee_email is required"),
         EventCancelled(),
         DuplicateRegistration(),
-        _full(),
+        capacity_refused(3, 1, "guest_count"),
     ),
     scopes=(REGISTRATIONS_WRITE,),
     etag=True,
@@ -324,10 +311,10 @@ UPDATE_REGISTRATION = Operation(
     errors=(
         NO_REGISTRATION,
         PayloadTooLarge(),
-        _invalid("guest_count", "out_of_range", "3 people are checked in; the party cannot shrink"),
+        invalid("guest_count", "out_of_range", "3 people are checked in; the party cannot shrink"),
         EventCancelled(),
         DuplicateRegistration(),
-        _full(),
+        capacity_refused(3, 1, "guest_count"),
     ),
     scopes=(REGISTRATIONS_WRITE,),
     etag=True,
@@ -374,7 +361,7 @@ CHECK_IN = Operation(
     errors=(
         NO_REGISTRATION,
         PayloadTooLarge(),
-        _invalid("count", "out_of_range", "the party has 4 people"),
+        invalid("count", "out_of_range", "the party has 4 people"),
         RegistrationCancelled("registration"),
         EventCancelled(),
     ),
