@@ -7,7 +7,6 @@ Idempotency-Key claim, so a create's response, which holds the secret, is never 
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -18,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from turnout.core import limits, times
+from turnout.core import ids, times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
 from turnout.services import Services
 from turnout.surfaces.fields import Body, Words, given, read
@@ -239,12 +238,7 @@ def _delivery(d: Delivery) -> dict[str, Any]:
     }
 
 
-_ID = re.compile(rf"{limits.ID_PATTERN}\Z")  # we_… and msg_… ids fit it
-
-
 def _path_id(request: Request, name: str) -> str:
-    """An id from the path, or 404 if no id can look like it: one with a NUL in it reached
-    PostgreSQL, which refuses NUL in text with an error (a 500; found by the HTTP fuzzer)."""
-    return path_name(
-        request, name, lambda v: len(v) <= limits.MAX_ID_LENGTH and bool(_ID.match(v)), "id"
-    )
+    """An id from the path, or 404 if no stored id can look like it (one with a NUL in it reached
+    PostgreSQL, which refuses NUL in text with an error: a 500, found by the HTTP fuzzer)."""
+    return path_name(request, name, ids.could_exist, "id")

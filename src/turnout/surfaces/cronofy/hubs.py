@@ -3,7 +3,6 @@ what `turnout hub …` does, in the /v1 error shapes. The rules are core/hub_adm
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -18,10 +17,10 @@ from turnout.core.hubs import (
     HubRefused,
     KeySeal,
     Rule,
-    check_hub_name,
-    check_rule_name,
     connection_string,
     parse_rights,
+    plausible_hub_name,
+    plausible_rule_name,
     rights_text,
 )
 from turnout.core.limits import MAX_HUB_NAME, MAX_HUB_RULE_NAME
@@ -235,16 +234,8 @@ class HubAdmin:
 
 
 def _hub_name(request: Request) -> str:
-    return path_name(request, "name", lambda name: _valid(check_hub_name, name), "hub")
+    return path_name(request, "name", plausible_hub_name, "hub")
 
 
 def _rule_name(request: Request) -> str:
-    return path_name(request, "name", lambda name: _valid(check_rule_name, name), "rule")
-
-
-def _valid(check: Callable[[str], str], name: str) -> bool:
-    try:
-        check(name)
-    except HubRefused:
-        return False
-    return True
+    return path_name(request, "name", plausible_rule_name, "rule")
