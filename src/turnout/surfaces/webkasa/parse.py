@@ -19,7 +19,6 @@ from turnout.core.limits import (
     MAX_COST,
     MAX_GUESTS,
     MAX_LIMIT,
-    MAX_OFFSET,
     MAX_TITLE,
 )
 from turnout.core.model import EventStatus
@@ -46,15 +45,9 @@ EMAIL_SHAPE = re.compile(r"[^@\s][^@]*@[^@\s]+\Z")
 
 # Query strings: read through the route records' Structs (surfaces/query.py); then, explicitly, the
 # clamped limit, the lenient status readings and the dates.
-_WHOLE = ("invalid", "{field} must be a whole number")
-QUERY_WORDS: Words = {
-    "limit": {"type": _WHOLE, "*": ("out_of_range", f"limit must be between 1 and {MAX_OFFSET}")},
-    "offset": {"type": _WHOLE, "*": ("out_of_range", f"offset must be between 0 and {MAX_OFFSET}")},
-    "*": {"*": ("invalid", "{field} must be true, false, 1 or 0")},  # the booleans
-}
-EVENTS_QUERY = Query(records.EventQuery, QUERY_WORDS)
-COUNTED_QUERY = Query(records.Counted, QUERY_WORDS)
-REGISTRATIONS_QUERY = Query(records.RegistrationQuery, QUERY_WORDS)
+EVENTS_QUERY = Query(records.EventQuery, records.QUERY_WORDS)
+COUNTED_QUERY = Query(records.Counted, records.QUERY_WORDS)
+REGISTRATIONS_QUERY = Query(records.RegistrationQuery, records.QUERY_WORDS)
 
 
 def _page(given: records.EventQuery | records.RegistrationQuery) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from turnout.core.errors import (
     RegistrationCancelled,
 )
 from turnout.core.limits import DEFAULT_LIMIT, ID_PATTERN, MAX_ID_LENGTH, MAX_LIMIT, MAX_OFFSET
+from turnout.surfaces.fields import Words
 from turnout.surfaces.operation import Link, Operation, capacity_refused, invalid
 from turnout.surfaces.webkasa import shapes
 from turnout.surfaces.webkasa.contract import (
@@ -83,6 +84,15 @@ Date = Annotated[
         examples=["2024-02-01"],
     ),
 ]
+
+
+# How the query strings' refusals read (surfaces/query.py words them; parse.py reads with them).
+_WHOLE = ("invalid", "{field} must be a whole number")
+QUERY_WORDS: Words = {
+    "limit": {"type": _WHOLE, "*": ("out_of_range", f"limit must be between 1 and {MAX_OFFSET}")},
+    "offset": {"type": _WHOLE, "*": ("out_of_range", f"offset must be between 0 and {MAX_OFFSET}")},
+    "*": {"*": ("invalid", "{field} must be true, false, 1 or 0")},  # the booleans
+}
 
 
 class EventQuery(Struct):
@@ -153,7 +163,7 @@ LIST_EVENTS = Operation(
     tag=TAG,
     ok=shapes.WebkasaEventList,
     query=EventQuery,
-    errors=(invalid("limit", "out_of_range", "limit must be at least 1"),),
+    errors=(invalid("limit", *QUERY_WORDS["limit"]["*"]),),
     scopes=(EVENTS_READ,),
 )
 CREATE_EVENT = Operation(
