@@ -1,7 +1,10 @@
-"""Installations (spec notification-hubs §7): the PUT rules and JSON-Patch.
+"""Installations (spec notification-hubs §7): the PUT rules, declared once, and JSON-Patch.
 
-An installation is kept as its canonical JSON object, keys in the real service's order; the core
-validates every PUT and every patched result with the same rules.
+An installation is kept as its canonical JSON object, keys in the real service's order. A PUT body
+and a patched installation are both checked by `canonical`: converted against `InstallationPut`
+(msgspec), then the steps no type says, field by field in the declared order. The surface answers
+one error, the first: when the whole conversion fails, each field is converted alone (`_fields`),
+so the first field in that order that fails is the one refused, whatever order the body has.
 """
 
 from __future__ import annotations
@@ -9,10 +12,15 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from turnout.core.devices import CONTROL, DeviceInputError, check_tags
 from turnout.core.hub_writes import Decide, Device, DeviceWrite, expiry
+from turnout.core.limits import MAX_INSTALLATION_ID, MAX_PUSH_CHANNEL, MAX_TEMPLATE_NAME
 
 PLATFORMS = {
     "apns": "Apple",
@@ -25,8 +33,8 @@ PLATFORMS = {
     "browser": "Browser",
     "xiaomi": "Xiaomi",
 }
-_ID = re.compile(r"[A-Za-z0-9_@#.:=-]{1,255}\Z")
-_USER = re.compile(r"[A-Za-z0-9_@#.:=-]+\Z")
+_NAME = r"[A-Za-z0-9_@#.:=-]"  # an installation ID's or userId's characters (they fit $UserId:{…})
+_ID = re.compile(f"{_NAME}{{1,{MAX_INSTALLATION_ID}}}\\Z")
 _ORDER = (
     "installationId",
     "pushChannel",
@@ -37,6 +45,103 @@ _ORDER = (
     "templates",
     "secondaryTiles",
 )
+
+# The declarations. Patterns: msgspec searches, so they are anchored; `\Z`, not `$`.
+Printable = Annotated[str, Meta(pattern=r"^[^\x00-\x1f\x7f]+\Z")]
+
+
+class BrowserChannel(Struct):
+    """A browser's Web Push subscription, the pushChannel of platform `browser`; other keys are
+    dropped."""
+
+    endpoint: Printable
+    p256dh: Printable
+    auth: Printable
+
+
+class InstallationTemplate(Struct):
+    body: str
+    headers: dict[str, str] | UnsetType = UNSET
+    tags: list[str] | UnsetType = UNSET
+    expiry: Annotated[Any, Meta(description="Kept as text, whatever JSON value it is.")] = UNSET
+
+
+class InstallationPut(Struct):
+    """What PUT takes, and what a patched installation must be. installationId may be left out:
+    the path names it, and a body's is ignored."""
+
+    platform: Annotated[
+        str,
+        Meta(
+            description="One of " + ", ".join(PLATFORMS) + " (any case; stored lower-case).",
+            examples=["apns", "fcmv1", "wns", "browser"],
+        ),
+    ]
+    pushChannel: (
+        Annotated[str, Meta(max_length=MAX_PUSH_CHANNEL, description="Not blank; printable.")]
+        | BrowserChannel
+    )
+    tags: list[str] | UnsetType = UNSET
+    userId: Annotated[str, Meta(pattern=f"^{_NAME}+\\Z")] | UnsetType = UNSET
+    pushVariables: dict[str, str] | UnsetType = UNSET
+    templates: (
+        dict[
+            Annotated[str, Meta(max_length=MAX_TEMPLATE_NAME)],
+            InstallationTemplate
+            | Annotated[str, Meta(description="A template as a JSON string (its SDKs' form).")],
+        ]
+        | UnsetType
+    ) = UNSET
+    secondaryTiles: Annotated[Any, Meta(description="Stored verbatim.")] = UNSET
+    installationId: str | UnsetType = UNSET
+
+
+# What the service takes as if absent, before the conversion: these keys when empty (or any
+# falsy JSON value), these when null, and a body's installationId (the path's wins).
+_EMPTY_IS_ABSENT = ("tags", "templates")
+_NULL_IS_ABSENT = ("userId", "pushVariables", "secondaryTiles")
+_IGNORED = ("installationId",)
+
+
+class _Failed:
+    def __repr__(self) -> str:
+        return "FAILED"
+
+
+FAILED: Any = _Failed()  # a field that did not pass its declaration
+S = TypeVar("S", bound=Struct)
+_TYPES: dict[type[Struct], dict[str, tuple[Any, bool]]] = {
+    kind: {f.name: (f.type, f.required) for f in msgspec.structs.fields(kind)}
+    for kind in (InstallationPut, InstallationTemplate)
+}
+
+
+def _fields(value: Any, kind: type[S]) -> Callable[[str], Any]:
+    """`value`'s fields as `kind` declares them: from the whole conversion when it passes (the
+    usual path), else each converted alone; FAILED where a field does not pass (or `value` is not
+    an object), UNSET where an optional one is absent."""
+    if isinstance(value, kind):
+        return lambda name: getattr(value, name)
+    if not isinstance(value, dict):
+        return lambda _name: FAILED
+    try:
+        whole = msgspec.convert(value, kind)
+    except msgspec.ValidationError:
+        pass
+    else:
+        return lambda name: getattr(whole, name)
+    types = _TYPES[kind]
+
+    def alone(name: str) -> Any:
+        kind_of, required = types[name]
+        if name not in value:
+            return FAILED if required else UNSET
+        try:
+            return msgspec.convert(value[name], kind_of)
+        except msgspec.ValidationError:
+            return FAILED
+
+    return alone
 
 
 def invalid(message: str) -> DeviceInputError:
@@ -54,10 +159,56 @@ def usable_id(installation_id: str) -> str:
     return installation_id
 
 
-def _strings(value: Any, what: str) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise invalid(f"{what} must be an object of strings.")
-    return value
+def canonical(installation_id: str, body: Any) -> dict[str, Any]:
+    """The valid, canonical installation of a PUT body or a patched one; the path ID wins. The
+    steps run in the declared order, each refusing its field with its own message."""
+    if not isinstance(body, dict):
+        raise invalid("An installation is a JSON object.")
+    given = {
+        key: value
+        for key, value in body.items()
+        if key not in _IGNORED
+        and not (key in _EMPTY_IS_ABSENT and not value)
+        and not (key in _NULL_IS_ABSENT and value is None)
+    }
+    field = _fields(given, InstallationPut)
+    platform = field("platform")
+    if platform is FAILED or platform.lower() not in PLATFORMS:
+        raise invalid("platform must be one of " + ", ".join(PLATFORMS) + ".")
+    platform = platform.lower()
+    channel = field("pushChannel")
+    if platform == "browser":
+        if not isinstance(channel, BrowserChannel):
+            raise invalid("a browser pushChannel has endpoint, p256dh and auth.")
+        channel = {"endpoint": channel.endpoint, "p256dh": channel.p256dh, "auth": channel.auth}
+    elif not isinstance(channel, str) or not channel.strip() or CONTROL.search(channel.strip()):
+        raise invalid(f"pushChannel is a string of 1-{MAX_PUSH_CHANNEL} printable characters.")
+    result: dict[str, Any] = {
+        "installationId": installation_id,
+        "pushChannel": channel,
+        "platform": platform,
+    }
+    if (tags := field("tags")) is not UNSET:
+        if tags is FAILED:
+            raise DeviceInputError("InvalidTag", "tags must be a list of strings.")
+        result["tags"] = list(check_tags([t.strip() for t in tags]))
+    if (user := field("userId")) is not UNSET:
+        if user is FAILED:
+            raise invalid("userId is not valid.")
+        result["userId"] = user
+    if (variables := field("pushVariables")) is not UNSET:
+        if variables is FAILED:
+            raise invalid("pushVariables must be an object of strings.")
+        result["pushVariables"] = variables
+    if (templates := field("templates")) is not UNSET:
+        if templates is FAILED:
+            templates = given["templates"]  # each template is refused in its own words below
+            if not isinstance(templates, dict):
+                raise invalid("templates must be an object.")
+        result["templates"] = {name: _template(name, t) for name, t in templates.items()}
+    if (tiles := field("secondaryTiles")) is not UNSET:
+        result["secondaryTiles"] = tiles
+    return result
 
 
 def _template(name: str, value: Any) -> dict[str, Any]:
@@ -66,66 +217,22 @@ def _template(name: str, value: Any) -> dict[str, Any]:
             value = json.loads(value)
         except ValueError:
             raise invalid(f"template {name!r} is not a JSON object.") from None
-    if len(name) > 200 or not isinstance(value, dict) or not isinstance(value.get("body"), str):
+    field = _fields(value, InstallationTemplate)
+    body = field("body")
+    if len(name) > MAX_TEMPLATE_NAME or body is FAILED:
         raise invalid(f"template {name!r} needs a string body.")
-    kept: dict[str, Any] = {"body": value["body"]}
-    if "headers" in value:
-        kept["headers"] = _strings(value["headers"], "template headers")
-    if "tags" in value:
-        if not isinstance(value["tags"], list) or not all(
-            isinstance(t, str) for t in value["tags"]
-        ):
+    kept: dict[str, Any] = {"body": body}
+    if (headers := field("headers")) is not UNSET:
+        if headers is FAILED:
+            raise invalid("template headers must be an object of strings.")
+        kept["headers"] = headers
+    if (tags := field("tags")) is not UNSET:
+        if tags is FAILED:
             raise invalid("template tags must be a list of strings.")
-        kept["tags"] = list(check_tags(value["tags"]))
-    if "expiry" in value:
-        kept["expiry"] = str(value["expiry"])
+        kept["tags"] = list(check_tags(tags))
+    if (when := field("expiry")) is not UNSET:
+        kept["expiry"] = str(when)
     return kept
-
-
-def canonical(installation_id: str, body: Any) -> dict[str, Any]:
-    """The valid, canonical installation of a PUT body or a patched one; the path ID wins."""
-    if not isinstance(body, dict):
-        raise invalid("An installation is a JSON object.")
-    platform = str(body.get("platform", "")).lower()
-    if platform not in PLATFORMS:
-        raise invalid("platform must be one of " + ", ".join(PLATFORMS) + ".")
-    channel = body.get("pushChannel")
-    if platform == "browser":
-        if not isinstance(channel, dict) or not all(
-            isinstance(channel.get(k), str) and channel.get(k) and not CONTROL.search(channel[k])
-            for k in ("endpoint", "p256dh", "auth")
-        ):
-            raise invalid("a browser pushChannel has endpoint, p256dh and auth.")
-        channel = {k: channel[k] for k in ("endpoint", "p256dh", "auth")}
-    elif (
-        not isinstance(channel, str)
-        or not channel.strip()
-        or len(channel) > 2048
-        or CONTROL.search(channel.strip())
-    ):
-        raise invalid("pushChannel is a string of 1-2048 printable characters.")
-    result: dict[str, Any] = {
-        "installationId": installation_id,
-        "pushChannel": channel,
-        "platform": platform,
-    }
-    if body.get("tags"):
-        if not isinstance(body["tags"], list) or not all(isinstance(t, str) for t in body["tags"]):
-            raise DeviceInputError("InvalidTag", "tags must be a list of strings.")
-        result["tags"] = list(check_tags([t.strip() for t in body["tags"]]))
-    if body.get("userId") is not None:
-        if not isinstance(body["userId"], str) or not _USER.match(body["userId"]):
-            raise invalid("userId is not valid.")
-        result["userId"] = body["userId"]
-    if body.get("pushVariables") is not None:
-        result["pushVariables"] = _strings(body["pushVariables"], "pushVariables")
-    if body.get("templates"):
-        if not isinstance(body["templates"], dict):
-            raise invalid("templates must be an object.")
-        result["templates"] = {n: _template(n, t) for n, t in body["templates"].items()}
-    if body.get("secondaryTiles") is not None:
-        result["secondaryTiles"] = body["secondaryTiles"]
-    return result
 
 
 def handle_of(installation: dict[str, Any]) -> str:

@@ -38,6 +38,10 @@ MAX_COST = 10**9  # dollars
 MAX_HUB_QUOTA = 2**31 - 1  # registrations + installations
 MAX_HUB_TTL_SECONDS = 100 * 365 * 86400  # a century; now + TTL stays far inside a BIGINT
 MAX_HUB_RATE = 2**31 - 1  # requests per second
+# Their installations (core/installations.py, spec notification-hubs §7).
+MAX_INSTALLATION_ID = 255
+MAX_PUSH_CHANNEL = 2048  # a string pushChannel, in characters
+MAX_TEMPLATE_NAME = 200
 
 # Lists and paging.
 MAX_AVAILABILITY_IDS = 100

@@ -1,6 +1,6 @@
 """The route records of the Notification Hubs surface (routes.py's ROUTES carries them), for the
 OpenAPI document: registrations are Atom XML, documented by example (spec notification-hubs §5);
-installations are JSON (shapes.py). The surface checks its own rights, in its own order (§2.4)."""
+installations are JSON (core/installations.py, shapes.py). The surface checks its own rights, in its own order (§2.4)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,9 @@ from typing import Annotated, Any
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from turnout.core.hub_lists import MAX_SKIP
+from turnout.core.installations import InstallationPut
 from turnout.surfaces.nhub.errors import HubProblem
-from turnout.surfaces.nhub.shapes import (
-    Installation,
-    InstallationPatchOperation,
-    InstallationPut,
-)
+from turnout.surfaces.nhub.shapes import Installation, InstallationPatchOperation
 from turnout.surfaces.operation import Operation
 
 TAG = "Notification Hubs (Azure-compatible)"

@@ -1,35 +1,17 @@
-"""The JSON body of the surface's installations (spec notification-hubs §7), declared once: the
-OpenAPI document derives its schema from it and tests/test_openapi_live.py decodes real answers
-strictly against it. Registrations are Atom XML (render.py), documented by example."""
+"""The JSON answers of the surface's installations (spec notification-hubs §7): the OpenAPI
+document derives their schemas from them and tests/test_openapi_live.py decodes real answers
+strictly against them. What PUT takes is declared in the core (core/installations.py
+InstallationPut), since a patched installation is checked against it too. Registrations are Atom
+XML (render.py), documented by example."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import UNSET, Meta, UnsetType
 
+from turnout.core.installations import BrowserChannel, InstallationTemplate
 from turnout.surfaces.shapes import Shape
-
-
-class InstallationTemplate(Shape):
-    body: str
-    headers: dict[str, str] | UnsetType = UNSET
-    expiry: str | UnsetType = UNSET
-    tags: list[str] | UnsetType = UNSET
-
-
-class InstallationPut(Struct):
-    """What PUT takes (core/installations.py checks it): installationId may be left out (the
-    path names it)."""
-
-    pushChannel: str
-    platform: Annotated[str, Meta(examples=["apns", "fcmv1", "wns", "browser"])]
-    installationId: str | UnsetType = UNSET
-    tags: list[str] | UnsetType = UNSET
-    userId: str | UnsetType = UNSET
-    pushVariables: dict[str, str] | UnsetType = UNSET
-    templates: dict[str, InstallationTemplate] | UnsetType = UNSET
-    secondaryTiles: dict[str, Any] | UnsetType = UNSET
 
 
 class Installation(Shape):
@@ -37,7 +19,7 @@ class Installation(Shape):
     pushChannelExpired and expirationTime."""
 
     installationId: str
-    pushChannel: str
+    pushChannel: str | BrowserChannel
     pushChannelExpired: Annotated[bool, Meta(description="Always false: turnout sends nothing.")]
     platform: Annotated[str, Meta(examples=["apns", "fcmv1", "wns", "browser"])]
     expirationTime: Annotated[
