@@ -1,6 +1,6 @@
 """turnout at a git revision beside turnout in this working tree, scenario by scenario, in one run.
 
-    python -m bench.versus REV [--full] [--out DIR] [--big N] [--scenarios A,B]
+    python -m bench.versus REV [--full] [--rounds N] [--out DIR] [--big N] [--scenarios A,B]
 
 For "is this change slower anywhere?": both servers run on this machine at the same time, and each
 of make bench's scenarios (bench/run.py SCENARIOS, driven by this tree's bench/wrk.lua, so both get
@@ -8,7 +8,9 @@ the same requests) is measured on one and then the other, back to back, the orde
 one scenario to the next, so the machine's drift falls on both alike. For each it reports req/s,
 p50 and p99, the server's own CPU time per request (bench/run.py measure: much steadier than req/s
 on a shared machine), and the ratios now / REV. Writes versus.json and versus.md to the output
-folder.
+folder. With `--rounds N` each scenario is measured N times on each server, alternating, and the
+medians are reported (one quick round's ratios moved between 0.63 and 1.38 on this busy host with
+the same code on both sides; docs/PERFORMANCE.md "Issue 9: before and after").
 
 How the old tree runs: `git worktree add --detach` in a temporary folder (removed at the end),
 served by this venv's Python with PYTHONPATH=<that tree>/src. That works while REV needs no package
@@ -31,6 +33,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,6 +72,7 @@ def main() -> int:
     )
     parser.add_argument("rev", help="the git revision to compare with (e.g. b050cf8)")
     parser.add_argument("--full", action="store_true", help="longer runs (default: quick)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs per scenario and server")
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "versus"))
     parser.add_argument(
         "--big", type=int, help="registrations in the big event (default 1,000,000)"
@@ -88,7 +92,7 @@ def main() -> int:
     ensure_wrk()
     machine = {**describe_machine(), "rev": rev, "now": _now()}
     print(json.dumps(machine, indent=2), flush=True)
-    results = compare(rev, scenarios, mode, out / "work")
+    results = compare(rev, scenarios, mode, args.rounds, out / "work")
     (out / "versus.json").write_text(
         json.dumps({"machine": machine, "mode": mode, "results": results}, indent=2)
     )
@@ -101,9 +105,10 @@ def main() -> int:
 
 
 def compare(
-    rev: str, scenarios: list[str], mode: dict[str, Any], work: Path
+    rev: str, scenarios: list[str], mode: dict[str, Any], rounds: int, work: Path
 ) -> dict[str, dict[str, Any]]:
-    """Each scenario on REV's server and this tree's, back to back; results[scenario][rev|now]."""
+    """Each scenario on REV's server and this tree's, back to back, `rounds` times;
+    results[scenario][rev|now], the medians."""
     old_tree = Path(tempfile.mkdtemp(prefix=f"turnout-{rev}-"))
     _git("worktree", "add", "--detach", str(old_tree), rev)
     try:
@@ -118,13 +123,25 @@ def compare(
         ):
             servers = {rev: old, "now": new}
             for i, scenario in enumerate(scenarios):
-                order = [rev, "now"] if i % 2 == 0 else ["now", rev]
-                for name in order:
-                    measure(servers[name], name, scenario, seeded[name], mode, results)
+                runs: dict[str, list[dict[str, Any]]] = {rev: [], "now": []}
+                for turn in range(rounds):
+                    order = [rev, "now"] if (i + turn) % 2 == 0 else ["now", rev]
+                    for name in order:
+                        found: dict[str, dict[str, Any]] = {}
+                        measure(servers[name], name, scenario, seeded[name], mode, found)
+                        runs[name].append(found[scenario][name])
+                results[scenario] = {name: _median(done) for name, done in runs.items()}
         return results
     finally:
         _git("worktree", "remove", "--force", str(old_tree))
         shutil.rmtree(old_tree, ignore_errors=True)
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the runs; the counts summed; the runs kept."""
+    summed = ("requests", "non_2xx", "socket_errors")
+    median = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k not in summed}
+    return {**median, **{k: sum(r[k] for r in runs) for k in summed}, "runs": runs}
 
 
 def _seed(tree: Path, db: Path, big: int) -> Seeded:
