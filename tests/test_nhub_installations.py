@@ -177,3 +177,30 @@ def test_a_hub_may_have_its_own_rate(limited: LiveServer) -> None:  # §8.2 per-
     with hub.client() as http:
         codes = [http.get("/registrations/x").status_code for _ in range(8)]
     assert codes == [404] * 8  # the server's 3 a second would have refused most
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        # A template given as a string must hold JSON (spec §7's [V] form); these raised
+        # JSONDecodeError and RecursionError, each a 500.
+        {"op": "add", "path": "/templates/t", "value": "{not json"},
+        {"op": "add", "path": "/templates/t/tags", "value": "[1,"},
+        {"op": "replace", "path": "/templates/t/headers", "value": "[" * 20_000},
+        # secondaryTiles is stored verbatim, so it may be a number: it has no member to set (it
+        # was a TypeError, a 500).
+        {"op": "add", "path": "/secondaryTiles/tile1", "value": {"pushChannel": "x"}},
+    ],
+)
+def test_patch_values_the_installation_cannot_take_are_400(
+    hub: HubClient, operation: dict[str, Any]
+) -> None:
+    put = {"platform": "apns", "pushChannel": "aa", "secondaryTiles": 5}
+    put["templates"] = {"t": {"body": "{}"}}
+    with hub.client() as http:
+        assert http.put("/installations/i9", json=put).status_code == 200
+        before = http.get("/installations/i9").json()
+        refused = http.patch("/installations/i9", json=[operation])
+        after = http.get("/installations/i9").json()
+    assert refused.status_code == 400 and refused.headers["x-ms-error-code"] == "InvalidPatch"
+    assert after == before

@@ -22,6 +22,7 @@ import atheris
 with atheris.instrument_imports(include=["turnout"]):
     from turnout.core import installations, localtime, times
     from turnout.core.errors import TurnoutError
+    from turnout.core.hub_writes import Device
     from turnout.core.paging import PageKind, PageTokens
     from turnout.surfaces.cronofy import parse as cronofy
     from turnout.surfaces.nhub import parse as nhub
@@ -88,6 +89,28 @@ def dates(fdp: atheris.FuzzedDataProvider) -> None:
             parse(text)
 
 
+def _stored(installation: dict[str, object]) -> Device:
+    body = json.dumps(installation)
+    return Device(1, "installation", "fz", 1, "apns", "aa", body, 0, 0, None)
+
+
+# Installations as a PUT can leave them: with templates, and with secondaryTiles, which is stored
+# verbatim and so may be any JSON value (a patch of its members once raised TypeError, a 500).
+STORED = (
+    _stored({"installationId": "fz", "platform": "apns", "pushChannel": "aa"}),
+    _stored(
+        {
+            "installationId": "fz",
+            "platform": "apns",
+            "pushChannel": "aa",
+            "tags": ["a"],
+            "templates": {"t": {"body": "{}", "tags": ["x"]}},
+            "secondaryTiles": 5,
+        }
+    ),
+)
+
+
 def hub_bodies(data: bytes) -> None:
     """A registration's XML description, and an installation (PUT) or JSON Patch (PATCH) body, as
     the hub surface reads them: each returns or raises the surface's own 400 (DeviceInputError)."""
@@ -99,8 +122,9 @@ def hub_bodies(data: bytes) -> None:
         return
     with contextlib.suppress(TurnoutError):
         installations.canonical("fz", body)
-    with contextlib.suppress(TurnoutError):
-        installations.patch("fz", body, None)
+    for stored in STORED:  # a patch is applied to a stored installation, as the PATCH route does
+        with contextlib.suppress(TurnoutError):
+            installations.patch("fz", body, None)(stored, False, 0)
 
 
 def sas_tokens(fdp: atheris.FuzzedDataProvider) -> None:
@@ -150,6 +174,8 @@ def seeds() -> list[bytes]:
         b"servicebus/connect'><Tags>a,b</Tags><GcmRegistrationId>x</GcmRegistrationId>"
         b"</GcmRegistrationDescription></content></entry>"
     )
+    out.append(b'\x04[{"op": "add", "path": "/templates/t/tags", "value": "[\\"y\\"]"}]')
+    out.append(b'\x04[{"op": "add", "path": "/secondaryTiles/s", "value": {"pushChannel": "x"}}]')
     out.append(
         b'\x04{"installationId": "fz", "platform": "gcm", "pushChannel": "x", "tags": ["a"]}'
     )

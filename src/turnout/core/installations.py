@@ -311,6 +311,10 @@ def apply_operation(installation: dict[str, Any], operation: Any) -> None:
         _patch_template(installation, op, parts[1], parts[2:], value)
     elif head == "secondarytiles":
         tiles = installation.setdefault("secondaryTiles", {})
+        if not isinstance(tiles, dict):  # stored verbatim by a PUT: it may be any JSON value
+            raise DeviceInputError(
+                "InvalidPatch", "secondaryTiles is not an object: it has no members to patch."
+            )
         if op == "remove":
             tiles.pop("/".join(parts[1:]), None)
         else:
@@ -351,7 +355,7 @@ def _patch_template(
         if op == "remove":
             templates.pop(name, None)
         else:
-            templates[name] = json.loads(value) if isinstance(value, str) else value
+            templates[name] = _json_string(value, f"/templates/{name}")
         return
     part = rest[0]
     template = templates.get(name)
@@ -363,9 +367,22 @@ def _patch_template(
         template.pop(part, None)
     else:
         parsed = value
-        if part in ("headers", "tags") and isinstance(value, str):
-            parsed = json.loads(value)
+        if part in ("headers", "tags"):
+            parsed = _json_string(value, f"/templates/{name}/{part}")
         template[part] = parsed
+
+
+def _json_string(value: Any, path: str) -> Any:
+    """A patch value may be a string holding JSON (spec §7, the [V] form): read it, or refuse it
+    as the patch's fault (it was an unhandled JSONDecodeError, a 500)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except (ValueError, RecursionError):  # RecursionError: a string nesting thousands deep
+        raise DeviceInputError(
+            "InvalidPatch", f"The value for {path} is a string but not the JSON it must hold."
+        ) from None
 
 
 def ordered(
