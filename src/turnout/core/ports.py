@@ -164,7 +164,7 @@ class RegistrationStore(Protocol):
         self, event_pk: int, registration_id: str
     ) -> Registration | None: ...
     # A page's (seq, version) pairs, without the rows: a reader that keeps rendered rows by version
-    # (surfaces/cronofy/render.RenderedRows) reads only the rows it has not rendered, with
+    # (surfaces/cronofy/pages.RenderedRows) reads only the rows it has not rendered, with
     # `registrations_through` (after_seq < seq <= last_seq).
     async def registration_versions(
         self, event_pk: int, after_seq: int, limit: int

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
 from turnout.core.model import Event, Registration
 from turnout.core.times import format_utc
-
-_encode = msgspec.json.Encoder().encode
 
 
 def event(e: Event) -> dict[str, Any]:
