@@ -168,7 +168,7 @@ class RegistrationStore(Protocol):
     # `registrations_through` (after_seq < seq <= last_seq).
     async def registration_versions(
         self, event_pk: int, after_seq: int, limit: int
-    ) -> list[tuple[int, int]]: ...
+    ) -> Sequence[Sequence[int]]: ...  # rows of (seq, version)
     async def registrations_through(
         self, event_pk: int, after_seq: int, last_seq: int
     ) -> list[Registration]: ...

@@ -78,9 +78,8 @@ class Reads(abc.ABC):
 
     async def registration_versions(
         self, event_pk: int, after_seq: int, limit: int
-    ) -> list[tuple[int, int]]:
-        rows = await self._rows(_VERSIONS_AFTER, (event_pk, after_seq, limit))
-        return [(r[0], r[1]) for r in rows]
+    ) -> Sequence[Sequence[int]]:
+        return await self._rows(_VERSIONS_AFTER, (event_pk, after_seq, limit))
 
     async def registrations_through(
         self, event_pk: int, after_seq: int, last_seq: int

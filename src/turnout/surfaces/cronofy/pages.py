@@ -30,28 +30,31 @@ class RenderedRows:
     """Each registration's /v1 JSON (with its ticket code), encoded once per version and spliced into
     pages as raw bytes.
 
-    Keyed by (event pk, sequence, version): every change to a registration bumps its version (the
-    one write path, core/registrations.py), events are never deleted, and a sequence is never
-    reused, so a key names one content forever — within one database. The cache belongs to one app
-    (one store), never to the process: test processes serve several databases. A migration that
+    Kept per (event pk, sequence) with the version it was rendered at: every change to a
+    registration bumps its version (the one write path, core/registrations.py), events are never
+    deleted, and a sequence is never reused, so (pk, seq, version) names one content forever —
+    within one database. A newer version replaces the older one. The cache belongs to one app (one
+    store), never to the process: test processes serve several databases. A migration that
     rewrote rows without bumping their versions would need a restart.
     """
 
     def __init__(self, ticket: Callable[[Event, Registration], str], size: int = 1 << 14) -> None:
         self._ticket = ticket
         self._size = size
-        self._rows: dict[tuple[int, int, int], msgspec.Raw] = {}
+        # One int per (pk, seq), _slot below: hashing it is cheaper than a tuple, on a hot path.
+        self._rows: dict[int, tuple[int, msgspec.Raw]] = {}
 
     def __call__(self, event: Event, r: Registration) -> msgspec.Raw:
-        key = (event.pk, r.seq, r.version)
-        found = self._rows.get(key)
-        if found is None:
-            found = msgspec.Raw(_encode(registration(r, self._ticket(event, r))))
-            if len(self._rows) >= self._size:  # drop the oldest half (dicts keep insertion order)
-                for old in list(self._rows)[: self._size // 2]:
-                    del self._rows[old]
-            self._rows[key] = found
-        return found
+        slot = _slot(event.pk) + r.seq
+        found = self._rows.get(slot)
+        if found is not None and found[0] == r.version:
+            return found[1]
+        raw = msgspec.Raw(_encode(registration(r, self._ticket(event, r))))
+        if len(self._rows) >= self._size:  # drop the oldest half (dicts keep insertion order)
+            for old in list(self._rows)[: self._size // 2]:
+                del self._rows[old]
+        self._rows[slot] = (r.version, raw)
+        return raw
 
     def given(self, event: Event, rows: list[Registration], size: int) -> Page:
         """The page of rows a write brought along (`size + 1` of them when more follow)."""
@@ -67,18 +70,29 @@ class RenderedRows:
         between: it is shown as it then is, a state it was committed in (each row is as of its own
         read, like the event's counters, which are read before the page).
         """
-        keys = await store.registration_versions(event.pk, after, size + 1)
-        has_more = len(keys) > size
-        del keys[size:]
-        pk = event.pk
-        found = [self._rows.get((pk, seq, version)) for seq, version in keys]
-        missing = [seq for (seq, _), raw in zip(keys, found, strict=True) if raw is None]
-        read: dict[int, Registration] = {}
+        found = await store.registration_versions(event.pk, after, size + 1)
+        keys = found[:size]
+        base, cached = _slot(event.pk), self._rows
+        rendered: list[msgspec.Raw | None] = []
+        missing: list[int] = []
+        for seq, version in keys:
+            hit = cached.get(base + seq)
+            if hit is not None and hit[0] == version:
+                rendered.append(hit[1])
+            else:
+                rendered.append(None)
+                missing.append(seq)
         if missing:
-            rows = await store.registrations_through(pk, missing[0] - 1, missing[-1])
+            rows = await store.registrations_through(event.pk, missing[0] - 1, missing[-1])
             read = {r.seq: r for r in rows}
-        rendered = [
-            self(event, read[seq]) if raw is None else raw
-            for (seq, _), raw in zip(keys, found, strict=True)
-        ]
-        return Page(rendered, has_more, keys[-1][0] if keys else 0)
+            rendered = [
+                self(event, read[seq]) if raw is None else raw
+                for (seq, _), raw in zip(keys, rendered, strict=True)
+            ]
+        # Every None was filled above.
+        return Page(rendered, len(found) > size, keys[-1][0] if keys else 0)  # type: ignore[arg-type]
+
+
+def _slot(event_pk: int) -> int:
+    """The first of an event's cache slots: its rows' are this plus their sequence (below 2**40)."""
+    return event_pk << 40
