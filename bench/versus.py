@@ -1,6 +1,8 @@
 """turnout at a git revision beside turnout in this working tree, scenario by scenario, in one run.
 
     python -m bench.versus REV [--full] [--rounds N] [--out DIR] [--big N] [--scenarios A,B]
+    python -m bench.versus HEAD --rev-env TURNOUT_ACCESS_LOG=off --scenarios new_upserts
+        # one setting measured: the same code, the access log off on one side
 
 For "is this change slower anywhere?": both servers run on this machine at the same time, and each
 of make bench's scenarios (bench/run.py SCENARIOS, driven by this tree's bench/wrk.lua, so both get
@@ -78,6 +80,12 @@ def main() -> int:
         "--big", type=int, help="registrations in the big event (default 1,000,000)"
     )
     parser.add_argument("--scenarios", help="a comma-separated subset (default: every scenario)")
+    parser.add_argument(
+        "--rev-env", action="append", default=[], help="NAME=VALUE for REV's server (repeatable)"
+    )
+    parser.add_argument(
+        "--now-env", action="append", default=[], help="NAME=VALUE for this tree's server"
+    )
     args = parser.parse_args()
     mode = MODES["full" if args.full else "quick"]
     if args.big:
@@ -92,7 +100,8 @@ def main() -> int:
     ensure_wrk()
     machine = {**describe_machine(), "rev": rev, "now": _now()}
     print(json.dumps(machine, indent=2), flush=True)
-    results = compare(rev, scenarios, mode, args.rounds, out / "work")
+    settings = {rev: _pairs(args.rev_env), "now": _pairs(args.now_env)}
+    results = compare(rev, scenarios, mode, args.rounds, out / "work", settings)
     (out / "versus.json").write_text(
         json.dumps({"machine": machine, "mode": mode, "results": results}, indent=2)
     )
@@ -105,10 +114,15 @@ def main() -> int:
 
 
 def compare(
-    rev: str, scenarios: list[str], mode: dict[str, Any], rounds: int, work: Path
+    rev: str,
+    scenarios: list[str],
+    mode: dict[str, Any],
+    rounds: int,
+    work: Path,
+    settings: dict[str, dict[str, str]],
 ) -> dict[str, dict[str, Any]]:
     """Each scenario on REV's server and this tree's, back to back, `rounds` times;
-    results[scenario][rev|now], the medians."""
+    results[scenario][rev|now], the medians. `settings`: environment for each side's server."""
     old_tree = Path(tempfile.mkdtemp(prefix=f"turnout-{rev}-"))
     _git("worktree", "add", "--detach", str(old_tree), rev)
     try:
@@ -118,8 +132,8 @@ def compare(
         }
         results: dict[str, dict[str, Any]] = {}
         with (
-            _serve(old_tree, work / f"{rev}.db", work / f"{rev}.log") as old,
-            _serve(ROOT, work / "now.db", work / "now.log") as new,
+            _serve(old_tree, work / f"{rev}.db", work / f"{rev}.log", settings[rev]) as old,
+            _serve(ROOT, work / "now.db", work / "now.log", settings["now"]) as new,
         ):
             servers = {rev: old, "now": new}
             for i, scenario in enumerate(scenarios):
@@ -161,8 +175,8 @@ def _seed(tree: Path, db: Path, big: int) -> Seeded:
     return Seeded(raw["tenant_id"], raw["key"], raw["deep_path"])
 
 
-def _serve(tree: Path, db: Path, log: Path) -> Server:
-    env = {**turnout_env(f"sqlite:///{db}"), **SAME, "PYTHONPATH": f"{tree}/src"}
+def _serve(tree: Path, db: Path, log: Path, extra: dict[str, str]) -> Server:
+    env = {**turnout_env(f"sqlite:///{db}"), **SAME, **extra, "PYTHONPATH": f"{tree}/src"}
     # This venv has this tree installed (editable): make sure PYTHONPATH is what the server imports.
     where = subprocess.run(
         [sys.executable, "-c", "import turnout; print(turnout.__file__)"],
@@ -201,6 +215,18 @@ def table(rev: str, results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def unpack(revision: str, into: Path) -> Path:
+    """REV's src/ alone (`git archive`), for in-process measures (bench/accesslog.py)."""
+    into.mkdir()
+    archive = _git_bytes("archive", revision, "src")
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
+
+
+def _pairs(given: list[str]) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in given)
+
+
 def _now() -> str:
     """This tree's commit, and whether it has changes beyond it."""
     head = _git("rev-parse", "--short", "HEAD").strip()
@@ -209,9 +235,11 @@ def _now() -> str:
 
 
 def _git(*args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
+    return _git_bytes(*args).decode()
+
+
+def _git_bytes(*args: str) -> bytes:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, check=True).stdout
 
 
 if __name__ == "__main__":

@@ -147,3 +147,25 @@ def test_event_list_total_counts_the_pages(tenant: Tenant) -> None:
     for i in range(120):
         tenant.http.post("/v1/bookable_events", json=event_body(f"e{i:03d}"))
     assert tenant.http.get("/v1/bookable_events").json()["pages"]["total"] == 3
+
+
+def test_pages_show_rows_changed_behind_the_rendered_rows(tenant: Tenant) -> None:
+    """/v1 keeps each row's rendered JSON by version and reads only the rows it lacks: rows changed
+    through /api/v1 (which renders no /v1 page) between two reads must show their new state, in
+    place, beside the unchanged rows the first read rendered."""
+    fill(tenant, "be_1", 8)
+    before = tenant.http.get("/v1/bookable_events/be_1").json()["registration"]["registrations"]
+    for changed in ("r002", "r005"):
+        r = tenant.http.post(f"/api/v1/events/be_1/registrations/{changed}/check-in", json={})
+        assert r.status_code == 200, r.text
+    for url, rows_of in (
+        ("/v1/bookable_events/be_1", lambda body: body["registration"]["registrations"]),
+        ("/v1/bookable_events/be_1/registrations", lambda body: body["registrations"]),
+    ):
+        after = rows_of(tenant.http.get(url).json())
+        assert [r["registration_id"] for r in after] == [f"r{i:03d}" for i in range(8)]
+        checked = [r["registration_id"] for r in after if r["checked_in_count"] == 1]
+        assert checked == ["r002", "r005"]
+        assert [a for a in after if a["registration_id"] not in checked] == [
+            b for b in before if b["registration_id"] not in checked
+        ]

@@ -163,8 +163,14 @@ class RegistrationStore(Protocol):
     async def get_registration(
         self, event_pk: int, registration_id: str
     ) -> Registration | None: ...
-    async def list_registrations(
+    # A page's (seq, version) pairs, without the rows: a reader that keeps rendered rows by version
+    # (surfaces/cronofy/pages.RenderedRows) reads only the rows it has not rendered, with
+    # `registrations_through` (after_seq < seq <= last_seq).
+    async def registration_versions(
         self, event_pk: int, after_seq: int, limit: int
+    ) -> Sequence[Sequence[int]]: ...  # rows of (seq, version)
+    async def registrations_through(
+        self, event_pk: int, after_seq: int, last_seq: int
     ) -> list[Registration]: ...
     async def registrations_at(
         self, event_pk: int, only: RegistrationFilter | None, offset: int, limit: int

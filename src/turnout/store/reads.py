@@ -25,9 +25,12 @@ _EVENT = f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND id = ?"
 _EVENTS_AFTER = f"SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND pk > ?{{drafts}}"
 _NO_DRAFTS = " AND status <> 'draft'"
 _REGISTRATION = f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = ? AND id = ?"
-_REGISTRATIONS_AFTER = (
+_VERSIONS_AFTER = (
+    "SELECT seq, version FROM registrations WHERE event_pk = ? AND seq > ? ORDER BY seq LIMIT ?"
+)
+_REGISTRATIONS_THROUGH = (
     f"SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_pk = ? AND seq > ?"
-    " ORDER BY seq LIMIT ?"
+    " AND seq <= ? ORDER BY seq"
 )
 
 
@@ -73,10 +76,15 @@ class Reads(abc.ABC):
         rows = await self._rows(_REGISTRATION, (event_pk, registration_id))
         return registration_from_row(rows[0]) if rows else None
 
-    async def list_registrations(
+    async def registration_versions(
         self, event_pk: int, after_seq: int, limit: int
+    ) -> Sequence[Sequence[int]]:
+        return await self._rows(_VERSIONS_AFTER, (event_pk, after_seq, limit))
+
+    async def registrations_through(
+        self, event_pk: int, after_seq: int, last_seq: int
     ) -> list[Registration]:
-        rows = await self._rows(_REGISTRATIONS_AFTER, (event_pk, after_seq, limit))
+        rows = await self._rows(_REGISTRATIONS_THROUGH, (event_pk, after_seq, last_seq))
         return [registration_from_row(r) for r in rows]
 
     async def registrations_at(

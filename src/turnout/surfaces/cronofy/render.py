@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
-
-import msgspec
 
 from turnout.core.model import Event, Registration
 from turnout.core.times import format_utc
-
-_encode = msgspec.json.Encoder().encode
 
 
 def event(e: Event) -> dict[str, Any]:
@@ -67,32 +62,3 @@ def pages(current: int, total: int, next_page: str | None) -> dict[str, Any]:
     if next_page is not None:
         body["next_page"] = next_page
     return body
-
-
-class RenderedRows:
-    """Each registration's /v1 JSON (with its ticket code), encoded once per version and spliced into
-    pages as raw bytes: a write's answer carries the event's first page, so without this every write
-    rendered and signed fifty rows that had not changed (issue 15's profile: a quarter of the time).
-
-    Keyed by (event pk, sequence, version): every change to a registration bumps its version (the
-    one write path, core/registrations.py), events are never deleted, and a sequence is never
-    reused, so a key names one content forever — within one database. The cache belongs to one app
-    (one store), never to the process: test processes serve several databases. A migration that
-    rewrote rows without bumping their versions would need a restart.
-    """
-
-    def __init__(self, ticket: Callable[[Event, Registration], str], size: int = 1 << 14) -> None:
-        self._ticket = ticket
-        self._size = size
-        self._rows: dict[tuple[int, int, int], msgspec.Raw] = {}
-
-    def __call__(self, event: Event, r: Registration) -> msgspec.Raw:
-        key = (event.pk, r.seq, r.version)
-        found = self._rows.get(key)
-        if found is None:
-            found = msgspec.Raw(_encode(registration(r, self._ticket(event, r))))
-            if len(self._rows) >= self._size:  # drop the oldest half (dicts keep insertion order)
-                for old in list(self._rows)[: self._size // 2]:
-                    del self._rows[old]
-            self._rows[key] = found
-        return found

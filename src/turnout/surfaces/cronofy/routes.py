@@ -26,7 +26,7 @@ from turnout.core.seats import seats_held
 from turnout.ratelimit import Policy
 from turnout.services import Services
 from turnout.surfaces.access import Access, Guard
-from turnout.surfaces.cronofy import admin, hubs, parse, records, render
+from turnout.surfaces.cronofy import admin, hubs, pages, parse, records, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
 from turnout.surfaces.http import bearer_token, etag, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency
@@ -106,7 +106,7 @@ def access(per_tenant: list[Policy]) -> Access:
 class Handlers:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.rendered = render.RenderedRows(self._ticket)
+        self.rendered = pages.RenderedRows(self._ticket)
 
     @property
     def page_size(self) -> int:
@@ -226,9 +226,7 @@ class Handlers:
         if given is not UNSET:
             token = self._token(given, PageKind.REGISTRATION_LIST, principal, event)
             page, after, size = token.page, token.after, token.size
-        rows = await self.services.store.list_registrations(event.pk, after, size + 1)
-        has_more = len(rows) > size
-        rows = rows[:size]
+        rows, has_more, last_seq = await self.rendered.read(self.services.store, event, after, size)
         next_page = None
         if has_more:
             next_token = PageToken(
@@ -237,7 +235,7 @@ class Handlers:
                 event.pk,
                 page + 1,
                 size,
-                rows[-1].seq,
+                last_seq,
             )
             next_page = self._url(
                 f"/v1/bookable_events/{event.id}/registrations?page_token="
@@ -246,7 +244,7 @@ class Handlers:
         total = page_total(page, has_more, event.counts.total, size)
         return json_response(
             {
-                "registrations": [self.rendered(event, r) for r in rows],
+                "registrations": rows,
                 "pages": render.pages(page, total, next_page),
             }
         )
@@ -339,14 +337,15 @@ class Handlers:
     async def _event_page(
         self, event: Event, page: int, after: int, size: int, rows: list[Registration] | None = None
     ) -> dict[str, Any]:
-        """The E2/E3 body: the event and one page of its registrations (`size + 1` rows, read here
-        unless a write brought them along)."""
+        """The E2/E3 body: the event and one page of its registrations (read here unless a write
+        brought them along, `size + 1` of them)."""
         if rows is None:
-            rows = await self.services.store.list_registrations(event.pk, after, size + 1)
-        has_more = len(rows) > size
-        rows = rows[:size]
+            shown = await self.rendered.read(self.services.store, event, after, size)
+        else:
+            shown = self.rendered.given(event, rows, size)
+        has_more = shown.has_more
         body = render.event(event)
-        body["registration"]["registrations"] = [self.rendered(event, r) for r in rows]
+        body["registration"]["registrations"] = shown.rows
         if has_more or page > 1:
             next_page = None
             if has_more:
@@ -356,7 +355,7 @@ class Handlers:
                     event.pk,
                     page + 1,
                     size,
-                    rows[-1].seq,
+                    shown.last_seq,
                 )
                 next_page = self._url(
                     f"/v1/bookable_events/{event.id}/registrations/pages/"
