@@ -5,7 +5,9 @@ how a statement runs differs. On SQLite writes join the store's group commit, on
 reads use its reader; on PostgreSQL every statement is its own transaction on the store's pool.
 Dispatchers claim deliveries with a lease (a guarded UPDATE; on PostgreSQL `FOR UPDATE SKIP LOCKED`,
 so any number of processes share the work): a dispatcher that dies mid-delivery leaves the lease to
-expire, and the delivery is sent again, with the same message id.
+expire, and the delivery is sent again, with the same message id. Before claiming, a dispatcher
+admits the rows writes have added since into the ordered queue, in pk order (migration 0008 says why
+the writes do not).
 """
 
 from __future__ import annotations
@@ -23,16 +25,25 @@ _ENDPOINT_COLUMNS = (
     " created_at, updated_at"
 )
 _LIVE = "deleted_at IS NULL"
+# Rows admitted per claim: a few claims' worth, and a short hold of SQLite's writer.
+ADMIT_BATCH = 200
+# The oldest unadmitted rows, in pk order. On PostgreSQL two dispatchers admitting at once take turns
+# (FOR UPDATE, not SKIP LOCKED): one skipping the other's rows could admit a row before an older
+# one of the same registration, and the claim below looks at admitted rows only.
+_ADMIT = """
+UPDATE webhook_deliveries SET admitted = TRUE
+WHERE pk IN (SELECT pk FROM webhook_deliveries WHERE NOT admitted ORDER BY pk LIMIT ? {lock})
+"""
 _CLAIM = """
 UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1
 WHERE pk IN (
     SELECT d.pk FROM webhook_deliveries d JOIN webhook_endpoints w ON w.pk = d.endpoint_pk
-    WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND d.lease_until <= ?
+    WHERE d.state = 'pending' AND d.admitted AND d.next_attempt_at <= ? AND d.lease_until <= ?
       AND w.enabled AND w.deleted_at IS NULL
       AND NOT EXISTS (
           SELECT 1 FROM webhook_deliveries p
           WHERE p.endpoint_pk = d.endpoint_pk AND p.ordering_key = d.ordering_key
-            AND p.state = 'pending' AND p.pk < d.pk)
+            AND p.state = 'pending' AND p.admitted AND p.pk < d.pk)
     ORDER BY d.pk LIMIT ? {lock}
 ) AND state = 'pending' AND lease_until <= ?
 RETURNING pk, endpoint_pk, message_id, payload, attempts
@@ -191,8 +202,22 @@ class WebhookStore:
     # Deliveries
 
     async def claim(self, now: int, lease_seconds: int, limit: int) -> list[Claimed]:
-        lock = "FOR UPDATE OF d SKIP LOCKED" if self.postgres else ""
-        rows = await self.write(_CLAIM.format(lock=lock), now + lease_seconds, now, now, limit, now)
+        """Admit what writes have added, then lease the due messages: at most one per ordering key
+        per endpoint, the oldest pending one."""
+        admit = _ADMIT.format(lock="FOR UPDATE" if self.postgres else "")
+        claim = _CLAIM.format(lock="FOR UPDATE OF d SKIP LOCKED" if self.postgres else "")
+        claim_args = (now + lease_seconds, now, now, limit, now)
+        if self.postgres:
+            await self.write(admit, ADMIT_BATCH)
+            rows = await self.write(claim, *claim_args)
+        else:  # one group-commit write for both
+            db = self.store.db  # type: ignore[attr-defined]
+
+            def admit_and_claim() -> list[tuple[Any, ...]]:
+                db.execute(admit, (ADMIT_BATCH,))
+                return list(db.execute(claim, claim_args).fetchall())
+
+            rows = await self.store.writes.run(admit_and_claim)  # type: ignore[attr-defined]
         return sorted((Claimed(*r) for r in rows), key=lambda c: c.pk)
 
     async def signers(self, endpoint_pks: set[int]) -> dict[int, Signer]:

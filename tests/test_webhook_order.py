@@ -1,0 +1,206 @@
+"""Per registration, an endpoint gets its messages in commit order: a pending message holds back
+the later ones of its registration (and only those), including messages queued before migration 8
+moved the ordering index off the write path. On both databases, with the claim called directly and
+the clock in the test's hands."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+import pytest
+
+from tests.conftest import PG_ADMIN_URL
+from tests.test_webhook_outbox import (
+    _admin,
+    on_store,
+    own_database_url,
+    put_event,
+    register,
+    subscribe,
+)
+from turnout.config import Settings
+from turnout.core.ports import Store
+from turnout.store import migrate, open_store, outbox, queries
+from turnout.webhooks import store as webhook_store
+from turnout.webhooks.store import WebhookStore
+
+LEASE = 60
+NOW = 1_900_000_000  # the claims' clock: after every message's creation time
+RETRY = NOW + 3600
+__all__ = ["own_database_url"]  # the fixture
+
+
+async def send(ws: WebhookStore, now: int) -> list[tuple[str, str]]:
+    """Deliver what one claim at `now` leases; each message's (type, ordering key)."""
+    claimed = await ws.claim(now, LEASE, 50)
+    if not claimed:
+        return []
+    for c in claimed:
+        await ws.delivered(c.pk, 204, now)
+    rows = await ws.read(
+        "SELECT type, ordering_key FROM webhook_deliveries WHERE pk IN"
+        f" ({', '.join('?' * len(claimed))}) ORDER BY pk",
+        *(c.pk for c in claimed),
+    )
+    return [(t, k) for t, k in rows]
+
+
+async def retry_later(ws: WebhookStore, now: int) -> None:
+    """Fail every message a claim at `now` leases, to be retried at RETRY."""
+    for c in await ws.claim(now, LEASE, 50):
+        await ws.failed(c, 500, "HTTP 500", RETRY)
+
+
+async def deliver_all(ws: WebhookStore, now: int) -> list[int]:
+    """Deliver what claims at `now` lease until none does; the pks, in the order sent."""
+    sent = []
+    while batch := await ws.claim(now, LEASE, 50):
+        for c in batch:
+            await ws.delivered(c.pk, 204, now)
+        sent += [c.pk for c in batch]
+    return sent
+
+
+def test_a_retry_holds_back_only_its_own_registrations_later_messages(
+    own_database_url: str,
+) -> None:
+    async def work(store: Store, ws: WebhookStore, tenant_id: int) -> None:
+        await put_event(store, tenant_id, capacity=None)
+        await subscribe(ws, tenant_id, ["*"])
+        await register(store, tenant_id, "r1", status="accepted")
+        await retry_later(ws, NOW)  # r1's created: the endpoint answered 500
+        await register(store, tenant_id, "r1", status="declined", notes="later")
+        await register(store, tenant_id, "r2", status="accepted")
+        r1, r2 = "registration:ev:r1", "registration:ev:r2"
+        # r1's cancellation waits behind its creation's retry; r2 does not wait for r1
+        assert await send(ws, NOW) == [("registration.created", r2)]
+        assert await send(ws, NOW) == []
+        assert await send(ws, RETRY) == [("registration.created", r1)]
+        assert await send(ws, RETRY) == [("registration.cancelled", r1)]
+        assert await send(ws, RETRY) == []
+
+    on_store(own_database_url, work)
+
+
+def test_admission_a_row_at_a_time_keeps_commit_order(
+    own_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes leave their rows unadmitted; each claim admits the oldest first, so a registration's
+    later message is never claimable before its earlier one is admitted."""
+    monkeypatch.setattr(webhook_store, "ADMIT_BATCH", 1)
+
+    async def work(store: Store, ws: WebhookStore, tenant_id: int) -> None:
+        await put_event(store, tenant_id, capacity=None)
+        await subscribe(ws, tenant_id, ["*"])
+        await register(store, tenant_id, "r1", status="accepted")
+        await register(store, tenant_id, "r1", status="declined")
+        await register(store, tenant_id, "r1", status="accepted")
+        r1 = "registration:ev:r1"
+        assert await send(ws, NOW) == [("registration.created", r1)]
+        assert await send(ws, NOW) == [("registration.cancelled", r1)]
+        assert await send(ws, NOW) == [("registration.updated", r1)]
+        assert await send(ws, NOW) == []
+
+    on_store(own_database_url, work)
+
+
+@pytest.fixture
+def empty_database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if backend == "sqlite":
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("order") / "before.db")
+        return
+    request.getfixturevalue("postgres_url")  # skips, or fails under CI, without PostgreSQL
+    name = "turnout_order_" + secrets.token_hex(4)
+    asyncio.run(_admin(f"CREATE DATABASE {name}"))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        asyncio.run(_admin(f"DROP DATABASE {name} WITH (FORCE)"))
+
+
+def run_sql(url: str, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """Statements on a plain connection, outside turnout's store, in one transaction."""
+    if url.startswith("sqlite:///"):
+        db = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            with db:
+                for sql, args in statements:
+                    db.execute(sql, args)
+        finally:
+            db.close()
+        return
+
+    async def go() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            async with conn.transaction():
+                for sql, args in statements:
+                    await conn.execute(queries.numbered(sql), *args)
+        finally:
+            await conn.close()
+
+    asyncio.run(go())
+
+
+def schema_before(url: str, version: int) -> list[tuple[str, tuple[Any, ...]]]:
+    dialect = "sqlite" if url.startswith("sqlite") else "postgres"
+    statements: list[tuple[str, tuple[Any, ...]]] = [(migrate.CREATE_LEDGER, ())]
+    for v, body in migrate.migrations(dialect):
+        if v < version:
+            statements += [(s, ()) for s in body]
+            statements.append(("INSERT INTO schema_migrations VALUES (?, ?)", (v, NOW)))
+    return statements
+
+
+def delivery(key: str) -> tuple[str, tuple[Any, ...]]:
+    """A write's outbox row for endpoint 1, as store/outbox.py inserts it."""
+    row = (1, outbox.message_id(), "registration.updated", key, "{}", NOW - 10, NOW - 10)
+    return outbox._INSERT, row
+
+
+def test_messages_queued_before_migration_8_keep_their_order(empty_database_url: str) -> None:
+    url = empty_database_url
+    attempted = (
+        "UPDATE webhook_deliveries SET attempts = 1, next_attempt_at = ?, last_status = 500"
+        " WHERE pk = 1"
+    )
+    run_sql(
+        url,
+        [
+            *schema_before(url, 8),
+            ("INSERT INTO tenants (id, name, created_at) VALUES (1, 't', ?)", (NOW,)),
+            (
+                "INSERT INTO webhook_endpoints (pk, tenant_id, id, url, event_types, secret,"
+                " created_at, updated_at) VALUES (1, 1, 'we_1', 'https://127.0.0.1:9/x', ' * ',"
+                " ?, ?, ?)",
+                (b"sealed", NOW, NOW),
+            ),
+            delivery("registration:ev:r1"),  # failed once, retried at RETRY
+            (attempted, (RETRY,)),
+            delivery("registration:ev:r1"),  # queued behind it
+        ],
+    )
+
+    async def go() -> None:
+        store = await open_store(Settings(database_url=url))
+        try:
+            assert await store.migrate() == [8]
+            ws = WebhookStore(store)
+            before = await ws.read("SELECT admitted FROM webhook_deliveries ORDER BY pk")
+            assert [bool(a) for (a,) in before] == [True, True]
+            after = [delivery("registration:ev:r1"), delivery("registration:ev:r2")]
+            await asyncio.to_thread(run_sql, url, after)  # written after the migration: 3 and 4
+            assert await send(ws, NOW) == [("registration.updated", "registration:ev:r2")]
+            assert await deliver_all(ws, NOW) == []
+            assert await deliver_all(ws, RETRY + LEASE) == [1, 2, 3]
+        finally:
+            await store.close()
+
+    asyncio.run(go())
