@@ -6,8 +6,9 @@ connections without bound (`limit_concurrency` counts them, but answers past it 
 headers have arrived, and without `Retry-After`). This subclass adds, per connection:
 
 - a cap on the request head (request line and headers): past `max_header_bytes` plus the longest
-  request target (65,535 bytes), the connection gets a 431 and is closed, after at most one more read
-  (256 KiB) has been buffered. The app refuses the headers at exactly `max_header_bytes`, in the
+  request target (65,535 bytes), the connection gets a 431 and is closed, with at most two reads
+  (256 KiB each) more than that buffered: the read in which the head began is not counted, since it
+  may also hold the end of the request before. The app refuses the headers at exactly `max_header_bytes`, in the
   surface's own shape (surfaces/headers.py); this cap is what keeps a 32 MiB header out of memory;
 - `header_timeout`: from a request's first byte until its headers are complete (slowloris): 408;
 - `body_timeout`: from the end of the headers until the body is complete: 408, and the app sees the
