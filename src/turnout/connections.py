@@ -6,15 +6,22 @@ connections without bound (`limit_concurrency` counts them, but answers past it 
 headers have arrived, and without `Retry-After`). This subclass adds, per connection:
 
 - a cap on the request head (request line and headers): past `max_header_bytes` plus the longest
-  request target (65,535 bytes), the connection gets a 431 and is closed, after at most one more read
-  (256 KiB) has been buffered. The app refuses the headers at exactly `max_header_bytes`, in the
+  request target (65,535 bytes), the connection gets a 431 and is closed, with at most two reads
+  (256 KiB each) more than that buffered: the read in which the head began is not counted, since it
+  may also hold the end of the request before. The app refuses the headers at exactly `max_header_bytes`, in the
   surface's own shape (surfaces/headers.py); this cap is what keeps a 32 MiB header out of memory;
 - `header_timeout`: from a request's first byte until its headers are complete (slowloris): 408;
 - `body_timeout`: from the end of the headers until the body is complete: 408, and the app sees the
   client disconnect;
 - `idle_timeout`: a connection with no request in progress, including a new one that never sends a
-  byte, is closed;
+  byte and one that sends only the blank lines allowed between requests, is closed;
 - `max_connections`: a connection past it gets `503` with `Retry-After: 1` at once and is closed.
+
+The header and body timeouts count only while the server reads: uvicorn stops reading a connection
+while a request pipelined behind the one being answered waits its turn (and while the app leaves a
+large body unread), and a client is not late for bytes the server left in the socket. A request that
+is late behind one still being answered does not take that one's answer: the answers already owed
+are sent first, then the 408, then the connection closes.
 
 A 408 or 431 sent once the request line has arrived takes the shape of the surface its path would
 be routed to (the app's `refusal`, surfaces/headers.py), as the app's own refusals do; one sent
@@ -40,7 +47,8 @@ from typing import Any
 
 import httptools
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.flow_control import FlowControl
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.supervisors import Multiprocess
 
 from turnout.config import Settings
@@ -124,6 +132,24 @@ def _refusal_of(app: Any) -> Refusal | None:
     return None
 
 
+class _Flow(FlowControl):
+    """uvicorn's flow control, telling the protocol when it stops and starts reading."""
+
+    def __init__(self, transport: asyncio.Transport, changed: Callable[[], None]) -> None:
+        super().__init__(transport)
+        self.changed = changed
+
+    def pause_reading(self) -> None:
+        if not self.read_paused:
+            super().pause_reading()
+            self.changed()
+
+    def resume_reading(self) -> None:
+        if self.read_paused:
+            super().resume_reading()
+            self.changed()
+
+
 class GuardedProtocol(HttpToolsProtocol):
     """HttpToolsProtocol with the limits above; everything else is uvicorn's."""
 
@@ -135,7 +161,9 @@ class GuardedProtocol(HttpToolsProtocol):
         self.awaiting_body = False  # between the end of a request's headers and its end
         self.began_this_read = False
         self.deadline: asyncio.TimerHandle | None = None
-        self.refused = False
+        self.refused = False  # what the client sends from now on is read and dropped
+        self.late: int | None = None  # a refusal owed once the answers before it are sent
+        self.running: RequestResponseCycle | None = None  # the request whose app was started last
         # Whether the current request's line (so its path) has arrived whole, and the last piece
         # of its target the parser passed on (see data_received).
         self.target_known = False
@@ -143,6 +171,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
+        self.flow = _Flow(self.transport, self._time_reading)  # before any request uses it
         if len(self.connections) > self.limits.max_connections:
             log.warning("over TURNOUT_MAX_CONNECTIONS (%d): refused", self.limits.max_connections)
             self._refuse(503)
@@ -163,7 +192,7 @@ class GuardedProtocol(HttpToolsProtocol):
             # The parser passes the target on in pieces; it is whole once bytes have followed it:
             # in this read, or in a later one that added nothing to it.
             self.target_known = self.target_tail is None or not data.endswith(self.target_tail)
-        if self.awaiting_body and self.deadline is None:
+        if self.awaiting_body and self.deadline is None and not self.flow.read_paused:
             # Armed here rather than at the end of the headers: most requests have no body, and
             # their end follows the headers in the same read, so they need no timer at all.
             self._arm(self.limits.body_timeout, self._too_slow)
@@ -180,11 +209,13 @@ class GuardedProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self.head_bytes, self.reading_head, self.began_this_read = 0, True, True
         self.target_known = False
+        # From the first byte: a kept-alive connection's idle timer is uvicorn's, which any byte
+        # cancels, so a request that never got as far as its target was never timed out.
+        self._time_reading()
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
         self.target_tail = url
-        self._arm(self.limits.header_timeout, self._too_slow)
 
     def on_headers_complete(self) -> None:
         self.reading_head = False
@@ -221,6 +252,22 @@ class GuardedProtocol(HttpToolsProtocol):
         self._disarm()
         super().on_message_complete()
 
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        self.running = cycle
+        super()._start_asgi_task(cycle, app)
+
+    def on_response_complete(self) -> None:
+        owed = not self.pipeline  # no request queued behind this one: nothing else to answer
+        super().on_response_complete()
+        if self.transport.is_closing() or not owed:
+            return
+        if self.late is not None:
+            self._answer_and_close(self.late)
+        elif not (self.reading_head or self.awaiting_body or self.refused):
+            # uvicorn's keep-alive timer stops at any byte, even the blank lines that may precede
+            # a request; this one runs until a request begins.
+            self._arm(self.limits.idle_timeout, self._idle)
+
     # Deadlines
 
     def _arm(self, seconds: float, then: Any) -> None:
@@ -232,13 +279,34 @@ class GuardedProtocol(HttpToolsProtocol):
             self.deadline.cancel()
             self.deadline = None
 
+    def _time_reading(self) -> None:
+        """Time the head or the body being read, only while the server reads it; called again
+        whenever uvicorn stops or starts reading (_Flow). A pause ends when an answer is sent,
+        which a client cannot stretch for free, so the clock starts afresh."""
+        if self.refused or not (self.reading_head or self.awaiting_body):
+            return
+        if self.flow.read_paused:
+            self._disarm()
+        else:
+            seconds = self.limits.header_timeout if self.reading_head else self.limits.body_timeout
+            self._arm(seconds, self._too_slow)
+
     def _idle(self) -> None:
         if not self.transport.is_closing():
             self.transport.close()
 
     def _too_slow(self) -> None:
         """A request's head or body did not arrive in time: 408 if nothing was answered yet; the
-        app, if it is waiting for the body, is told the client is gone."""
+        app, if it is waiting for the body, is told the client is gone. If an earlier request is
+        still being answered, its answer (and those of whole requests queued behind it) go first."""
+        late = self.cycle if self.awaiting_body else None  # None: a head, which has no cycle yet
+        earlier = self.running
+        if earlier is not None and earlier is not late and not earlier.response_complete:
+            self._stop_reading()
+            self.late = 408
+            if late is not None and self.pipeline and self.pipeline[0][0] is late:
+                self.pipeline.popleft()  # queued, never started: it only gets the 408
+            return
         cycle = self.cycle
         if cycle is not None and cycle.response_started and not cycle.response_complete:
             self.transport.close()  # too late for a 408; the app sees the disconnect
@@ -250,9 +318,15 @@ class GuardedProtocol(HttpToolsProtocol):
         closing a socket with unread data resets it, and the client might never see the answer."""
         if self.refused or self.transport.is_closing():
             return
+        self._stop_reading()
+        self._answer_and_close(status)
+
+    def _stop_reading(self) -> None:
         self.refused = True
         self.awaiting_body = False
         self._disarm()
+
+    def _answer_and_close(self, status: int) -> None:
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:  # nothing more of it gets written
             cycle.disconnected = True

@@ -224,7 +224,8 @@ def _one(
     try:
         answer = conn.read(head_request=draft.method == b"HEAD")
     except Dropped as exc:
-        report.findings.append(Finding(name, draft.kinds, wire, f"dropped: {exc}"))
+        problem = f"dropped: {exc}\n{_earlier(report)}"  # what came before may explain it
+        report.findings.append(Finding(name, draft.kinds, wire, problem))
         conn.close()
         return Connection(target.port, conn.timeout)
     report.statuses[answer.status] += 1
@@ -236,21 +237,25 @@ def _one(
     if problem is None and before is not None and answer.status >= 400:
         after = target.fingerprint()
         if after != before:
-            earlier = "\n".join(f"    after {status}: {w[:300]!r}" for w, status in report.recent)
-            problem = f"{answer.status} refusal changed the database: {before} → {after}\n{earlier}"
+            problem = f"{answer.status} refusal changed the database: {before} → {after}\n"
+            problem += _earlier(report)
     if problem is None and not answer.closes and draft.version == b"HTTP/1.1":
         try:
             probe = conn.read()
             if probe.status != 200:
                 problem = f"pipelined request answered {probe.status}: {probe.body[:120]!r}"
         except Dropped as exc:
-            problem = f"pipelined request dropped: {exc}"
+            problem = f"pipelined request dropped: {exc}\n{_earlier(report)}"
     if problem is not None:
         report.findings.append(Finding(name, draft.kinds, wire, problem))
     if problem is not None or answer.closes or draft.version != b"HTTP/1.1":
         conn.close()
         return Connection(target.port, conn.timeout)
     return conn
+
+
+def _earlier(report: Report) -> str:
+    return "\n".join(f"    after {status}: {w[:300]!r}" for w, status in report.recent)
 
 
 def summary(report: Report) -> str:
@@ -262,7 +267,7 @@ def summary(report: Report) -> str:
     ]
     seen: set[str] = set()
     for f in report.findings:
-        problem = f.problem[:60]
+        problem = f.problem.partition("\n")[0][:60]
         if problem not in seen:  # one example of each kind of problem
             seen.add(problem)
             lines.append(f"FINDING {f.operation} {f.kinds}: {f.problem}\n  {f.request[:600]!r}")
