@@ -226,11 +226,11 @@ def _deliveries(server: LiveServer, tenant: Tenant, endpoint_id: str) -> list[An
     return list(server.run(go))
 
 
-def _fail(server: LiveServer, pk: int) -> None:
+def _fail(server: LiveServer, row: Any) -> None:
     """Give a delivery up as the dispatcher does after its last attempt (a 500 from the receiver)."""
 
     async def go(store: Any) -> None:
-        claimed = Claimed(pk, 0, "", "", 5)
+        claimed = Claimed(row.pk, 0, "", "", row.attempts)  # the claim the row is on
         await WebhookStore(store).failed(claimed, 500, "the receiver answered 500", None)
 
     server.run(go)
@@ -305,7 +305,7 @@ def test_deliveries_are_listed_paged_redelivered_and_replayed(
     second = message_ids(owner, endpoint_id, f"?cursor={cursor.group(1)}")
     assert first + second == [r.message_id for r in rows]
     assert owner.get(path + "?cursor=abc").status_code == 422
-    _fail(server, rows[0].pk)
+    _fail(server, rows[0])
     page = owner.get(path).text
     row = page.split(rows[0].message_id)[1].split("</tr>")[0]
     assert "failed" in row and "500" in row and "the receiver answered 500" in row
@@ -316,7 +316,7 @@ def test_deliveries_are_listed_paged_redelivered_and_replayed(
     missing = post_form(owner, f"{path}/deliveries/msg_nope/redeliver", {}, path)
     assert missing.status_code == 404
     for row_ in rows[1:]:
-        _fail(server, row_.pk)
+        _fail(server, row_)
     replayed = post_form(owner, path + "/replay", {"since": "2000-01-01T00:00"}, path)
     assert f"{len(rows)} message(s) made since 2000-01-01 00:00 UTC" in replayed.text
     assert {r.state for r in _deliveries(server, tenant, endpoint_id)} == {"pending"}

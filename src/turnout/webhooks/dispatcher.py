@@ -97,7 +97,7 @@ class Dispatcher:
         status, error = await self._send(claimed, signer)
         now = int(self.clock())
         if status is not None and 200 <= status < 300:
-            await self.ws.delivered(claimed.pk, status, now)
+            await self.ws.delivered(claimed, status, now)
             return
         log.info(
             "webhook %s to endpoint %d failed (attempt %d): %s",

@@ -225,13 +225,19 @@ class WebhookStore:
         rows = await self.read(_SIGNING.format(marks=marks), *endpoint_pks)
         return {r[0]: Signer(r[0], r[1], r[2], bytes(r[3]), _bytes(r[4]), r[5]) for r in rows}
 
-    async def delivered(self, pk: int, status: int, now: int) -> None:
+    # An outcome is recorded only on the claim it belongs to: a redelivery asked for while the
+    # message was on the wire resets attempts to 0, and the send that was under way must not mark
+    # it delivered (or reschedule it) over that request, which would then be lost.
+    _THIS_CLAIM = "pk = ? AND attempts = ? AND state = 'pending'"
+
+    async def delivered(self, claimed: Claimed, status: int, now: int) -> None:
         await self.write(
             "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = ?, last_status = ?,"
-            " last_error = NULL, lease_until = 0 WHERE pk = ? RETURNING pk",
+            f" last_error = NULL, lease_until = 0 WHERE {self._THIS_CLAIM} RETURNING pk",
             now,
             status,
-            pk,
+            claimed.pk,
+            claimed.attempts,
         )
 
     async def failed(
@@ -241,12 +247,13 @@ class WebhookStore:
         state = "pending" if retry_at is not None else "failed"
         await self.write(
             "UPDATE webhook_deliveries SET state = ?, last_status = ?, last_error = ?,"
-            " next_attempt_at = ?, lease_until = 0 WHERE pk = ? RETURNING pk",
+            f" next_attempt_at = ?, lease_until = 0 WHERE {self._THIS_CLAIM} RETURNING pk",
             state,
             status,
             error[:500],
             retry_at or 0,
             claimed.pk,
+            claimed.attempts,
         )
 
     async def disable_endpoint(self, endpoint_pk: int, reason: str, now: int) -> None:
