@@ -1,6 +1,7 @@
 """The server's CPU per request without the network: the ASGI app driven in process.
 
     python -m bench.layers [--requests N] [--rounds R] [--against SRC] [--profile FILE]
+                           [--callgrind]
 
 Builds turnout at its defaults (access log on, to /dev/null; rate limits off, as in bench.run) on
 seeded SQLite data, and calls it directly with each scenario's requests (bench/requests.py), 64 at
@@ -11,6 +12,8 @@ around the handler costs, without uvicorn or wrk sharing the cores.
 `--against SRC` measures another checkout's `src` (e.g. `git archive` of the commit before a change)
 beside this one: two worker processes, each on its own copy of the data, their rounds alternated,
 so both see the same machine. `--profile FILE` writes a cProfile of one round of each scenario.
+`--callgrind` counts instructions per request instead (valgrind, instrumenting only the measured
+requests): slow, but the same on a loaded machine as on a quiet one, so a change of a few µs shows.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import glob
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -164,13 +170,19 @@ class _Lifespan:
 
 
 class Worker:
-    def __init__(self, name: str, src: str | None) -> None:
+    def __init__(self, name: str, src: str | None, callgrind: bool = False) -> None:
         env = dict(os.environ)
         if src is not None:
             env["PYTHONPATH"] = os.pathsep.join([src, str(Path(__file__).parent.parent)])
         self.name = name
+        command = [sys.executable, "-m", "bench.layers", "--serve"]
+        self.dumps = ""
+        if callgrind:
+            self.dumps = tempfile.mkdtemp(prefix="turnout-callgrind-")
+            out = f"--callgrind-out-file={self.dumps}/out.%p"
+            command = ["valgrind", "-q", "--tool=callgrind", "--instr-atstart=no", out, *command]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.layers", "--serve"],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -180,19 +192,36 @@ class Worker:
         if self.process.stdout.readline().strip() != "ready":
             raise SystemExit(f"{name}: the worker did not start")
 
-    def run(self, scenario: str, n: int, profile: str | None = None) -> float:
+    def run(self, scenario: str, n: int, profile: str | None = None, count: bool = False) -> float:
+        """µs per request; instructions per request when `count` (under callgrind)."""
         assert self.process.stdin is not None and self.process.stdout is not None
+        if count:
+            self._control("--instr=on")
+            self._control("--zero")
         self.process.stdin.write(f"{scenario} {n} {profile or '-'}\n")
         self.process.stdin.flush()
         line = self.process.stdout.readline()
         if not line:
             raise SystemExit(f"{self.name}: the worker stopped")
+        if count:
+            self._control("--dump")
+            self._control("--instr=off")
+            dump = max(glob.glob(f"{self.dumps}/out.*"), key=os.path.getmtime)
+            found = re.search(r"^totals: (\d+)", Path(dump).read_text(), re.MULTILINE)
+            assert found is not None, dump
+            return int(found.group(1)) / n
         return float(json.loads(line))
+
+    def _control(self, option: str) -> None:
+        command = ["callgrind_control", option, str(self.process.pid)]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
     def close(self) -> None:
         assert self.process.stdin is not None
         self.process.stdin.close()
-        self.process.wait(timeout=60)
+        self.process.wait(timeout=600)
+        if self.dumps:
+            shutil.rmtree(self.dumps, ignore_errors=True)
 
 
 def main() -> int:
@@ -204,14 +233,15 @@ def main() -> int:
     parser.add_argument("--scenarios", nargs="*", default=SCENARIOS)
     parser.add_argument("--against", help="another checkout's src directory, measured beside")
     parser.add_argument("--profile", help="write a cProfile of one round per scenario here")
+    parser.add_argument("--callgrind", action="store_true", help="count instructions (valgrind)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(args))
         return 0
-    workers = [Worker("this", None)]
+    workers = [Worker("this", None, args.callgrind)]
     if args.against:
-        workers.insert(0, Worker("against", args.against))
+        workers.insert(0, Worker("against", args.against, args.callgrind))
     results: dict[str, dict[str, list[float]]] = {}
     try:
         for worker in workers:  # warm-up: caches, the first batch of every code path
@@ -220,7 +250,7 @@ def main() -> int:
         for _ in range(args.rounds):
             for scenario in args.scenarios:
                 for worker in workers:
-                    us = worker.run(scenario, args.requests)
+                    us = worker.run(scenario, args.requests, count=args.callgrind)
                     results.setdefault(scenario, {}).setdefault(worker.name, []).append(us)
         if args.profile:
             for scenario in args.scenarios:
@@ -229,7 +259,8 @@ def main() -> int:
         for worker in workers:
             worker.close()
     names = [w.name for w in workers]
-    print(f"CPU µs/request, median of {args.rounds} rounds of {args.requests} requests")
+    unit = "instructions" if args.callgrind else "CPU µs"
+    print(f"{unit}/request, median of {args.rounds} rounds of {args.requests} requests")
     print(
         f"{'scenario':16}"
         + "".join(f"{n:>10}" for n in names)
@@ -237,7 +268,7 @@ def main() -> int:
     )
     for scenario, by in results.items():
         medians = [statistics.median(by[n]) for n in names]
-        row = f"{scenario:16}" + "".join(f"{m:10.0f}" for m in medians)
+        row = f"{scenario:16}" + "".join(f"{m:10,.0f}" for m in medians)
         if args.against:
             row += f"  {(medians[1] - medians[0]) / medians[0] * 100:+7.1f}%"
         print(row)
