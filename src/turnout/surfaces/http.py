@@ -80,10 +80,10 @@ def single_header(request: Request, name: str) -> str | None:
 
 def bearer_token(request: Request) -> str | None:
     """The token of an `Authorization: Bearer` header; '' for another scheme or an empty token."""
-    header = single_header(request, "authorization")
-    if header is None:
+    value = single_header(request, "authorization")
+    if value is None:
         return None
-    scheme, _, token = header.strip().partition(" ")
+    scheme, _, token = value.strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
@@ -94,14 +94,14 @@ def precondition(request: Request, principal: Principal) -> etags.Precondition:
     )
 
 
-def _tags(request: Request, header: str) -> frozenset[str] | None:
-    values = header_values(request, header.lower().encode("latin-1"))
+def _tags(request: Request, name: str) -> frozenset[str] | None:
+    values = header_values(request, name.lower().encode("latin-1"))
     if not values:
         return None
     try:
         return etags.parse_tags(", ".join(values))
     except ValueError as exc:
-        raise BadHeader(header, str(exc)) from None
+        raise BadHeader(name, str(exc)) from None
 
 
 def etag(resource: msgspec.Struct) -> dict[str, str]:
