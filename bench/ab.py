@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import sys
 import tempfile
@@ -46,6 +47,23 @@ def main() -> int:
     parser.add_argument("--scenarios", nargs="*", default=SCENARIOS)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="turnout-ab-"))
+    try:
+        results = measure(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"medians of {args.rounds} rounds of {args.seconds} s; CPU µs/request, req/s")
+    print(f"{'scenario':16}{'against':>16}{'this':>16}{'ceiling':>16}   CPU change")
+    for scenario, by in results.items():
+        cpu = {n: statistics.median(r["cpu_us"] for r in runs) for n, runs in by.items()}
+        rps = {n: statistics.median(r["rps"] for r in runs) for n, runs in by.items()}
+        cells = "".join(f"{cpu[n]:8.0f} {rps[n]:7.0f}" for n in ("against", "this", "ceiling"))
+        change = (cpu["this"] - cpu["against"]) / cpu["against"] * 100
+        print(f"{scenario:16}{cells}   {change:+6.1f}%")
+    return 0
+
+
+def measure(args: argparse.Namespace, work: Path) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Each scenario on each server in turn, `args.rounds` times: wrk's result and the CPU."""
     settings = Settings(database_url=f"sqlite:///{work}/turnout.db", secret=SECRET)
     seeded = asyncio.run(seed(settings, 1000))
     for name in ("against", "this", "ceiling"):
@@ -84,15 +102,7 @@ def main() -> int:
                     if result["non_2xx"]:
                         sys.exit(f"{name} {scenario}: {result['non_2xx']} non-2xx answers")
                     results.setdefault(scenario, {}).setdefault(name, []).append(result)
-    print(f"medians of {args.rounds} rounds of {args.seconds} s; CPU µs/request, req/s")
-    print(f"{'scenario':16}{'against':>16}{'this':>16}{'ceiling':>16}   CPU change")
-    for scenario, by in results.items():
-        cpu = {n: statistics.median(r["cpu_us"] for r in runs) for n, runs in by.items()}
-        rps = {n: statistics.median(r["rps"] for r in runs) for n, runs in by.items()}
-        cells = "".join(f"{cpu[n]:8.0f} {rps[n]:7.0f}" for n in ("against", "this", "ceiling"))
-        change = (cpu["this"] - cpu["against"]) / cpu["against"] * 100
-        print(f"{scenario:16}{cells}   {change:+6.1f}%")
-    return 0
+    return results
 
 
 if __name__ == "__main__":

@@ -144,6 +144,7 @@ async def serve(args: argparse.Namespace) -> None:
             profiler.dump_stats(profile)
         print(json.dumps(us), file=out, flush=True)
     await lifespan.stop()
+    shutil.rmtree(work, ignore_errors=True)
 
 
 class _Lifespan:
