@@ -23,7 +23,7 @@ from turnout.services import Services
 from turnout.surfaces import registry
 from turnout.surfaces.access import Access, Guard
 from turnout.surfaces.http import json_response
-from turnout.surfaces.surface import Surface
+from turnout.surfaces.surface import Prefixes, Surface
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,3 +116,19 @@ def test_a_refusal_before_routing_takes_the_shape_of_the_surface_the_path_is_for
 
 def test_route_discovery_finds_a_new_surface_without_a_count(with_hub: None) -> None:
     assert ("hub", "GET", "/{hub}/registrations") in surface_routes()
+
+
+def test_nothing_of_turnouts_own_may_lie_under_a_fixed_prefix(tmp_path: Path) -> None:
+    """Prefixes sends /v1/… straight to its surface; that is the router's answer only while no
+    route before the mount could take such a path, so an app with one is refused when built."""
+    services = Services.create(base_settings(str(tmp_path), f"sqlite:///{tmp_path}/t.db"))
+    cronofy = next(s for s in registry.SURFACES if s.path == "/v1")
+
+    async def own(_: Request) -> Response:
+        return json_response({})
+
+    fine = Starlette(routes=[Route("/v1x", own), cronofy.mount(services)])
+    assert [p for p, _ in Prefixes(fine).prefixes] == ["/v1/"]
+    clash = Starlette(routes=[Route("/v1/status", own), cronofy.mount(services)])
+    with pytest.raises(ValueError, match="/v1/status"):
+        Prefixes(clash)

@@ -29,6 +29,7 @@ from turnout.surfaces.cors import Cors
 from turnout.surfaces.headers import HeaderLimit
 from turnout.surfaces.http import json_response
 from turnout.surfaces.operation import Documented
+from turnout.surfaces.surface import Prefixes
 
 
 def build_app(settings: Settings) -> ASGIApp:
@@ -99,7 +100,7 @@ def build_app(settings: Settings) -> ASGIApp:
     document.update(openapi.document(settings, app.routes))
     accesslog.configure(settings.access_log)
     return accesslog.AccessLog(
-        HeaderLimit(Cors(app, services), settings.max_header_bytes, app.routes)
+        HeaderLimit(Cors(Prefixes(app), services), settings.max_header_bytes, app.routes)
     )
 
 

@@ -34,12 +34,13 @@ class Cors:
         if scope["type"] != "http" or not scope["path"].startswith(SURFACES):
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        origin = headers.get("origin")
-        if origin is None:
+        # Read from the scope, not through Starlette's Headers: every /v1 and /api/v1 request asks.
+        names = [name for name, _ in scope["headers"]]
+        if b"origin" not in names:
             await self.app(scope, receive, send)
             return
-        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+        origin = Headers(scope=scope)["origin"]
+        if scope["method"] == "OPTIONS" and b"access-control-request-method" in names:
             await (await self._preflight(origin))(scope, receive, send)
             return
         state = scope.setdefault("state", {})  # where authentication leaves the principal

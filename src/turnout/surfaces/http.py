@@ -35,13 +35,28 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+def header_values(request: Request, name: bytes) -> list[str]:
+    """Every value of the header `name` (lower case, as ASGI gives names), read from the scope.
+    The hot path's look-ups go here rather than through Starlette's `Headers`, which is built anew
+    for each Request and answers an absent header by raising and catching KeyError."""
+    return [value.decode("latin-1") for field, value in request.scope["headers"] if field == name]
+
+
+def header(request: Request, name: bytes) -> str | None:
+    """The first value of the header `name`, or None."""
+    for field, value in request.scope["headers"]:
+        if field == name:
+            return value.decode("latin-1")  # type: ignore[no-any-return]
+    return None
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(_encoder.encode(body), status, headers, media_type=JSON_TYPE)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing anything over `limit` bytes before reading it all."""
-    declared = request.headers.get("content-length")
+    declared = header(request, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"body over {limit} bytes")
     chunks = []
@@ -57,7 +72,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 def single_header(request: Request, name: str) -> str | None:
     """The one value of a credential header. Two of them are refused rather than one picked: a
     proxy and a client that each add one must not decide, by their order, whose key is used."""
-    values = request.headers.getlist(name)
+    values = header_values(request, name.lower().encode("latin-1"))
     if len(values) > 1:
         raise Unauthenticated(f"several {name} headers")
     return values[0] if values else None
@@ -65,10 +80,10 @@ def single_header(request: Request, name: str) -> str | None:
 
 def bearer_token(request: Request) -> str | None:
     """The token of an `Authorization: Bearer` header; '' for another scheme or an empty token."""
-    header = single_header(request, "authorization")
-    if header is None:
+    value = single_header(request, "authorization")
+    if value is None:
         return None
-    scheme, _, token = header.strip().partition(" ")
+    scheme, _, token = value.strip().partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
@@ -79,14 +94,14 @@ def precondition(request: Request, principal: Principal) -> etags.Precondition:
     )
 
 
-def _tags(request: Request, header: str) -> frozenset[str] | None:
-    values = request.headers.getlist(header)
+def _tags(request: Request, name: str) -> frozenset[str] | None:
+    values = header_values(request, name.lower().encode("latin-1"))
     if not values:
         return None
     try:
         return etags.parse_tags(", ".join(values))
     except ValueError as exc:
-        raise BadHeader(header, str(exc)) from None
+        raise BadHeader(name, str(exc)) from None
 
 
 def etag(resource: msgspec.Struct) -> dict[str, str]:

@@ -9,9 +9,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from starlette._utils import get_route_path
+from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Match, Mount
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from turnout.services import Services
 from turnout.surfaces.operation import Contract
@@ -60,3 +61,38 @@ class SurfaceMount(Mount):
         # `/v1` is the surface's `/`: authenticated, then its own 404.
         match, child = super().matches({**scope, "path": scope["path"] + "/"})
         return match, {**child, "path": scope["path"] + "/"}
+
+
+class Prefixes:
+    """The app, with a shortcut to the surfaces mounted at fixed prefixes (`/v1/`, `/api/v1/`): a
+    request under one goes straight to its SurfaceMount, as the app's router would send it, without
+    crossing the app's own error middlewares (the surface's app has its own) or matching every
+    route mounted before it. Nothing mounted before a fixed prefix lies under it (checked here), so
+    the router's answer is the same. Every other path takes the app's router."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.prefixes: list[tuple[str, SurfaceMount]] = []
+        for i, route in enumerate(app.routes):
+            if isinstance(route, SurfaceMount) and not route.surface.by_pattern:
+                before = [getattr(r, "path", "") for r in app.routes[:i]]
+                overlap = [p for p in before if p == route.path or p.startswith(route.path + "/")]
+                if overlap:
+                    raise ValueError(f"{overlap} would be routed before {route.path}")
+                self.prefixes.append((route.path + "/", route))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = get_route_path(scope)
+            for prefix, mount in self.prefixes:
+                if path.startswith(prefix):
+                    match, child = mount.matches(scope)
+                    if match is Match.FULL:
+                        # What Starlette and its router leave in the scope on the way.
+                        scope["app"] = self.app
+                        scope["router"] = self.app.router
+                        scope["route"] = mount
+                        scope.update(child)
+                        await mount.handle(scope, receive, send)
+                        return
+        await self.app(scope, receive, send)

@@ -28,7 +28,14 @@ from turnout.services import Services
 from turnout.surfaces.access import Access, Guard
 from turnout.surfaces.cronofy import admin, hubs, pages, parse, records, render
 from turnout.surfaces.cronofy.errors import HANDLERS, core_error, too_many
-from turnout.surfaces.http import bearer_token, etag, json_response, precondition, read_body
+from turnout.surfaces.http import (
+    bearer_token,
+    etag,
+    header,
+    json_response,
+    precondition,
+    read_body,
+)
 from turnout.surfaces.idempotency import Idempotency
 from turnout.surfaces.operation import route
 from turnout.surfaces.query import Query
@@ -120,7 +127,7 @@ class Handlers:
 
     async def _command(self, request: Request, parse_body: Callable[[bytes, str | None], T]) -> T:
         raw = await read_body(request, self.services.settings.max_body_bytes)
-        return parse_body(raw, request.headers.get("content-type"))
+        return parse_body(raw, header(request, b"content-type"))
 
     # E1
     async def upsert_event(self, request: Request) -> Response:

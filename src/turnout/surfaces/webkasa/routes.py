@@ -22,7 +22,7 @@ from turnout.core.ports import Store, WriteResult
 from turnout.core.registrations import releases_or_holds_none
 from turnout.ratelimit import Policy
 from turnout.services import Services
-from turnout.surfaces.http import etag, json_response, precondition, read_body
+from turnout.surfaces.http import etag, header, json_response, precondition, read_body
 from turnout.surfaces.idempotency import Idempotency, id_seed
 from turnout.surfaces.operation import route
 from turnout.surfaces.webkasa import mapping, parse, records, render
@@ -79,7 +79,7 @@ class Handlers:
     async def _raw(self, request: Request) -> tuple[bytes, str | None]:
         """The body's bytes (at most the limit) and its Content-Type, for a parse.py reader."""
         raw = await read_body(request, self.services.settings.max_body_bytes)
-        return raw, request.headers.get("content-type")
+        return raw, header(request, b"content-type")
 
     async def _event(self, principal: Principal, request: Request) -> Event:
         return await events.find_event(
