@@ -77,7 +77,7 @@ class Browsers:
 _NEW_KEY = re.compile(r'id="new-key">(tk_\w+)<')
 _SECRET = re.compile(r'id="secret">(wh\w+_[A-Za-z0-9+/=]+)<')
 _ENDPOINT_ID = re.compile(r"<dt>Id</dt><dd><code>(we_\w+)</code>")
-_MESSAGE = re.compile(r"<code>(msg_\w+)</code>")
+_MESSAGE = re.compile(r"<code[^>]*>(msg_\w+)</code>")
 UNREACHABLE_HOOK = "https://127.0.0.1:9/hook"  # the dispatcher refuses loopback: fails at once
 
 
