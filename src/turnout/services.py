@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from turnout.auth.keys import Authenticator
 from turnout.config import Settings
+from turnout.core.hub_ports import HubStore
+from turnout.core.hubs import KeySeal
 from turnout.core.paging import PageTokens
 from turnout.core.ports import Store
 from turnout.ratelimit import Decision, Limiter, LocalLimiter, Policy
@@ -26,6 +28,7 @@ class Services:
     failed_auth: Policy | None = None
     _store: Store | None = None
     _auth: Authenticator | None = None
+    _hubs: HubStore | None = None
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -65,12 +68,27 @@ class Services:
     def attach(self, store: Store) -> None:
         self._store = store
         self._auth = Authenticator(store, self.secret)
+        self._hubs = None
 
     @property
     def store(self) -> Store:
         if self._store is None:
             raise RuntimeError("the store is opened by the app's lifespan; it has not started")
         return self._store
+
+    @property
+    def hubs(self) -> HubStore:
+        """The Notification Hubs storage over the store's connections, made once for every user
+        (the surface, its /v1 administration, the web pages, the purge)."""
+        if self._hubs is None:
+            from turnout.store.hubs import hub_store  # the backend's, chosen by the open store
+
+            window = None  # the quota's negative control (tests only): a stale read before writing
+            if self.settings.debug_unsafe_hub_quota:
+                window = self.settings.debug_race_window_ms / 1000
+            seal = KeySeal(self.secret)
+            self._hubs = hub_store(self.store, seal, self.settings.hub_tombstone_seconds, window)
+        return self._hubs
 
     @property
     def auth(self) -> Authenticator:

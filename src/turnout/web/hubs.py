@@ -17,17 +17,16 @@ from starlette.responses import RedirectResponse, Response
 from turnout.auth.people import Session
 from turnout.core import hub_admin, times
 from turnout.core.errors import NotFound
+from turnout.core.hub_ports import KEEP, HubStore
 from turnout.core.hubs import (
     LISTEN,
     RIGHTS,
     Hub,
     HubRefused,
-    KeySeal,
     Rule,
     connection_string,
     rights_text,
 )
-from turnout.store.hubs import KEEP, HubStore, hub_store
 from turnout.web import render
 from turnout.web.guard import Guard, path_name, read_form
 
@@ -38,15 +37,10 @@ MAX_NUMBER = 2_147_483_647
 class HubPages:
     def __init__(self, guard: Guard) -> None:
         self.guard = guard
-        self._hubs: HubStore | None = None
 
     @property
     def hubs(self) -> HubStore:
-        if self._hubs is None:
-            services = self.guard.services
-            seal = KeySeal(services.secret)
-            self._hubs = hub_store(services.store, seal, services.settings.hub_tombstone_seconds)
-        return self._hubs
+        return self.guard.services.hubs
 
     def _string(self, rule: str, key: str) -> str:
         return connection_string(self.guard.services.settings.base_url, rule, key)

@@ -12,10 +12,10 @@ from starlette.responses import Response
 from turnout.auth.keys import Principal
 from turnout.core import hub_admin, times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.hub_ports import KEEP, HubStore
 from turnout.core.hubs import (
     Hub,
     HubRefused,
-    KeySeal,
     Rule,
     connection_string,
     parse_rights,
@@ -25,7 +25,6 @@ from turnout.core.hubs import (
 )
 from turnout.core.limits import MAX_HUB_NAME, MAX_HUB_RULE_NAME
 from turnout.services import Services
-from turnout.store.hubs import KEEP, HubStore, hub_store
 from turnout.surfaces.fields import Body, Words, read
 from turnout.surfaces.http import json_response, path_name
 from turnout.surfaces.operation import Documented, route
@@ -129,15 +128,10 @@ def _kept(value: Any) -> Any:
 class HubAdmin:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self._hubs: HubStore | None = None
 
     def _admin(self, request: Request) -> tuple[Principal, HubStore]:
         principal: Principal = request.state.principal  # an admin: the route's record requires it
-        if self._hubs is None:
-            seal = KeySeal(self.services.secret)
-            tombstones = self.services.settings.hub_tombstone_seconds
-            self._hubs = hub_store(self.services.store, seal, tombstones)
-        return principal, self._hubs
+        return principal, self.services.hubs
 
     async def _body(self, request: Request, kind: type[T]) -> T:
         declared: Body[T] = DECLARED[kind]  # type: ignore[assignment]

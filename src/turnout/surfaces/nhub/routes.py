@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from turnout.core.errors import TurnoutError
 from turnout.core.hub_lists import ListTokens
+from turnout.core.hub_ports import HubStore
 from turnout.core.hubs import (
     LISTEN,
     MANAGE,
@@ -34,7 +35,6 @@ from turnout.core.hubs import (
 )
 from turnout.ratelimit import Policy
 from turnout.services import Services
-from turnout.store.hubs import HubStore, hub_store
 from turnout.surfaces.nhub import records, sas
 from turnout.surfaces.nhub.errors import (
     HUB_NOT_FOUND,
@@ -155,18 +155,10 @@ class NotificationHubs:
         self.tokens = ListTokens(services.tokens)
         self.public_authority = urlsplit(self.settings.base_url).netloc.lower()
         self.hub_rate = Policy("per-hub-second", self.settings.hub_requests_per_second, 1)
-        self._hubs: HubStore | None = None
 
     @property
     def hubs(self) -> HubStore:
-        if self._hubs is None:
-            window = None
-            if self.settings.debug_unsafe_hub_quota:
-                window = self.settings.debug_race_window_ms / 1000
-            self._hubs = hub_store(
-                self.services.store, self.seal, self.settings.hub_tombstone_seconds, window
-            )
-        return self._hubs
+        return self.services.hubs
 
     @property
     def routes(self) -> list[Documented]:
@@ -325,14 +317,10 @@ async def _read_body(request: Request, limit: int) -> bytes:
 async def purge_forever(services: Services, every: float = 60) -> None:
     """Delete expired devices (their hubs' counts go down in the same transaction) and tombstones
     past retention, now and every `every` seconds; the app's lifespan runs this."""
-    hubs: HubStore | None = None
     while True:
         now = int(time.time())
         try:
-            if hubs is None:
-                seal = KeySeal(services.secret)
-                hubs = hub_store(services.store, seal, services.settings.hub_tombstone_seconds)
-            await hubs.purge(now, now - services.settings.hub_tombstone_seconds)
+            await services.hubs.purge(now, now - services.settings.hub_tombstone_seconds)
         except Exception:
             logging.getLogger("turnout.nhub").warning("purging hubs failed", exc_info=True)
         await asyncio.sleep(every)

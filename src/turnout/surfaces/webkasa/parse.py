@@ -22,7 +22,7 @@ from turnout.core.limits import (
     MAX_TITLE,
 )
 from turnout.core.model import EventStatus
-from turnout.store.base import EventQuery
+from turnout.core.ports import EventQuery
 from turnout.surfaces.fields import Body, Words, failed, given
 from turnout.surfaces.query import Query
 from turnout.surfaces.webkasa import records
