@@ -6,7 +6,6 @@ the clock in the test's hands."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -14,9 +13,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import PG_ADMIN_URL
 from tests.test_webhook_outbox import (
-    _admin,
+    fresh_database,
     on_store,
     own_database_url,
     put_event,
@@ -113,16 +111,7 @@ def test_admission_a_row_at_a_time_keeps_commit_order(
 def empty_database_url(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    if backend == "sqlite":
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("order") / "before.db")
-        return
-    request.getfixturevalue("postgres_url")  # skips, or fails under CI, without PostgreSQL
-    name = "turnout_order_" + secrets.token_hex(4)
-    asyncio.run(_admin(f"CREATE DATABASE {name}"))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        asyncio.run(_admin(f"DROP DATABASE {name} WITH (FORCE)"))
+    yield from fresh_database(backend, request, tmp_path_factory, "order")
 
 
 def run_sql(url: str, statements: list[tuple[str, tuple[Any, ...]]]) -> None:

@@ -31,16 +31,26 @@ def own_database_url(
 ) -> Iterator[str]:
     """A database of this module's own: the session's live servers dispatch from the shared one,
     and would claim these tests' messages."""
+    yield from fresh_database(backend, request, tmp_path_factory, "hooks")
+
+
+def fresh_database(
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+) -> Iterator[str]:
+    """A new, empty database on `backend`, dropped afterwards (PostgreSQL)."""
     if backend == "sqlite":
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("outbox") / "hooks.db")
+        yield "sqlite:///" + str(tmp_path_factory.mktemp(name) / f"{name}.db")
         return
     request.getfixturevalue("postgres_url")  # skips, or fails under CI, without PostgreSQL
-    name = "turnout_hooks_" + secrets.token_hex(4)
-    asyncio.run(_admin(f"CREATE DATABASE {name}"))
+    database = f"turnout_{name}_" + secrets.token_hex(4)
+    asyncio.run(_admin(f"CREATE DATABASE {database}"))
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
     finally:
-        asyncio.run(_admin(f"DROP DATABASE {name} WITH (FORCE)"))
+        asyncio.run(_admin(f"DROP DATABASE {database} WITH (FORCE)"))
 
 
 async def _admin(sql: str) -> None:
