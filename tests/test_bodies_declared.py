@@ -274,3 +274,13 @@ def test_issue_9s_inconsistencies_are_answered_alike(tenant: Tenant) -> None:
             "message": "slots must be between 1 and 2147483647",
         }
     ]
+
+
+def test_metadata_accepts_exactly_ten_pairs() -> None:
+    """The rule core/metadata.py checked by hand before the declaration took it over."""
+    ten = {**REG, "metadata": {str(i): i for i in range(10)}}
+    assert v1_registration(json.dumps(ten).encode()) is not None
+    eleven = {**REG, "metadata": {str(i): i for i in range(11)}}
+    with pytest.raises(ValidationFailed) as refused:
+        v1_registration(json.dumps(eleven).encode())
+    assert [e.code for e in refused.value.errors] == ["too_many"]

@@ -9,12 +9,17 @@ from turnout.core import ids, localtime
 from turnout.core.changes import KEEP
 from turnout.core.errors import FieldError, ValidationFailed
 from turnout.core.events import EventChanges
-from turnout.core.metadata import check_metadata
+from turnout.core.limits import (
+    MAX_DESCRIPTION,
+    MAX_GUESTS,
+    MAX_LOCATION,
+    MAX_METADATA_STRING,
+    MAX_TITLE,
+)
 from turnout.core.model import REGISTRATION_STATUSES, RegistrationStatus
 from turnout.core.registrations import RegistrationChanges
 
-_TEXT_LIMITS = {"title": 200, "description": 5000, "location": 500}
-MAX_GUESTS = 9999
+_TEXT_LIMITS = {"title": MAX_TITLE, "description": MAX_DESCRIPTION, "location": MAX_LOCATION}
 
 
 def _text(form: dict[str, str], name: str) -> str | None:
@@ -90,15 +95,17 @@ def new_registration(form: dict[str, str]) -> RegistrationChanges:
     attendee = {k: v for k in ("name", "email", "phone_number") if (v := form.get(k, "").strip())}
     if "name" not in attendee and "email" not in attendee:
         errors.append(FieldError("name", "required", "give a name or an email"))
-    metadata, problems = check_metadata(attendee)
-    errors += problems
+    for field, value in attendee.items():  # stored as metadata, whose strings have a limit
+        if len(value) > MAX_METADATA_STRING:
+            message = f"at most {MAX_METADATA_STRING} characters"
+            errors.append(FieldError(f"metadata.{field}", "too_long", message))
     guests = _whole(form, "guest_count", 0, MAX_GUESTS, errors)
     if errors:
         raise ValidationFailed(errors)
     return RegistrationChanges(
         status=status(form.get("status", "accepted")),
         guest_count=guests or 0,
-        metadata=metadata or {},
+        metadata=attendee,
         notes=_text(form, "notes"),
     )
 
