@@ -376,6 +376,11 @@ def config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
         host=settings.host,
         port=settings.port,
         http=f"{__name__}:GuardedProtocol",
+        # asyncio's own loop, not uvloop (uvicorn's pick when installed): under load uvloop accepted
+        # one new connection per loop iteration, so 64 clients connecting to a busy server waited
+        # up to 0.4 s for their first answer; asyncio's loop accepts all that are waiting at once
+        # (docs/PERFORMANCE.md "Read tails", `python -m bench.tails --loop uvloop`).
+        loop="asyncio",
         timeout_keep_alive=settings.idle_timeout_seconds,
         **options,
     )
