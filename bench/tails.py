@@ -1,6 +1,6 @@
 """Where a request's latency goes, for turnout and the ceiling, scenario by scenario under wrk.
 
-    python -m bench.tails [--scenario event_read ...] [--seconds 4] [--pin]
+    python -m bench.tails [--scenario event_read ...] [--seconds 4] [--pin] [--loop uvloop]
 
 Each server runs inside this module (`python -m bench.tails serve|ceiling PORT ...`), which records,
 with wall-clock stamps: each request's span in the server (from the parser's first callback to the
@@ -8,7 +8,11 @@ response's end, uvicorn's httptools protocol), the event loop's lag (a 5 ms slee
 every cyclic-GC pause. Beside wrk's p50/p99, it prints those over the measured window and the
 server's involuntary context switches (preemption), so a long tail can be told apart: time in the
 server's code, a blocked loop, a GC pause, or time outside the server (before it reads a request,
-or in the kernel and wrk). `--pin`: the server on CPU 1 and wrk on CPU 0 (taskset). SQLite only.
+or in the kernel and wrk). It also prints how long the server took to accept wrk's connections
+(from the first one's `connection_made` to the last's): wrk opens all of them at once, and a request
+waits in its socket until the server has accepted it. `--pin`: the server on CPU 1 and wrk on CPU 0
+(taskset). `--loop`: the event loop both servers run on (turnout's default is asyncio's; uvloop
+accepted one connection per loop iteration under load). SQLite only.
 """
 
 from __future__ import annotations
@@ -52,6 +56,11 @@ def serve(argv: list[str]) -> None:
 
         protocol = GuardedProtocol
     began, completed = protocol.on_message_begin, protocol.on_response_complete
+    made = protocol.connection_made
+
+    def connection_made(self: Any, transport: Any) -> None:
+        events.append(("accept", time.time(), 0.0))
+        made(self, transport)
 
     def on_message_begin(self: Any) -> None:
         self.tails_began = time.time()
@@ -65,6 +74,15 @@ def serve(argv: list[str]) -> None:
         on_message_begin,
         on_response_complete,
     )
+    protocol.connection_made = connection_made
+    loop = os.environ.get("TAILS_LOOP")
+    if loop:  # both servers build their Config inside this process: make it take this loop
+        config_init = uvicorn.Config.__init__
+
+        def on_loop(config: Any, *args: Any, **kwargs: Any) -> None:
+            config_init(config, *args, **{**kwargs, "loop": loop})
+
+        uvicorn.Config.__init__ = on_loop  # type: ignore[method-assign]
     inner = uvicorn.Server._serve
 
     async def instrumented(self: Any, sockets: Any = None) -> None:
@@ -104,6 +122,7 @@ def main() -> int:
     parser.add_argument("--scenario", action="append", help="a bench scenario (repeatable)")
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--pin", action="store_true", help="server on CPU 1, wrk on CPU 0")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), help="both servers' event loop")
     args = parser.parse_args()
     ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="turnout-tails-") as tmp:
@@ -117,6 +136,7 @@ def main() -> int:
             "CEILING_TENANT": str(seeded.tenant_id),
             "CEILING_SECRET": SECRET,
             "CEILING_BASE_URL": PUBLIC_URL,
+            **({"TAILS_LOOP": args.loop} if args.loop else {}),
         }
         pin = ["taskset", "-c", "1"] if args.pin else []
         for scenario in args.scenario or ["event_read"]:
@@ -136,7 +156,11 @@ def main() -> int:
                     )
                     ended, switches = time.time(), _involuntary(server.proc.pid) - switches
                 events = [e for e in json.loads(record.read_text()) if started <= e[1] <= ended]
-                _report("turnout" if name == "serve" else "ceiling", scenario, result, events)
+                # uvicorn's own pick for the ceiling (uvloop, installed with uvicorn[standard])
+                loop = args.loop or ("asyncio" if name == "serve" else "uvloop")
+                label = "turnout" if name == "serve" else "ceiling"
+                _report(label, scenario, result, events)
+                print(f"  event loop: {loop}", flush=True)
                 print(f"  involuntary context switches: {switches:,}", flush=True)
     return 0
 
@@ -158,6 +182,10 @@ def _report(name: str, scenario: str, result: dict[str, Any], events: list[Event
         if found:
             p50, p99 = found[len(found) // 2], found[int(len(found) * 0.99)]
             print(f"  {label:22} p50 {p50:7.2f}  p99 {p99:7.2f}  max {found[-1]:7.1f} ms")
+    accepted = [e[1] for e in events if e[0] == "accept"]
+    if accepted:
+        spread = (max(accepted) - min(accepted)) * 1e3
+        print(f"  {len(accepted)} connections accepted over {spread:.1f} ms")
     for generation in ("gc0", "gc1", "gc2"):
         pauses = [e[2] for e in events if e[0] == generation]
         if pauses:
