@@ -74,17 +74,15 @@ def record_sqlite(db: sqlite3.Connection, tenant_id: int, notices: Sequence[Noti
     if not endpoints:
         return
     for notice in notices:
-        targets = [pk for pk, types in endpoints if subscribed(types, notice.type)]
-        if not targets:
-            continue
-        body, mid = payloads.body(notice), message_id()
-        db.executemany(
-            _INSERT,
-            [
-                (pk, mid, notice.type, notice.ordering_key, body, notice.at, notice.at)
-                for pk in targets
-            ],
-        )
+        body = mid = ""
+        # Plain loops and one execute per row: ~4,000 instructions a write fewer than comprehensions
+        # and executemany (callgrind, docs/WEBHOOKS.md "Cost and throughput").
+        for pk, types in endpoints:
+            if subscribed(types, notice.type):
+                if not mid:  # rendered once, and only if some endpoint wants it
+                    body, mid = payloads.body(notice), message_id()
+                row = (pk, mid, notice.type, notice.ordering_key, body, notice.at, notice.at)
+                db.execute(_INSERT, row)
 
 
 def columns(notices: Sequence[Notice]) -> list[list[str]]:
