@@ -1,10 +1,11 @@
-"""What one outbox row costs SQLite, before and after migration 0008: CPU µs per row.
+"""What one outbox row costs SQLite, before and after migrations 0008 and 0010: CPU µs per row.
 
     python -m bench.outbox_rows [--backlog N]
 
-Rows go into the real schema (migrations 0006 and, for "now", 0008) 64 to a transaction, as a group
-commit writes them, after `--backlog` pending rows (an endpoint that is down, or the bench's
-dispatcher that is off: the partial indexes hold pending rows only). Since 0008 a write leaves its
+Rows go into the real schema (migration 0006; then 0008 and 0009; "now" also 0010, which respells
+the state CHECK) 64 to a transaction, as a group commit writes them, after `--backlog` pending rows
+(an endpoint that is down, or the bench's dispatcher that is off: the partial indexes hold pending
+rows only). Since 0008 a write leaves its
 rows for the dispatcher to admit into the ordering index; "admitted later" also counts that work
 (webhooks/store.py's admission statement, a batch at a time), which the dispatcher does instead of
 the writer. Variants alternate over three rounds; medians.
@@ -78,9 +79,11 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=40_000, help="pending rows before")
     backlog = parser.parse_args().backlog
     before = ("0006_webhooks.sql",)
-    now = (*before, "0008_outbox_admission.sql")
+    admission = (*before, "0008_outbox_admission.sql", "0009_outbox_claimable.sql")
+    now = (*admission, "0010_outbox_state_check.sqlite.sql")
     variants = {
         "before 0008: every index": (before, False),
+        "before 0010: the write": (admission, False),
         "now: the write": (now, False),
         "now: the write, admitted later": (now, True),
     }

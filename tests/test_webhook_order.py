@@ -148,6 +148,19 @@ def schema_before(url: str, version: int) -> list[tuple[str, tuple[Any, ...]]]:
     return statements
 
 
+def endpoint_1() -> list[tuple[str, tuple[Any, ...]]]:
+    """Tenant 1 and its endpoint 1, which delivery() writes for."""
+    return [
+        ("INSERT INTO tenants (id, name, created_at) VALUES (1, 't', ?)", (NOW,)),
+        (
+            "INSERT INTO webhook_endpoints (pk, tenant_id, id, url, event_types, secret,"
+            " created_at, updated_at) VALUES (1, 1, 'we_1', 'https://127.0.0.1:9/x', ' * ',"
+            " ?, ?, ?)",
+            (b"sealed", NOW, NOW),
+        ),
+    ]
+
+
 def delivery(key: str) -> tuple[str, tuple[Any, ...]]:
     """A write's outbox row for endpoint 1, as store/outbox.py inserts it."""
     row = (1, outbox.message_id(), "registration.updated", key, "{}", NOW - 10, NOW - 10)
@@ -164,13 +177,7 @@ def test_messages_queued_before_migration_8_keep_their_order(empty_database_url:
         url,
         [
             *schema_before(url, 8),
-            ("INSERT INTO tenants (id, name, created_at) VALUES (1, 't', ?)", (NOW,)),
-            (
-                "INSERT INTO webhook_endpoints (pk, tenant_id, id, url, event_types, secret,"
-                " created_at, updated_at) VALUES (1, 1, 'we_1', 'https://127.0.0.1:9/x', ' * ',"
-                " ?, ?, ?)",
-                (b"sealed", NOW, NOW),
-            ),
+            *endpoint_1(),
             delivery("registration:ev:r1"),  # failed once, retried at RETRY
             (attempted, (RETRY,)),
             delivery("registration:ev:r1"),  # queued behind it
@@ -189,6 +196,48 @@ def test_messages_queued_before_migration_8_keep_their_order(empty_database_url:
             assert await send(ws, NOW) == [("registration.updated", "registration:ev:r2")]
             assert await deliver_all(ws, NOW) == []
             assert await deliver_all(ws, RETRY + LEASE) == [1, 2, 3]
+        finally:
+            await store.close()
+
+    asyncio.run(go())
+
+
+def test_migration_10_keeps_every_row_and_the_state_rule(empty_database_url: str) -> None:
+    """Migration 10 respells the state CHECK (SQLite: by rebuilding the table): every queued or
+    delivered row stays as it was, pk included, and a state outside the three is still refused."""
+    url = empty_database_url
+    everything = "SELECT * FROM webhook_deliveries ORDER BY pk"
+    run_sql(
+        url,
+        [
+            *schema_before(url, 10),
+            *endpoint_1(),
+            delivery("registration:ev:r1"),
+            delivery("registration:ev:r1"),
+            delivery("registration:ev:r2"),
+            ("UPDATE webhook_deliveries SET admitted = TRUE WHERE pk <= 2", ()),
+            (
+                "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = 5 WHERE pk = 1",
+                (),
+            ),
+            (
+                "UPDATE webhook_deliveries SET state = 'failed', last_error = 'gone' WHERE pk = 3",
+                (),
+            ),
+        ],
+    )
+
+    async def go() -> None:
+        store = await open_store(Settings(database_url=url))
+        try:
+            ws = WebhookStore(store)
+            before = await ws.read(everything)
+            assert (await store.migrate()) == [10]  # and any after it
+            assert await ws.read(everything) == before
+            with pytest.raises((sqlite3.IntegrityError, asyncpg.CheckViolationError)):
+                await ws.write("UPDATE webhook_deliveries SET state = 'lost' WHERE pk = 2")
+            await asyncio.to_thread(run_sql, url, [delivery("registration:ev:r3")])
+            assert await deliver_all(ws, NOW) == [2, 4]  # the indexes are there again
         finally:
             await store.close()
 

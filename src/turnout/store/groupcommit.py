@@ -34,6 +34,10 @@ class GroupCommit:
         self._waiting: list[asyncio.Future[None]] | None = None  # the open batch's writers
         self.batches = 0  # for tests and the benchmark: how many COMMITs
         self.writes = 0
+        # For what caches what this connection read (store/outbox.py Subscriptions): how many
+        # batches were begun, and how many writes or batches rolled back.
+        self.begun = 0
+        self.rollbacks = 0
         self._commit_soon: asyncio.Handle | None = None
         self._committing: asyncio.Future[None] | None = None  # the COMMIT on the thread, if any
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="turnout-commit")
@@ -49,12 +53,14 @@ class GroupCommit:
                 sqlite3.OperationalError
             ) as exc:  # another process holds the lock past busy_timeout
                 raise Unavailable(str(exc)) from exc
+            self.begun += 1
             self._waiting = []
             self._commit_soon = asyncio.get_running_loop().call_soon(self._commit)
         self.db.execute("SAVEPOINT write")
         try:
             result = work()
         except BaseException:
+            self.rollbacks += 1
             self.db.execute("ROLLBACK TO write")
             self.db.execute("RELEASE write")
             raise
@@ -92,6 +98,7 @@ class GroupCommit:
         try:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
+            self.rollbacks += 1
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             return exc

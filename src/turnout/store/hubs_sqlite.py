@@ -61,7 +61,6 @@ class SqliteHubs(HubStorage):
         guarded = await self._guarded(hub.id)
 
         def write() -> tuple[Device, bool]:
-            db = self.store.db
             old = self._device(hub.id, kind, device_id)
             tombstoned = kind == REGISTRATION and self._tombstoned(hub.id, device_id, now)
             change = decide(old, tombstoned, now)
@@ -69,7 +68,9 @@ class SqliteHubs(HubStorage):
                 assert old is not None
                 return old, False
             new = self._apply(hub.id, kind, device_id, old, change, now, guarded)
-            outbox.record_sqlite(db, hub.tenant_id, hub_notices.written(hub, old, change, new))
+            outbox.record_sqlite(
+                self.store.subscriptions, hub.tenant_id, hub_notices.written(hub, old, change, new)
+            )
             return new, True
 
         result: tuple[Device, bool] = await self.store.writes.run(write)
@@ -127,7 +128,9 @@ class SqliteHubs(HubStorage):
             db.execute(sql.COUNT_DELETE, (hub.id,))
             if kind == REGISTRATION:
                 db.execute(sql.TOMBSTONE, (hub.id, device_id, now))
-            outbox.record_sqlite(db, hub.tenant_id, hub_notices.deleted(hub, old, now))
+            outbox.record_sqlite(
+                self.store.subscriptions, hub.tenant_id, hub_notices.deleted(hub, old, now)
+            )
             return True
 
         result: bool = await self.store.writes.run(delete)

@@ -1,6 +1,8 @@
 """Migrations: numbered SQL files in migrations/, applied in order, each once, in one transaction.
 
-One file serves both databases; the few words the dialects spell differently are placeholders.
+One file serves both databases; the few words the dialects spell differently are placeholders. A
+change one database can only spell differently (SQLite cannot alter a constraint: it rebuilds the
+table) is a pair of files, `NNNN_name.sqlite.sql` and `NNNN_name.postgres.sql`, with the same effect.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ def migrations(dialect: str) -> list[tuple[int, list[str]]]:
     """(version, statements) for every migration, rendered for `dialect`, in order."""
     found = []
     for entry in resources.files("turnout.store").joinpath("migrations").iterdir():
-        match = re.fullmatch(r"(\d+)_\w+\.sql", entry.name)
-        if match:
+        match = re.fullmatch(r"(\d+)_\w+(\.sqlite|\.postgres)?\.sql", entry.name)
+        if match and match.group(2) in (None, f".{dialect}"):
             sql = entry.read_text()
             for word, spelling in DIALECT_WORDS[dialect].items():
                 sql = sql.replace("{" + word + "}", spelling)

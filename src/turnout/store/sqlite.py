@@ -71,6 +71,7 @@ class SqliteStore(SqliteKeys, Reads):
         self.db = _connect(path, synchronous)
         self.reader = _connect(path, synchronous) if path != ":memory:" else self.db
         self.writes = GroupCommit(self.db)
+        self.subscriptions = outbox.Subscriptions(self.db, self.writes)
         # Test-only negative control: check seats against a stale read, without the guard.
         self.unsafe_race_window = unsafe_race_window
 
@@ -215,7 +216,7 @@ class SqliteStore(SqliteKeys, Reads):
                 )
             event = self._event(self.db, tenant_id, event_id)
             assert event is not None
-            outbox.record_sqlite(self.db, tenant_id, notices.event_changed(old, event))
+            outbox.record_sqlite(self.subscriptions, tenant_id, notices.event_changed(old, event))
             return event, old is None
 
         with claims.unrecorded_on_failure(claim):
@@ -344,7 +345,9 @@ class SqliteStore(SqliteKeys, Reads):
         stored = replace(new, seq=values["seq"])
         changes = notices.registration_changed(event.id, old, stored)
         outbox.record_sqlite(
-            self.db, tenant_id, changes + notices.event_filled(event, after, new.updated_at)
+            self.subscriptions,
+            tenant_id,
+            changes + notices.event_filled(event, after, new.updated_at),
         )
         return WriteResult(after, stored, created=old is None, changed=True)
 

@@ -108,6 +108,22 @@ class WebhookStore:
         )
         return rows
 
+    async def write_endpoints(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        """write() of a statement that changes webhook_endpoints. On SQLite the same work also
+        drops the writer's cached subscriptions (store/outbox.py Subscriptions), so the next write
+        in this batch or after it reads them again."""
+        if self.postgres:
+            return await self.write(sql, *args)
+        db, subscriptions = self.store.db, self.store.subscriptions  # type: ignore[attr-defined]
+
+        def work() -> list[tuple[Any, ...]]:
+            rows = list(db.execute(sql, args).fetchall())
+            subscriptions.forget()
+            return rows
+
+        rows: list[tuple[Any, ...]] = await self.store.writes.run(work)  # type: ignore[attr-defined]
+        return rows
+
     # Endpoints
 
     async def create_endpoint(
@@ -121,7 +137,7 @@ class WebhookStore:
         sealed: bytes,
         now: int,
     ) -> Endpoint:
-        rows = await self.write(
+        rows = await self.write_endpoints(
             "INSERT INTO webhook_endpoints (tenant_id, id, url, description, event_types, signing,"
             f" secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             f" RETURNING {_ENDPOINT_COLUMNS}",
@@ -162,7 +178,7 @@ class WebhookStore:
         if fields.get("enabled"):
             fields = {**fields, "disabled_reason": None}
         sets = "".join(f"{name} = ?, " for name in fields)
-        rows = await self.write(
+        rows = await self.write_endpoints(
             f"UPDATE webhook_endpoints SET {sets}updated_at = ?"
             f" WHERE tenant_id = ? AND id = ? AND {_LIVE} RETURNING {_ENDPOINT_COLUMNS}",
             *fields.values(),
@@ -174,7 +190,7 @@ class WebhookStore:
 
     async def delete_endpoint(self, tenant_id: int, endpoint_id: str, now: int) -> bool:
         """Kept, for the deliveries' history, but gone from every list and never sent to again."""
-        rows = await self.write(
+        rows = await self.write_endpoints(
             "UPDATE webhook_endpoints SET deleted_at = ?, enabled = FALSE"
             f" WHERE tenant_id = ? AND id = ? AND {_LIVE} RETURNING pk",
             now,
@@ -187,7 +203,7 @@ class WebhookStore:
         self, tenant_id: int, endpoint_id: str, sealed: bytes, grace_until: int, now: int
     ) -> Endpoint | None:
         """The new secret signs from now on; the old one also signs until `grace_until`."""
-        rows = await self.write(
+        rows = await self.write_endpoints(
             "UPDATE webhook_endpoints SET previous_secret = secret, previous_until = ?, secret = ?,"
             f" updated_at = ? WHERE tenant_id = ? AND id = ? AND {_LIVE}"
             f" RETURNING {_ENDPOINT_COLUMNS}",
@@ -257,7 +273,7 @@ class WebhookStore:
         )
 
     async def disable_endpoint(self, endpoint_pk: int, reason: str, now: int) -> None:
-        await self.write(
+        await self.write_endpoints(
             "UPDATE webhook_endpoints SET enabled = FALSE, disabled_reason = ?, updated_at = ?"
             " WHERE pk = ? RETURNING pk",
             reason,
