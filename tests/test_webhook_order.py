@@ -6,6 +6,7 @@ the clock in the test's hands."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -231,7 +232,7 @@ def test_an_idle_claim_does_not_walk_the_delivered_history(tmp_path: Any) -> Non
 
     asyncio.run(migrated())
     db = sqlite3.connect(tmp_path / "hooks.db")
-    claim = webhook_store._CLAIM.format(lock="")
+    claim, args = webhook_store.dispatch_statement("claim", NOW, LEASE, 50, postgres=False)
 
     def steps() -> int:
         counted = [0]
@@ -242,7 +243,7 @@ def test_an_idle_claim_does_not_walk_the_delivered_history(tmp_path: Any) -> Non
 
         db.set_progress_handler(step, 1)
         db.execute("SAVEPOINT s")
-        db.execute(claim, (NOW + LEASE, NOW, NOW, 50, NOW)).fetchall()
+        db.execute(claim, args).fetchall()
         db.execute("ROLLBACK TO s")
         db.set_progress_handler(None, 1)
         return counted[0]
@@ -256,3 +257,62 @@ def test_an_idle_claim_does_not_walk_the_delivered_history(tmp_path: Any) -> Non
     )
     db.commit()
     assert steps() < empty + 100  # not 20,000 rows' worth
+
+
+def _loops(node: dict[str, Any]) -> list[tuple[str, int]]:
+    """How often each Limit and LockRows node of a plan ran: the limited, locking subquery's."""
+    found = [(node["Node Type"], node["Actual Loops"])] if node["Node Type"] in _LIMITED else []
+    for child in node.get("Plans", []):
+        found += _loops(child)
+    return found
+
+
+_LIMITED = {"Limit", "LockRows"}
+
+
+@pytest.mark.parametrize("statement", ["claim", "admit"])
+def test_the_dispatchers_statements_run_their_limited_subquery_once(
+    empty_database_url: str, statement: str
+) -> None:
+    """asyncpg prepares every statement, and PostgreSQL may keep one generic plan for a prepared
+    statement from its sixth run on. Planned so while the outbox was nearly empty (the first
+    seconds of a server), `UPDATE … WHERE pk IN (SELECT … LIMIT n FOR UPDATE …)` became a nested
+    loop that ran the whole limited subquery again for every pending row. As the outbox grew, one
+    claim took 300 s in a fuzz run, holding the rows it had locked — and the redeliveries waiting
+    for them, each holding a pooled connection, until the pool was gone and requests went
+    unanswered (docs/RELIABILITY.md). Forced here: the generic plan, made on the empty outbox."""
+    if empty_database_url.startswith("sqlite"):
+        pytest.skip("SQLite plans each statement when it is prepared: no plan outlives its data")
+
+    async def go() -> list[tuple[str, int]]:
+        store = await open_store(Settings(database_url=empty_database_url))
+        try:
+            await store.migrate()
+        finally:
+            await store.close()
+        conn = await asyncpg.connect(empty_database_url)
+        try:
+            await conn.execute("ALTER TABLE webhook_deliveries SET (autovacuum_enabled = off)")
+            await conn.execute("SET plan_cache_mode = force_generic_plan")
+            sql, args = webhook_store.dispatch_statement(statement, NOW, LEASE, 50)
+            await conn.execute(f"PREPARE s AS {queries.numbered(sql)}")
+            run = f"EXECUTE s ({', '.join(str(a) for a in args)})"
+            await conn.execute(run)  # planned now, on the empty outbox, and kept
+            await conn.execute(
+                "INSERT INTO webhook_deliveries (endpoint_pk, message_id, type, ordering_key,"
+                " payload, created_at, next_attempt_at, admitted)"
+                " SELECT 1, 'msg_' || i, 't', 'registration:ev:r' || i, '{}', 0, $1, i % 2 = 0"
+                " FROM generate_series(1, 2000) AS i",
+                RETRY,  # pending, not due: the claim finds nothing, after looking at them
+            )
+            explained = conn.transaction()
+            await explained.start()
+            plan = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {run}")
+            await explained.rollback()
+        finally:
+            await conn.close()
+        return _loops(json.loads(plan)[0]["Plan"])
+
+    loops = asyncio.run(go())
+    assert loops, "no Limit in the plan"
+    assert all(n == 1 for _, n in loops), loops
