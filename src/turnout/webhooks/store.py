@@ -37,7 +37,7 @@ WHERE pk IN (SELECT pk FROM webhook_deliveries WHERE NOT admitted ORDER BY pk LI
 # The rows to lease are chosen once, in a MATERIALIZED CTE. As `WHERE pk IN (SELECT … LIMIT …)`,
 # PostgreSQL's generic plan for the prepared statement, made while the outbox was nearly empty, ran
 # the subquery again for every pending row: in a long fuzz run one claim took 300 s, holding the
-# rows it had locked (test_webhook_order.py, docs/RELIABILITY.md).
+# rows it had locked (test_webhook_order.py, docs/WEBHOOKS.md).
 _CLAIM = """
 WITH due AS MATERIALIZED (
     SELECT d.pk FROM webhook_deliveries d JOIN webhook_endpoints w ON w.pk = d.endpoint_pk
@@ -53,6 +53,12 @@ UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1
 WHERE pk IN (SELECT pk FROM due) AND state = 'pending' AND lease_until <= ?
 RETURNING pk, endpoint_pk, message_id, payload, attempts
 """
+# The admission and the claim are planned at each run, for the outbox as it is then. asyncpg prepares
+# every statement, and PostgreSQL may keep a generic plan from a statement's sixth run on: made in a
+# server's first seconds, on an outbox with a handful of rows, it walked every older pending row for
+# each candidate (the anti-join on the wrong index), seconds per claim once the outbox had grown.
+# Planning costs well under a millisecond, five times a second.
+CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 _SIGNING = (
     "SELECT pk, url, signing, secret, previous_secret, previous_until FROM webhook_endpoints"
     " WHERE pk IN ({marks})"
@@ -212,8 +218,8 @@ class WebhookStore:
         admit, admit_args = dispatch_statement("admit", now, lease_seconds, limit, self.postgres)
         claim, claim_args = dispatch_statement("claim", now, lease_seconds, limit, self.postgres)
         if self.postgres:
-            await self.write(admit, *admit_args)
-            rows = await self.write(claim, *claim_args)
+            await self._custom_planned(admit, admit_args)
+            rows = await self._custom_planned(claim, claim_args)
         else:  # one group-commit write for both
             db = self.store.db  # type: ignore[attr-defined]
 
@@ -223,6 +229,13 @@ class WebhookStore:
 
             rows = await self.store.writes.run(admit_and_claim)  # type: ignore[attr-defined]
         return sorted((Claimed(*r) for r in rows), key=lambda c: c.pk)
+
+    async def _custom_planned(self, sql: str, args: tuple[int, ...]) -> list[tuple[Any, ...]]:
+        """One dispatcher statement in a transaction of its own, planned for its arguments and the
+        table as it is now (CUSTOM_PLANS)."""
+        async with self.store.pool.acquire() as conn, conn.transaction():  # type: ignore[attr-defined]
+            await conn.execute(CUSTOM_PLANS)
+            return [tuple(r) for r in await conn.fetch(queries.numbered(sql), *args)]
 
     async def signers(self, endpoint_pks: set[int]) -> dict[int, Signer]:
         marks = ", ".join("?" * len(endpoint_pks))
