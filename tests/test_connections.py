@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from tests.builders import make_event
+from tests.fuzz.wire import Connection, Dropped
 from tests.live import make_tenant
 from tests.processes import ServerProcess
 
@@ -254,6 +255,63 @@ def test_connections_past_the_limit_get_503_with_retry_after(
             sock.close()
         time.sleep(0.3)
         assert httpx.get(server.url + "/healthz").status_code == 200
+
+
+def test_refused_connections_do_not_count_toward_the_limit(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Before: a connection refused at accept counted toward the limit while it lingered (a second,
+    # reading what its client still sent), so a place freed meanwhile went to nobody: 503 again.
+    env = {"TURNOUT_MAX_CONNECTIONS": "5", "TURNOUT_IDLE_TIMEOUT_SECONDS": "30"}
+    with (
+        ServerProcess(database_url, str(tmp_path_factory.mktemp("max")), **env) as server,
+        contextlib.ExitStack() as opened,
+    ):
+        held = [opened.enter_context(connect(server)) for _ in range(5)]
+        time.sleep(0.3)
+        refused = [Connection(server.port, timeout=5) for _ in range(3)]  # left open: lingering
+        for conn in refused:
+            opened.callback(conn.close)
+        assert [conn.read().status for conn in refused] == [503, 503, 503]
+        held[0].close()
+        time.sleep(0.2)  # well within the refused connections' linger (1 s)
+        admitted = Connection(server.port, timeout=5)
+        opened.callback(admitted.close)
+        admitted.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert admitted.read().status == 200
+
+
+def test_an_answer_sent_before_its_body_arrived_is_the_only_answer(served: ServerProcess) -> None:
+    # Before: the app answered at once (here a 404) without reading the body; the body's timer then
+    # fired and wrote a 408 on the connection, which a client takes for its next request's answer.
+    conn = Connection(served.port, timeout=TIMEOUT + 8)
+    conn.send(b"POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+    assert conn.read().status == 404
+    started = time.monotonic()
+    with pytest.raises(Dropped, match="closed"):  # the body never came: closed, not answered
+        conn.read()
+    assert time.monotonic() - started < TIMEOUT + 2
+    conn.close()
+
+
+@pytest.mark.parametrize("then", [b"", b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"])
+def test_a_body_sent_after_its_answer_is_dropped_and_the_connection_kept(
+    served: ServerProcess, then: bytes
+) -> None:
+    # As uvicorn does: the rest of the body is read and dropped, and the connection serves its next
+    # request — or, without one, is closed after the idle timeout. Before, once such a body ended,
+    # no timer ran: the connection stayed open for good.
+    conn = Connection(served.port, timeout=TIMEOUT + 8)
+    conn.send(b"POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{")
+    assert conn.read().status == 404
+    conn.send(b'"a": 123}' + then)  # the 9 bytes left of 10
+    if then:
+        assert conn.read().status == 200
+    started = time.monotonic()
+    with pytest.raises(Dropped, match="closed"):
+        conn.read()
+    assert TIMEOUT - 0.5 < time.monotonic() - started < TIMEOUT + 2
+    conn.close()
 
 
 def _registration(tenant: Any, rid: str) -> str:

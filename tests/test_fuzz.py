@@ -42,6 +42,14 @@ FINGERPRINT = [
     " JOIN events e ON e.pk = r.event_pk WHERE e.tenant_id = {p}",
 ]
 
+ACTIVITY = """
+SELECT pid, application_name, state, wait_event_type, wait_event, pg_blocking_pids(pid),
+       round(extract(epoch FROM now() - xact_start)::numeric, 2) AS xact_seconds,
+       left(regexp_replace(query, '\\s+', ' ', 'g'), 160)
+FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+ORDER BY xact_start NULLS LAST
+"""
+
 
 class Rows:
     """A direct connection to the server's database, to read the tenant's rows between requests."""
@@ -66,6 +74,22 @@ class Rows:
             for q in FINGERPRINT
         )
 
+    def deliveries(self) -> dict[str, int]:
+        """The outbox the run left, every tenant's: the in-process dispatcher works through it
+        beside the fuzzed requests (each reset adds an endpoint whose deliveries all fail)."""
+        sql = "SELECT state, count(*) FROM webhook_deliveries GROUP BY state"
+        if self.loop is None:
+            return dict(self.sqlite.execute(sql).fetchall())
+        return dict(self.loop.run_until_complete(self.pg.fetch(sql)))  # type: ignore[arg-type]
+
+    def activity(self) -> str:
+        """PostgreSQL's other sessions on this database: state, what each waits for and on whom,
+        how long its transaction has been open, and its query. SQLite has no such view: ''."""
+        if self.loop is None:
+            return ""
+        rows = self.loop.run_until_complete(self.pg.fetch(ACTIVITY))
+        return "\n".join("    " + " | ".join(str(v) for v in row.values()) for row in rows)
+
     def close(self) -> None:
         if self.loop is None:
             self.sqlite.close()
@@ -82,8 +106,29 @@ def fuzzed(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "TURNOUT_HEADER_TIMEOUT_SECONDS": "2",
         "TURNOUT_BODY_TIMEOUT_SECONDS": "2",
     }
+    if database_url.startswith("postgres") and os.environ.get("FUZZ_PG_LOG"):
+        asyncio.run(_log_slow_statements(database_url))
     with ServerProcess(database_url, str(tmp_path_factory.mktemp("fuzz")), **env) as server:
         yield server
+
+
+async def _log_slow_statements(database_url: str) -> None:
+    """FUZZ_PG_LOG=1: PostgreSQL's server log gets this database's statements over 300 ms, its
+    lock waits over deadlock_timeout, and (auto_explain) the plans of statements over 1 s — how
+    the dispatcher's 300 s claim was found. Set before the server connects; the database is the
+    session's own, dropped afterwards."""
+    conn = await asyncpg.connect(database_url)
+    name = database_url.rsplit("/", 1)[1]
+    try:
+        for setting in (
+            "log_min_duration_statement = 300",
+            "log_lock_waits = on",
+            "session_preload_libraries = 'auto_explain'",
+            "auto_explain.log_min_duration = 1000",
+        ):
+            await conn.execute(f"ALTER DATABASE {name} SET {setting}")
+    finally:
+        await conn.close()
 
 
 def fuzz_once(server: ServerProcess, seconds: float, complete: bool = False) -> None:
@@ -111,10 +156,12 @@ def fuzz_once(server: ServerProcess, seconds: float, complete: bool = False) -> 
                 probe,
                 routes.top_routes(app),
                 admin_key=admin_key,
+                activity=rows.activity,
             )
             target.admin = needs_admin(operations, target)
             assert target.admin, "no operation needs the admin key: the derivation is broken"
             report = run(operations, target, seconds, seed)
+            print(f"\nwebhook deliveries by state: {rows.deliveries()}")
         finally:
             admin.close()
             rows.close()

@@ -12,10 +12,12 @@ headers have arrived, and without `Retry-After`). This subclass adds, per connec
   surface's own shape (surfaces/headers.py); this cap is what keeps a 32 MiB header out of memory;
 - `header_timeout`: from a request's first byte until its headers are complete (slowloris): 408;
 - `body_timeout`: from the end of the headers until the body is complete: 408, and the app sees the
-  client disconnect;
+  client disconnect. If the app has already answered (without reading the body, which uvicorn then
+  reads and drops), the connection is closed with no second answer;
 - `idle_timeout`: a connection with no request in progress, including a new one that never sends a
   byte and one that sends only the blank lines allowed between requests, is closed;
-- `max_connections`: a connection past it gets `503` with `Retry-After: 1` at once and is closed.
+- `max_connections`: a connection past it gets `503` with `Retry-After: 1` at once and is closed;
+  a refused connection stops counting as soon as it is refused, not when its linger ends.
 
 The header and body timeouts count only while the server reads: uvicorn stops reading a connection
 while a request pipelined behind the one being answered waits its turn (and while the app leaves a
@@ -251,6 +253,10 @@ class GuardedProtocol(HttpToolsProtocol):
         self.awaiting_body = False
         self._disarm()
         super().on_message_complete()
+        if self.cycle is not None and self.cycle.response_complete:
+            # A body that ended after its answer (read and dropped, as uvicorn does): the
+            # connection is now idle, and uvicorn's keep-alive timer was stopped by its bytes.
+            self._arm(self.limits.idle_timeout, self._idle)
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
         self.running = cycle
@@ -307,6 +313,11 @@ class GuardedProtocol(HttpToolsProtocol):
             if late is not None and self.pipeline and self.pipeline[0][0] is late:
                 self.pipeline.popleft()  # queued, never started: it only gets the 408
             return
+        if late is not None and late.response_complete:
+            # Answered before its body was read: the client has its answer, and a 408 after it
+            # would be taken for its next request's. The body it still owed ends here, quietly.
+            self.transport.close()
+            return
         cycle = self.cycle
         if cycle is not None and cycle.response_started and not cycle.response_complete:
             self.transport.close()  # too late for a 408; the app sees the disconnect
@@ -327,6 +338,9 @@ class GuardedProtocol(HttpToolsProtocol):
         self._disarm()
 
     def _answer_and_close(self, status: int) -> None:
+        # From now on it only drains: it no longer counts toward max_connections (uvicorn's set of
+        # connections, which it also closes at shutdown; the linger's timer closes this one).
+        self.connections.discard(self)
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:  # nothing more of it gets written
             cycle.disconnected = True

@@ -99,6 +99,9 @@ class Target:
     routes: Sequence[BaseRoute]  # the app's own, to know which surface answers a path
     admin_key: str = ""  # the tenant's admin key, for the operations in `admin`
     admin: set[str] = dataclasses.field(default_factory=set)  # "METHOD /path" (see needs_admin)
+    # What the database is doing (its other sessions, what each waits for), told with a finding
+    # of a request left unanswered: the first question such a finding raises.
+    activity: Callable[[], str] = lambda: ""
 
 
 @dataclasses.dataclass
@@ -224,7 +227,7 @@ def _one(
     try:
         answer = conn.read(head_request=draft.method == b"HEAD")
     except Dropped as exc:
-        problem = f"dropped: {exc}\n{_earlier(report)}"  # what came before may explain it
+        problem = f"dropped: {exc}{_unanswered(exc, conn, target)}\n{_earlier(report)}"
         report.findings.append(Finding(name, draft.kinds, wire, problem))
         conn.close()
         return Connection(target.port, conn.timeout)
@@ -245,13 +248,32 @@ def _one(
             if probe.status != 200:
                 problem = f"pipelined request answered {probe.status}: {probe.body[:120]!r}"
         except Dropped as exc:
-            problem = f"pipelined request dropped: {exc}\n{_earlier(report)}"
+            late = _unanswered(exc, conn, target)
+            problem = f"pipelined request dropped: {exc}{late}\n{_earlier(report)}"
     if problem is not None:
         report.findings.append(Finding(name, draft.kinds, wire, problem))
     if problem is not None or answer.closes or draft.version != b"HTTP/1.1":
         conn.close()
         return Connection(target.port, conn.timeout)
     return conn
+
+
+LATE_WAIT = 60.0  # how long an unanswered request is given, after the finding, to be answered
+
+
+def _unanswered(exc: Dropped, conn: Connection, target: Target) -> str:
+    """For a request not answered in time: what the database was doing then, and whether (and
+    when) the answer came after all; else nothing."""
+    if str(exc) != "no answer in time":
+        return ""
+    activity = target.activity()
+    conn.sock.settimeout(LATE_WAIT)
+    try:
+        late = conn.read()
+        after = f"answered {late.status} {late.seconds:.2f} s later"
+    except Dropped as again:
+        after = f"then, within {LATE_WAIT:g} s more: {again}"
+    return f"; {after}\n  the database then:\n{activity}"
 
 
 def _earlier(report: Report) -> str:

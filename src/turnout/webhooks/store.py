@@ -34,9 +34,12 @@ _ADMIT = """
 UPDATE webhook_deliveries SET admitted = TRUE
 WHERE pk IN (SELECT pk FROM webhook_deliveries WHERE NOT admitted ORDER BY pk LIMIT ? {lock})
 """
+# The rows to lease are chosen once, in a MATERIALIZED CTE. As `WHERE pk IN (SELECT … LIMIT …)`,
+# PostgreSQL's generic plan for the prepared statement, made while the outbox was nearly empty, ran
+# the subquery again for every pending row: in a long fuzz run one claim took 300 s, holding the
+# rows it had locked (test_webhook_order.py, docs/WEBHOOKS.md).
 _CLAIM = """
-UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1
-WHERE pk IN (
+WITH due AS MATERIALIZED (
     SELECT d.pk FROM webhook_deliveries d JOIN webhook_endpoints w ON w.pk = d.endpoint_pk
     WHERE d.state = 'pending' AND d.admitted AND d.next_attempt_at <= ? AND d.lease_until <= ?
       AND w.enabled AND w.deleted_at IS NULL
@@ -45,9 +48,17 @@ WHERE pk IN (
           WHERE p.endpoint_pk = d.endpoint_pk AND p.ordering_key = d.ordering_key
             AND p.state = 'pending' AND p.admitted AND p.pk < d.pk)
     ORDER BY d.pk LIMIT ? {lock}
-) AND state = 'pending' AND lease_until <= ?
+)
+UPDATE webhook_deliveries SET lease_until = ?, attempts = attempts + 1
+WHERE pk IN (SELECT pk FROM due) AND state = 'pending' AND lease_until <= ?
 RETURNING pk, endpoint_pk, message_id, payload, attempts
 """
+# The admission and the claim are planned at each run, for the outbox as it is then. asyncpg prepares
+# every statement, and PostgreSQL may keep a generic plan from a statement's sixth run on: made in a
+# server's first seconds, on an outbox with a handful of rows, it walked every older pending row for
+# each candidate (the anti-join on the wrong index), seconds per claim once the outbox had grown.
+# Planning costs well under a millisecond, five times a second.
+CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 _SIGNING = (
     "SELECT pk, url, signing, secret, previous_secret, previous_until FROM webhook_endpoints"
     " WHERE pk IN ({marks})"
@@ -220,21 +231,27 @@ class WebhookStore:
     async def claim(self, now: int, lease_seconds: int, limit: int) -> list[Claimed]:
         """Admit what writes have added, then lease the due messages: at most one per ordering key
         per endpoint, the oldest pending one."""
-        admit = _ADMIT.format(lock="FOR UPDATE" if self.postgres else "")
-        claim = _CLAIM.format(lock="FOR UPDATE OF d SKIP LOCKED" if self.postgres else "")
-        claim_args = (now + lease_seconds, now, now, limit, now)
+        admit, admit_args = dispatch_statement("admit", now, lease_seconds, limit, self.postgres)
+        claim, claim_args = dispatch_statement("claim", now, lease_seconds, limit, self.postgres)
         if self.postgres:
-            await self.write(admit, ADMIT_BATCH)
-            rows = await self.write(claim, *claim_args)
+            await self._custom_planned(admit, admit_args)
+            rows = await self._custom_planned(claim, claim_args)
         else:  # one group-commit write for both
             db = self.store.db  # type: ignore[attr-defined]
 
             def admit_and_claim() -> list[tuple[Any, ...]]:
-                db.execute(admit, (ADMIT_BATCH,))
+                db.execute(admit, admit_args)
                 return list(db.execute(claim, claim_args).fetchall())
 
             rows = await self.store.writes.run(admit_and_claim)  # type: ignore[attr-defined]
         return sorted((Claimed(*r) for r in rows), key=lambda c: c.pk)
+
+    async def _custom_planned(self, sql: str, args: tuple[int, ...]) -> list[tuple[Any, ...]]:
+        """One dispatcher statement in a transaction of its own, planned for its arguments and the
+        table as it is now (CUSTOM_PLANS)."""
+        async with self.store.pool.acquire() as conn, conn.transaction():  # type: ignore[attr-defined]
+            await conn.execute(CUSTOM_PLANS)
+            return [tuple(r) for r in await conn.fetch(queries.numbered(sql), *args)]
 
     async def signers(self, endpoint_pks: set[int]) -> dict[int, Signer]:
         marks = ", ".join("?" * len(endpoint_pks))
@@ -304,6 +321,16 @@ class WebhookStore:
             message_id if message_id is not None else since,
         )
         return len(rows)
+
+
+def dispatch_statement(
+    name: str, now: int, lease_seconds: int, limit: int, postgres: bool = True
+) -> tuple[str, tuple[int, ...]]:
+    """The dispatcher's `admit` or `claim` statement for the dialect, and its arguments."""
+    if name == "admit":
+        return _ADMIT.format(lock="FOR UPDATE" if postgres else ""), (ADMIT_BATCH,)
+    claim = _CLAIM.format(lock="FOR UPDATE OF d SKIP LOCKED" if postgres else "")
+    return claim, (now, now, limit, now + lease_seconds, now)
 
 
 def _endpoint(row: tuple[Any, ...]) -> Endpoint:
