@@ -154,8 +154,9 @@ def given(body: msgspec.Struct) -> dict[str, Any]:
 
 def problems(value: Any, t: inspect.Type, at: str, where: str) -> list[Problem]:
     """What `value` breaks of type `t`: one problem for a scalar, each one for a dict or Struct."""
+    t = _bare(t)
     if isinstance(t, inspect.UnionType):
-        member = _member(value, t.types)
+        member = _member(value, tuple(_bare(m) for m in t.types))
         if member is None:
             return [Problem(at, where, "null" if value is None else "type")]
         t = member
@@ -241,6 +242,11 @@ _TAKES: tuple[tuple[type[inspect.Type], tuple[type, ...]], ...] = (
     (inspect.StructType, (dict,)),
     (inspect.ListType, (list,)),
 )
+
+
+def _bare(t: inspect.Type) -> inspect.Type:
+    """`t` without the Metadata wrapper a description puts around it: the rules are inside."""
+    return t.type if isinstance(t, inspect.Metadata) else t
 
 
 def _accepts(value: Any, t: inspect.Type) -> bool:

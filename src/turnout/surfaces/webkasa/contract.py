@@ -1,6 +1,8 @@
 """The /api/v1 request bodies, each declared once as a msgspec Struct whose limits come from
-core/limits.py. What no type can say — trimming, the email shape, case-insensitive status readings,
-cost in cents, the local schedule's formats and merge — is a small step in parse.py after the decode.
+core/limits.py. The attendee's email and the statuses are declared by patterns (below) that the
+decode enforces and the OpenAPI document carries, so a client reads exactly what is accepted. What no
+type can say — trimming, cost in cents, the local schedule's formats and merge — is a small step in
+parse.py after the decode.
 
 Every body refuses fields it does not declare, except the fields of Webkasa's own objects, which a
 client may send back as it read them (IGNORED, accepted and not read)."""
@@ -21,8 +23,48 @@ from turnout.core.limits import (
     MAX_NOTES,
     MAX_TITLE,
 )
+from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, READINGS
+
+# The characters str.strip() trims (those of str.isspace; tests/test_webkasa_patterns.py holds the
+# two equal), as ranges of code points. parse.py trims the attendee's email and the statuses with
+# exactly these, and the patterns let a value carry them on either side. Spelled \uXXXX in the
+# patterns: Python's `re` and JSON Schema's ECMA-262 regexes read those alike (their \s differ).
+_SPACES: tuple[tuple[int, int], ...] = (
+    *((0x09, 0x0D), (0x1C, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680)),
+    *((0x2000, 0x200A), (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000)),
+)
+SPACE = "".join(chr(c) for first, last in _SPACES for c in range(first, last + 1))
+_SPACE = "".join(
+    f"\\u{first:04x}" if first == last else f"\\u{first:04x}-\\u{last:04x}"
+    for first, last in _SPACES
+)
+_NUL = "\\u0000"  # refused in any text of a body (surfaces/decoding.py); said here too
+
+
+def _trimmed(inner: str) -> str:
+    """A pattern for `inner` (a regex) with SPACE on either side; the whole value."""
+    return f"^[{_SPACE}]*(?:{inner})[{_SPACE}]*$"
+
+
+def _any_case(words: tuple[str, ...]) -> str:
+    """A regex for any of `words` in any case: ASCII letters only, so the reading is the word."""
+    return "|".join("".join(f"[{c.upper()}{c.lower()}]" for c in word) for word in words)
+
+
+# An email's shape, once trimmed: one @, text on both sides, no space next to either end.
+EMAIL_PATTERN = _trimmed(f"[^@{_NUL}{_SPACE}][^@{_NUL}]*@[^@{_NUL}{_SPACE}]+")
+READING_PATTERN = _trimmed(_any_case(READINGS))
+EVENT_STATUS_PATTERN = _trimmed(_any_case(tuple(EVENT_STATUS_IN)))
 
 Text = Annotated[str, Meta(max_length=MAX_ATTENDEE_TEXT)]
+Email = Annotated[
+    str,
+    Meta(
+        max_length=MAX_ATTENDEE_TEXT,
+        pattern=EMAIL_PATTERN,
+        description="An email address: one @ with text on both sides; trimmed.",
+    ),
+]
 Guests = Annotated[int, Meta(ge=0, le=MAX_GUESTS)]
 Notes = Annotated[str, Meta(max_length=MAX_NOTES)]
 Title = Annotated[str, Meta(min_length=1, max_length=MAX_TITLE)]
@@ -30,8 +72,21 @@ Title = Annotated[str, Meta(min_length=1, max_length=MAX_TITLE)]
 LocalDate = Annotated[str, Meta(description="YYYY-MM-DD, in `timezone`")]
 LocalTime = Annotated[str, Meta(description="HH:MM or HH:MM:SS, in `timezone`")]
 Zone = Annotated[str, Meta(description="an IANA time zone; UTC when absent or null")]
-EventStatusText = Annotated[str, Meta(description="published, draft or cancelled, in any case")]
-Reading = Annotated[str, Meta(description="PENDING, CONFIRMED, ATTENDED or CANCELLED, in any case")]
+EventStatusText = Annotated[
+    str,
+    Meta(
+        pattern=EVENT_STATUS_PATTERN,
+        description="published, draft or cancelled, in any case (ASCII letters); trimmed",
+    ),
+]
+Reading = Annotated[
+    str,
+    Meta(
+        pattern=READING_PATTERN,
+        description="PENDING, CONFIRMED, ATTENDED or CANCELLED, in any case (ASCII letters); "
+        "trimmed",
+    ),
+]
 
 
 class EventChange(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -63,7 +118,7 @@ class EventCreate(EventChange, kw_only=True, forbid_unknown_fields=True):
 class RegistrationChange(Struct, kw_only=True, forbid_unknown_fields=True):
     """W8's body (PATCH)."""
 
-    attendee_email: Text | UnsetType = UNSET
+    attendee_email: Email | UnsetType = UNSET
     attendee_name: Text | UnsetType = UNSET
     attendee_phone: Text | UnsetType | None = UNSET
     status: Reading | UnsetType = UNSET
@@ -74,7 +129,7 @@ class RegistrationChange(Struct, kw_only=True, forbid_unknown_fields=True):
 class RegistrationCreate(RegistrationChange, kw_only=True, forbid_unknown_fields=True):
     """W6's body: attendee_email and attendee_name are required."""
 
-    attendee_email: Text
+    attendee_email: Email
     attendee_name: Text
     status: Reading = "PENDING"
 
