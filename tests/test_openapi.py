@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import msgspec
 import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
@@ -664,3 +665,30 @@ def test_rendered_webkasa_bodies_decode_as_their_declarations(event: Event) -> N
     rendered = [webkasa_render.registration(r, event.id) for r in REGISTRATIONS]
     meta = webkasa_render.page_meta(3, 50, 0, 3)
     msgspec.convert({"data": rendered, "meta": meta}, webkasa_shapes.WebkasaRegistrationList)
+
+
+def test_every_pattern_is_an_ecma_regex_that_reads_as_the_server_reads_it(
+    document: dict[str, Any],
+) -> None:
+    """A JSON Schema `pattern` is an ECMA-262 regex; the server applies the same text with Python's
+    `re.search`. Each must compile in the document's dialect (a client validating against it would
+    fail otherwise: `\\Z` was one), and both must agree on strings at the edges of an id."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                found.append(node["pattern"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    assert found
+    samples = ["a", "abc", "abcZ", "abc\n", "\nabc", "", "a b", "x@y", " Accepted ", "Z"]
+    for pattern in set(found):
+        ecma = jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+        for sample in samples:
+            assert ecma.is_valid(sample) == bool(re.search(pattern, sample)), (pattern, sample)

@@ -20,7 +20,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from turnout.core.devices import CONTROL, DeviceInputError, check_tags
 from turnout.core.hub_writes import Decide, Device, DeviceWrite, expiry
-from turnout.core.limits import MAX_INSTALLATION_ID, MAX_PUSH_CHANNEL, MAX_TEMPLATE_NAME
+from turnout.core.limits import MAX_INSTALLATION_ID, MAX_PUSH_CHANNEL, MAX_TEMPLATE_NAME, whole
 
 PLATFORMS = {
     "apns": "Apple",
@@ -47,7 +47,7 @@ _ORDER = (
 )
 
 # The declarations. Patterns: msgspec searches, so they are anchored; `\Z`, not `$`.
-Printable = Annotated[str, Meta(pattern=r"^[^\x00-\x1f\x7f]+\Z")]
+Printable = Annotated[str, Meta(pattern=whole(r"[^\x00-\x1f\x7f]+"))]
 
 
 class BrowserChannel(Struct):
@@ -82,7 +82,7 @@ class InstallationPut(Struct):
         | BrowserChannel
     )
     tags: list[str] | UnsetType = UNSET
-    userId: Annotated[str, Meta(pattern=f"^{_NAME}+\\Z")] | UnsetType = UNSET
+    userId: Annotated[str, Meta(pattern=whole(f"{_NAME}+"))] | UnsetType = UNSET
     pushVariables: dict[str, str] | UnsetType = UNSET
     templates: (
         dict[

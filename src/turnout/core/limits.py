@@ -47,3 +47,10 @@ MAX_TEMPLATE_NAME = 200
 MAX_AVAILABILITY_IDS = 100
 DEFAULT_LIMIT, MAX_LIMIT = 50, 100
 MAX_OFFSET = 10**9
+
+
+def whole(regex: str) -> str:
+    """A declared `pattern` that `regex` must match whole, read alike by msgspec (Python's
+    `re.search`) and by the OpenAPI document's ECMA-262: the end is "no character follows", as `$`
+    differs between them at a final newline and `\\Z` is no ECMA regex (tests/test_openapi.py)."""
+    return f"^(?:{regex})(?![\\s\\S])"

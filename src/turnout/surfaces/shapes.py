@@ -10,7 +10,7 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-from turnout.core.limits import ID_PATTERN, MAX_ID_LENGTH
+from turnout.core.limits import ID_PATTERN, MAX_ID_LENGTH, whole
 
 UTC_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 
@@ -29,4 +29,4 @@ def count(description: str, maximum: int | None = None) -> Meta:
     return Meta(ge=0, le=maximum, description=description)
 
 
-ClientId = Annotated[str, Meta(pattern=f"^{ID_PATTERN}$", max_length=MAX_ID_LENGTH)]
+ClientId = Annotated[str, Meta(pattern=whole(ID_PATTERN), max_length=MAX_ID_LENGTH)]

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from turnout.core import ids, times
 from turnout.core.errors import FieldError, NotFound, ValidationFailed
+from turnout.core.limits import whole
 from turnout.services import Services
 from turnout.surfaces.fields import Body, Words, given, read
 from turnout.surfaces.http import json_response, path_name
@@ -65,7 +66,7 @@ class Cursor(Struct):
         Annotated[
             str,
             Meta(
-                pattern="^[0-9]{1,18}$",
+                pattern=whole("[0-9]{1,18}"),
                 description="next_cursor from the previous page; omit it for the first.",
             ),
         ]

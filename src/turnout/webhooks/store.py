@@ -106,13 +106,13 @@ class WebhookStore:
 
     async def read(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         if self.postgres:
-            return [tuple(r) for r in await self.store.pool.fetch(queries.numbered(sql), *args)]  # type: ignore[attr-defined]
+            return await self._postgres(sql, args)
         return list(self.store.reader.execute(sql, args).fetchall())  # type: ignore[attr-defined]
 
     async def write(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         """One statement in a transaction of its own (SQLite: the current group-commit batch)."""
         if self.postgres:
-            return [tuple(r) for r in await self.store.pool.fetch(queries.numbered(sql), *args)]  # type: ignore[attr-defined]
+            return await self._postgres(sql, args)
         db = self.store.db  # type: ignore[attr-defined]
         rows: list[tuple[Any, ...]] = await self.store.writes.run(  # type: ignore[attr-defined]
             lambda: db.execute(sql, args).fetchall()
@@ -249,8 +249,14 @@ class WebhookStore:
     async def _custom_planned(self, sql: str, args: tuple[int, ...]) -> list[tuple[Any, ...]]:
         """One dispatcher statement in a transaction of its own, planned for its arguments and the
         table as it is now (CUSTOM_PLANS)."""
-        async with self.store.pool.acquire() as conn, conn.transaction():  # type: ignore[attr-defined]
+        async with self.store._connection() as conn, conn.transaction():  # type: ignore[attr-defined]
             await conn.execute(CUSTOM_PLANS)
+            return [tuple(r) for r in await conn.fetch(queries.numbered(sql), *args)]
+
+    async def _postgres(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        # Through the store's connection, so its errors are the store's: a row lock waited on past
+        # lock_timeout, or PostgreSQL gone, is Unavailable (503), not a 500.
+        async with self.store._connection() as conn:  # type: ignore[attr-defined]
             return [tuple(r) for r in await conn.fetch(queries.numbered(sql), *args)]
 
     async def signers(self, endpoint_pks: set[int]) -> dict[int, Signer]:

@@ -95,6 +95,12 @@ _BROKEN = (*_UNREACHABLE, asyncpg.InternalClientError)  # …or a connection in 
 # A transaction left open by a process that stopped talking (a hung worker, a network partition)
 # would hold its row locks, and so block its events' writes, until PostgreSQL ends it.
 _IDLE_IN_TRANSACTION_TIMEOUT = "60s"
+# How long a statement waits for a row lock before it fails (SQLite's busy_timeout is the same 5 s).
+# Without a bound, requests queued behind a long holder each keep a pooled connection even after
+# their clients leave (a handler is not stopped then), until the pool is taken and every request
+# that needs the database waits: docs/RELIABILITY.md, "the pool and long lock waits". The wait
+# ends in a 503 with Retry-After (_connection). Migrations wait as long as they must (migrate).
+_LOCK_TIMEOUT = "5s"
 
 
 class PostgresStore(PostgresKeys, Reads):
@@ -118,6 +124,7 @@ class PostgresStore(PostgresKeys, Reads):
                 max_size=pool_size,
                 server_settings={
                     "idle_in_transaction_session_timeout": _IDLE_IN_TRANSACTION_TIMEOUT,
+                    "lock_timeout": _LOCK_TIMEOUT,
                     # pg_stat_activity then shows which server process holds each connection.
                     "application_name": f"turnout/{os.getpid()}",
                 },
@@ -144,6 +151,8 @@ class PostgresStore(PostgresKeys, Reads):
             raise Unavailable(f"PostgreSQL connection lost: {exc}") from exc
         except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
             raise Unavailable(str(exc)) from exc
+        except asyncpg.LockNotAvailableError as exc:  # waited past _LOCK_TIMEOUT
+            raise Unavailable("another change holds this row; retry") from exc
         finally:
             # Releasing resets the session, which fails if the server has just ended it; asyncpg
             # then terminates the connection. The work is done either way, so its answer stands.
@@ -164,6 +173,7 @@ class PostgresStore(PostgresKeys, Reads):
     async def migrate(self) -> list[int]:
         applied = []
         async with self._connection() as conn, conn.transaction():
+            await conn.execute("SET LOCAL lock_timeout = 0")  # a migration waits for its locks
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
             await conn.execute(migrations.CREATE_LEDGER)
             done = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}

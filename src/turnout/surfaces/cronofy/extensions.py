@@ -11,6 +11,7 @@ from msgspec import Meta
 from turnout.auth.keys import ADMIN, MAX_GRACE
 from turnout.core.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
 from turnout.core.hubs import HUB_NAME_PATTERN, RULE_NAME_PATTERN
+from turnout.core.limits import whole
 from turnout.surfaces.cronofy import shapes
 from turnout.surfaces.cronofy.admin import KeyCreate, KeyRotation
 from turnout.surfaces.cronofy.hubs import HubChange, HubCreate, HubRuleCreate
@@ -25,19 +26,19 @@ _ADMIN = (
 Prefix = Annotated[
     str,
     Meta(
-        pattern="^[A-Za-z0-9_-]{1,64}$",
+        pattern=whole("[A-Za-z0-9_-]{1,64}"),
         description="The key's prefix (tk_ and 12 characters). Another tenant's key is 404.",
     ),
 ]
 HubName = Annotated[
     str,
     Meta(
-        pattern=f"^{HUB_NAME_PATTERN}$",
+        pattern=whole(HUB_NAME_PATTERN),
         description="The hub's name, in any case.",
     ),
 ]
 RuleName = Annotated[
-    str, Meta(pattern=f"^{RULE_NAME_PATTERN}$", description="The rule's (key's) name.")
+    str, Meta(pattern=whole(RULE_NAME_PATTERN), description="The rule's (key's) name.")
 ]
 NO_KEY = NotFound("no key with this prefix in this tenant")
 NO_HUB = NotFound("no such hub")

@@ -25,13 +25,14 @@ from turnout.core.limits import (
     MAX_METADATA_PAIRS,
     MAX_METADATA_STRING,
     MAX_NOTES,
+    whole,
 )
 from turnout.core.model import REGISTRATION_STATUSES, RegistrationStatus
 from turnout.core.registrations import RegistrationChanges
 from turnout.surfaces.fields import Body, Words, failed
 
-# The declarations. `\Z`, not `$`: Python's `$` also matches before a final newline.
-Id = Annotated[str, Meta(pattern=f"^{ID_PATTERN}\\Z", max_length=MAX_ID_LENGTH)]
+# The declarations.
+Id = Annotated[str, Meta(pattern=whole(ID_PATTERN), max_length=MAX_ID_LENGTH)]
 MetadataValue = (
     Annotated[str, Meta(max_length=MAX_METADATA_STRING)]
     | Annotated[int, Meta(ge=INT32_MIN, le=INT32_MAX)]

@@ -13,18 +13,18 @@ from turnout.core.errors import (
     NotFound,
     PayloadTooLarge,
 )
-from turnout.core.limits import ID_PATTERN, MAX_ID_LENGTH
+from turnout.core.limits import ID_PATTERN, MAX_ID_LENGTH, whole
 from turnout.surfaces.cronofy import shapes
 from turnout.surfaces.cronofy.parse import AvailabilityQuery, EventUpsert, RegistrationUpsert
 from turnout.surfaces.operation import Link, Operation, capacity_refused, invalid
 
 EVENTS, REGISTRATIONS, AVAILABILITY = "Bookable events", "Registrations", "Availability"
-OPAQUE = "^[A-Za-z0-9_-]+$"
+OPAQUE = whole("[A-Za-z0-9_-]+")
 
 EventId = Annotated[
     str,
     Meta(
-        pattern=f"^{ID_PATTERN}$",
+        pattern=whole(ID_PATTERN),
         max_length=MAX_ID_LENGTH,
         description="The bookable_event_id. Unknown ids, other tenants' events and drafts are 404.",
     ),
@@ -32,7 +32,7 @@ EventId = Annotated[
 RegistrationId = Annotated[
     str,
     Meta(
-        pattern=f"^{ID_PATTERN}$",
+        pattern=whole(ID_PATTERN),
         max_length=MAX_ID_LENGTH,
         description="The registration_id, within the event.",
     ),

@@ -10,7 +10,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from turnout.auth.keys import PREFIX, SCOPES
 from turnout.core.hubs import HUB_NAME_PATTERN, RULE_NAME_PATTERN
-from turnout.core.limits import MAX_CAPACITY, MAX_GUESTS, MAX_NOTES
+from turnout.core.limits import MAX_CAPACITY, MAX_GUESTS, MAX_NOTES, whole
 from turnout.core.model import RegistrationStatus
 from turnout.surfaces.cronofy.errors import ERROR_KEYS
 from turnout.surfaces.cronofy.parse import MetadataObject
@@ -182,7 +182,7 @@ class ErrorDetail(Shape):
     key: Annotated[
         str,
         Meta(
-            pattern=r"^errors\.[a-z_]+$",
+            pattern=whole(r"errors\.[a-z_]+"),
             description="For programs: " + ", ".join(f"errors.{k}" for k in ERROR_KEYS) + ".",
         ),
     ]
@@ -215,7 +215,7 @@ class Empty(Shape):
 class ApiKey(Shape):
     """A key as turnout shows it: never the key itself, which only its creation answers."""
 
-    prefix: Annotated[str, Meta(pattern="^" + PREFIX.pattern.removesuffix("\\Z") + "$")]
+    prefix: Annotated[str, Meta(pattern=whole(PREFIX.pattern.removesuffix("\\Z")))]
     name: str | None
     scopes: list[Literal[SCOPES]]  # type: ignore[valid-type]
     created_at: Annotated[str, utc("When the key was made.")]
@@ -270,7 +270,7 @@ class TenantEnvelope(Shape):
 
 # Notification-hub management (hubs.py)
 
-HubName = Annotated[str, Meta(pattern=f"^{HUB_NAME_PATTERN}$")]
+HubName = Annotated[str, Meta(pattern=whole(HUB_NAME_PATTERN))]
 Connection = Annotated[
     str,
     Meta(
@@ -289,7 +289,7 @@ class Hub(Shape):
 
 
 class HubRule(Shape):
-    name: Annotated[str, Meta(pattern=f"^{RULE_NAME_PATTERN}$")]
+    name: Annotated[str, Meta(pattern=whole(RULE_NAME_PATTERN))]
     hub: str | None
     rights: Annotated[list[Literal["listen", "send", "manage"]], Meta(min_length=1)]
 

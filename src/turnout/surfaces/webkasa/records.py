@@ -16,7 +16,14 @@ from turnout.core.errors import (
     PayloadTooLarge,
     RegistrationCancelled,
 )
-from turnout.core.limits import DEFAULT_LIMIT, ID_PATTERN, MAX_ID_LENGTH, MAX_LIMIT, MAX_OFFSET
+from turnout.core.limits import (
+    DEFAULT_LIMIT,
+    ID_PATTERN,
+    MAX_ID_LENGTH,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    whole,
+)
 from turnout.surfaces.fields import Words
 from turnout.surfaces.operation import Link, Operation, capacity_refused, invalid
 from turnout.surfaces.webkasa import shapes
@@ -41,7 +48,7 @@ SEATS = (
 EventId = Annotated[
     str,
     Meta(
-        pattern=f"^{ID_PATTERN}$",
+        pattern=whole(ID_PATTERN),
         max_length=MAX_ID_LENGTH,
         description="The event's id (evt_… or a /v1 id). Unknown and other tenants' events are "
         "404; drafts are visible here.",
@@ -50,7 +57,7 @@ EventId = Annotated[
 RegistrationId = Annotated[
     str,
     Meta(
-        pattern=f"^{ID_PATTERN}$",
+        pattern=whole(ID_PATTERN),
         max_length=MAX_ID_LENGTH,
         description="The registration's id. One that belongs to another event is 404.",
     ),

@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from turnout.core.limits import MAX_CAPACITY, MAX_GUESTS, MAX_LIMIT
+from turnout.core.limits import MAX_CAPACITY, MAX_GUESTS, MAX_LIMIT, whole
 from turnout.surfaces.shapes import Shape, count, utc
 from turnout.surfaces.webkasa.errors import TABLE
 
-DATE = r"^\d{4}-\d{2}-\d{2}$"
-TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
+DATE = whole(r"\d{4}-\d{2}-\d{2}")
+TIME = whole(r"([01]\d|2[0-3]):[0-5]\d")
 Text = Annotated[str | None, Meta(description="Free text, or null.")]
 
 
