@@ -21,18 +21,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import glob
 import json
 import os
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.worker import Worker
 
 SCENARIOS = ["new_upserts", "reupserts", "webkasa_create", "event_read", "availability"]
 SECRET = "b" * 64
@@ -170,61 +169,6 @@ class _Lifespan:
         await self.task
 
 
-class Worker:
-    def __init__(self, name: str, src: str | None, callgrind: bool = False) -> None:
-        env = dict(os.environ)
-        if src is not None:
-            env["PYTHONPATH"] = os.pathsep.join([src, str(Path(__file__).parent.parent)])
-        self.name = name
-        command = [sys.executable, "-m", "bench.layers", "--serve"]
-        self.dumps = ""
-        if callgrind:
-            self.dumps = tempfile.mkdtemp(prefix="turnout-callgrind-")
-            out = f"--callgrind-out-file={self.dumps}/out.%p"
-            command = ["valgrind", "-q", "--tool=callgrind", "--instr-atstart=no", out, *command]
-        self.process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        assert self.process.stdout is not None
-        if self.process.stdout.readline().strip() != "ready":
-            raise SystemExit(f"{name}: the worker did not start")
-
-    def run(self, scenario: str, n: int, profile: str | None = None, count: bool = False) -> float:
-        """µs per request; instructions per request when `count` (under callgrind)."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        if count:
-            self._control("--instr=on")
-            self._control("--zero")
-        self.process.stdin.write(f"{scenario} {n} {profile or '-'}\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        if not line:
-            raise SystemExit(f"{self.name}: the worker stopped")
-        if count:
-            self._control("--dump")
-            self._control("--instr=off")
-            dump = max(glob.glob(f"{self.dumps}/out.*"), key=os.path.getmtime)
-            found = re.search(r"^totals: (\d+)", Path(dump).read_text(), re.MULTILINE)
-            assert found is not None, dump
-            return int(found.group(1)) / n
-        return float(json.loads(line))
-
-    def _control(self, option: str) -> None:
-        command = ["callgrind_control", option, str(self.process.pid)]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=600)
-        if self.dumps:
-            shutil.rmtree(self.dumps, ignore_errors=True)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -240,22 +184,23 @@ def main() -> int:
     if args.serve:
         asyncio.run(serve(args))
         return 0
-    workers = [Worker("this", None, args.callgrind)]
+    workers = [Worker("this", "bench.layers", None, args.callgrind)]
     if args.against:
-        workers.insert(0, Worker("against", args.against, args.callgrind))
+        workers.insert(0, Worker("against", "bench.layers", args.against, args.callgrind))
     results: dict[str, dict[str, list[float]]] = {}
     try:
         for worker in workers:  # warm-up: caches, the first batch of every code path
             for scenario in args.scenarios:
-                worker.run(scenario, CONCURRENCY * 2)
+                worker.ask(f"{scenario} {CONCURRENCY * 2} -", CONCURRENCY * 2, count=False)
         for _ in range(args.rounds):
             for scenario in args.scenarios:
                 for worker in workers:
-                    us = worker.run(scenario, args.requests, count=args.callgrind)
+                    us = worker.ask(f"{scenario} {args.requests} -", args.requests, args.callgrind)
                     results.setdefault(scenario, {}).setdefault(worker.name, []).append(us)
         if args.profile:
             for scenario in args.scenarios:
-                workers[-1].run(scenario, args.requests, f"{args.profile}.{scenario}")
+                line = f"{scenario} {args.requests} {args.profile}.{scenario}"
+                workers[-1].ask(line, args.requests, count=False)
     finally:
         for worker in workers:
             worker.close()

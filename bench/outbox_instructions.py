@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import glob
 import json
-import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.worker import Worker
 
 CONCURRENCY = 64
 EVENTS = 10
@@ -86,51 +84,6 @@ async def serve() -> None:
     await store.close()
 
 
-class Worker:
-    def __init__(self, src: str, callgrind: bool) -> None:
-        root = str(Path(__file__).parent.parent)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, root])}
-        command = [sys.executable, "-m", "bench.outbox_instructions", "--serve"]
-        self.dumps = ""
-        if callgrind:
-            self.dumps = tempfile.mkdtemp(prefix="turnout-callgrind-")
-            out = f"--callgrind-out-file={self.dumps}/out.%p"
-            command = ["valgrind", "-q", "--tool=callgrind", "--instr-atstart=no", out, *command]
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
-        )
-        assert self.process.stdout is not None
-        if self.process.stdout.readline().strip() != "ready":
-            raise SystemExit(f"{src}: the worker did not start")
-
-    def run(self, label: str, count: int) -> float:
-        """Instructions per write under callgrind, else CPU µs per write."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        if self.dumps:
-            self._control("--instr=on")
-            self._control("--zero")
-        self.process.stdin.write(f"{label} {count}\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        if not self.dumps:
-            return float(json.loads(line))
-        self._control("--dump")
-        self._control("--instr=off")
-        dump = max(glob.glob(f"{self.dumps}/out.*"), key=os.path.getmtime)
-        found = re.search(r"^totals: (\d+)", Path(dump).read_text(), re.MULTILINE)
-        assert found is not None, dump
-        return int(found.group(1)) / count
-
-    def _control(self, option: str) -> None:
-        command = ["callgrind_control", option, str(self.process.pid)]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=600)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -146,12 +99,17 @@ def main() -> None:
         return
     here = str(Path(__file__).parent.parent / "src")
     sources = {"this": here, **({"against": args.against} if args.against else {})}
-    workers = {name: Worker(src, not args.cpu) for name, src in sources.items()}
+    workers = {
+        name: Worker(name, "bench.outbox_instructions", src, not args.cpu)
+        for name, src in sources.items()
+    }
     found: dict[str, dict[str, list[float]]] = {n: {"none": [], "one": []} for n in workers}
     for r in range(args.rounds):
         for name, worker in list(workers.items())[:: 1 if r % 2 == 0 else -1]:
             for label in ("none", "one")[:: 1 if r % 2 == 0 else -1]:
-                found[name][label].append(worker.run(label, args.writes))
+                found[name][label].append(
+                    worker.ask(f"{label} {args.writes}", args.writes, not args.cpu)
+                )
     for worker in workers.values():
         worker.close()
     unit = "µs" if args.cpu else "instructions"
