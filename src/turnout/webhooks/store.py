@@ -234,8 +234,8 @@ class WebhookStore:
         admit, admit_args = dispatch_statement("admit", now, lease_seconds, limit, self.postgres)
         claim, claim_args = dispatch_statement("claim", now, lease_seconds, limit, self.postgres)
         if self.postgres:
-            await self._custom_planned(admit, admit_args)
-            rows = await self._custom_planned(claim, claim_args)
+            await self._postgres(admit, admit_args, custom_plan=True)
+            rows = await self._postgres(claim, claim_args, custom_plan=True)
         else:  # one group-commit write for both
             db = self.store.db  # type: ignore[attr-defined]
 
@@ -246,18 +246,19 @@ class WebhookStore:
             rows = await self.store.writes.run(admit_and_claim)  # type: ignore[attr-defined]
         return sorted((Claimed(*r) for r in rows), key=lambda c: c.pk)
 
-    async def _custom_planned(self, sql: str, args: tuple[int, ...]) -> list[tuple[Any, ...]]:
-        """One dispatcher statement in a transaction of its own, planned for its arguments and the
-        table as it is now (CUSTOM_PLANS)."""
-        async with self.store._connection() as conn, conn.transaction():  # type: ignore[attr-defined]
-            await conn.execute(CUSTOM_PLANS)
-            return [tuple(r) for r in await conn.fetch(queries.numbered(sql), *args)]
-
-    async def _postgres(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        # Through the store's connection, so its errors are the store's: a row lock waited on past
-        # lock_timeout, or PostgreSQL gone, is Unavailable (503), not a 500.
+    async def _postgres(
+        self, sql: str, args: tuple[Any, ...], custom_plan: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """One statement, in a transaction of its own, on the store's connection, so its errors are
+        the store's: a row lock waited on past lock_timeout, or PostgreSQL gone, is Unavailable
+        (503), not a 500. `custom_plan`: planned for its arguments and the table as it is now
+        (CUSTOM_PLANS; the dispatcher's statements)."""
         async with self.store._connection() as conn:  # type: ignore[attr-defined]
-            return [tuple(r) for r in await conn.fetch(queries.numbered(sql), *args)]
+            if not custom_plan:
+                return [tuple(r) for r in await conn.fetch(queries.numbered(sql), *args)]
+            async with conn.transaction():  # SET LOCAL lasts for the transaction
+                await conn.execute(CUSTOM_PLANS)
+                return [tuple(r) for r in await conn.fetch(queries.numbered(sql), *args)]
 
     async def signers(self, endpoint_pks: set[int]) -> dict[int, Signer]:
         marks = ", ".join("?" * len(endpoint_pks))
