@@ -174,3 +174,86 @@ def test_the_loop_serves_while_a_commit_syncs_and_late_writes_share_the_next(
         await store.close()
 
     asyncio.run(go())
+
+
+def hold_write_lock(tmp_path: Path) -> sqlite3.Connection:
+    """Another connection (as another process would) holding SQLite's write lock."""
+    other = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def test_a_write_waiting_for_another_process_lock_does_not_hold_the_loop(tmp_path: Path) -> None:
+    """While another process holds the write lock, the waiting writes wait off the loop (it keeps
+    ticking), and go through together once the lock is let go."""
+
+    async def go() -> None:
+        store, tenant = await open_store(tmp_path)
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticking = asyncio.create_task(ticker())
+        other = hold_write_lock(tmp_path)
+        asyncio.get_running_loop().call_later(0.5, other.execute, "ROLLBACK")
+        started = time.monotonic()
+        await asyncio.gather(*(register(store, tenant, f"r{i}") for i in range(3)))
+        waited = time.monotonic() - started
+        ticking.cancel()
+        assert 0.45 < waited < 3
+        assert ticks >= 20, ticks  # ~50 when the loop is free; 1 when the wait holds it
+        assert committed_rows(tmp_path) == 3
+        other.close()
+        await store.close()
+
+    asyncio.run(go())
+
+
+def test_writes_past_the_busy_timeout_are_unavailable_each_from_its_arrival(
+    tmp_path: Path,
+) -> None:
+    """Each write waits at most the busy timeout from its own arrival (not one timeout after
+    another), gets Unavailable, and leaves the connection fit for the next write."""
+
+    async def go() -> None:
+        store, tenant = await open_store(tmp_path)
+        store.writes.busy_timeout = 0.4
+        other = hold_write_lock(tmp_path)
+        started = time.monotonic()
+        results = await asyncio.gather(
+            *(register(store, tenant, f"r{i}") for i in range(4)), return_exceptions=True
+        )
+        waited = time.monotonic() - started
+        assert all(isinstance(r, Unavailable) for r in results), results
+        assert 0.35 < waited < 1.0, waited  # one timeout, not four in a row
+        other.execute("ROLLBACK")
+        await register(store, tenant, "after")
+        assert committed_rows(tmp_path) == 1
+        other.close()
+        await store.close()
+
+    asyncio.run(go())
+
+
+def test_a_writer_that_goes_away_while_waiting_for_the_lock_leaves_no_transaction(
+    tmp_path: Path,
+) -> None:
+    async def go() -> None:
+        store, tenant = await open_store(tmp_path)
+        other = hold_write_lock(tmp_path)
+        waiting = asyncio.create_task(register(store, tenant, "gone"))
+        await asyncio.sleep(0.2)
+        waiting.cancel()
+        other.execute("ROLLBACK")
+        other.close()
+        await asyncio.sleep(0.2)
+        assert not store.db.in_transaction  # the thread's wait let go of the lock it took
+        await register(store, tenant, "next")
+        assert committed_rows(tmp_path) == 1
+        await store.close()
+
+    asyncio.run(go())

@@ -27,7 +27,7 @@ from turnout.core.ports import (
     TenantExists,
     WriteResult,
 )
-from turnout.store import claims, outbox
+from turnout.store import claims, groupcommit, outbox
 from turnout.store import migrate as migrations
 from turnout.store.claims import Claim
 from turnout.store.groupcommit import GroupCommit
@@ -68,7 +68,8 @@ class SqliteStore(SqliteKeys, Reads):
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # Two connections: `db` writes, in group-committed batches; `reader` sees only committed data.
-        self.db = _connect(path, synchronous)
+        # The writer waits for no lock on the loop: GroupCommit waits on its thread (busy_timeout 0).
+        self.db = _connect(path, synchronous, busy_timeout=0)
         self.reader = _connect(path, synchronous) if path != ":memory:" else self.db
         self.writes = GroupCommit(self.db)
         self.subscriptions = outbox.Subscriptions(self.db, self.writes)
@@ -78,8 +79,8 @@ class SqliteStore(SqliteKeys, Reads):
     def _transaction(self, work: Callable[[], T]) -> T:
         """A transaction of its own, outside any batch: for migrations, before serving."""
         try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:  # locked by another process past busy_timeout
+            groupcommit.begin_waiting(self.db, groupcommit.BUSY_TIMEOUT)
+        except sqlite3.OperationalError as exc:  # locked by another process past the busy timeout
             raise Unavailable(str(exc)) from exc
         try:
             result = work()
@@ -360,13 +361,15 @@ class SqliteStore(SqliteKeys, Reads):
         return row is not None
 
 
-def _connect(path: str, synchronous: str) -> sqlite3.Connection:
+def _connect(
+    path: str, synchronous: str, busy_timeout: float = groupcommit.BUSY_TIMEOUT
+) -> sqlite3.Connection:
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     for pragma in (
         "journal_mode = WAL",
         f"synchronous = {synchronous}",
         "foreign_keys = ON",
-        "busy_timeout = 5000",
+        f"busy_timeout = {int(busy_timeout * 1000)}",
     ):
         db.execute("PRAGMA " + pragma)
     return db
