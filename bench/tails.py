@@ -11,8 +11,9 @@ server's code, a blocked loop, a GC pause, or time outside the server (before it
 or in the kernel and wrk). It also prints how long the server took to accept wrk's connections
 (from the first one's `connection_made` to the last's): wrk opens all of them at once, and a request
 waits in its socket until the server has accepted it. `--pin`: the server on CPU 1 and wrk on CPU 0
-(taskset). `--loop`: the event loop both servers run on (turnout's default is asyncio's; uvloop
-accepted one connection per loop iteration under load). SQLite only.
+(taskset). `--loop`: the event loop both servers run on, `asyncio` or plain `uvloop` (turnout's
+default is uvloop with its own accept, connections.EagerLoop: plain uvloop accepted one connection
+per loop iteration under load). SQLite only.
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def main() -> int:
                     ended, switches = time.time(), _involuntary(server.proc.pid) - switches
                 events = [e for e in json.loads(record.read_text()) if started <= e[1] <= ended]
                 # uvicorn's own pick for the ceiling (uvloop, installed with uvicorn[standard])
-                loop = args.loop or ("asyncio" if name == "serve" else "uvloop")
+                loop = args.loop or ("uvloop, eager accept" if name == "serve" else "uvloop")
                 label = "turnout" if name == "serve" else "ceiling"
                 _report(label, scenario, result, events)
                 print(f"  event loop: {loop}", flush=True)

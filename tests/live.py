@@ -45,7 +45,10 @@ class LiveServer:
             build_app(self.settings), self.settings, log_level="warning", access_log=False
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        listening = config.bind_socket()  # as connections.serve does: accepted by EagerLoop
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [listening]}, daemon=True
+        )
 
     def __enter__(self) -> LiveServer:
         self._thread.start()

@@ -154,7 +154,10 @@ class TlsServer(LiveServer):
             ssl_keyfile=str(key),
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        listening = config.bind_socket()  # as connections.serve does: accepted by EagerLoop
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [listening]}, daemon=True
+        )
 
 
 def foreign_and_missing(

@@ -35,6 +35,12 @@ only with the pure-Python h11 parser, not the httptools one turnout's throughput
 (docs/PERFORMANCE.md), and neither parser has a header or body timeout. Hence a thin subclass.
 
 The limits ride on uvicorn's Config (`limits`), which uvicorn pickles into its worker processes.
+
+The event loop is uvloop's, with one change (`EagerLoop`): connections are accepted all at once.
+libuv accepts one connection each time the listening socket is polled, once per loop iteration, and
+an iteration of a busy server serves every connection it has: 64 clients connecting together waited
+up to 0.4 s for the last accept, their requests sitting in their sockets (docs/PERFORMANCE.md, "Read
+tails"). asyncio's own loop accepts them all at once, but costs up to 17% more CPU per request.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import socket
+import ssl as _ssl
 import urllib.parse
 from collections.abc import Callable
 from http import HTTPStatus
@@ -49,6 +57,7 @@ from typing import Any
 
 import httptools
 import uvicorn
+import uvloop
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.supervisors import Multiprocess
@@ -390,11 +399,7 @@ def config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
         host=settings.host,
         port=settings.port,
         http=f"{__name__}:GuardedProtocol",
-        # asyncio's own loop, not uvloop (uvicorn's pick when installed): under load uvloop accepted
-        # one new connection per loop iteration, so 64 clients connecting to a busy server waited
-        # up to 0.4 s for their first answer; asyncio's loop accepts all that are waiting at once
-        # (docs/PERFORMANCE.md "Read tails", `python -m bench.tails --loop uvloop`).
-        loop="asyncio",
+        loop=f"{__name__}:EagerLoop",  # uvloop, accepting every waiting connection at once
         timeout_keep_alive=settings.idle_timeout_seconds,
         **options,
     )
@@ -409,6 +414,68 @@ def serve(app: Any, settings: Settings, workers: int, **options: Any) -> None:
     if workers > 1:
         Multiprocess(conf, sockets=[conf.bind_socket()]).run()
     else:
-        server.run()
+        # Bound here rather than by uvicorn, so that uvicorn hands EagerLoop a socket: every
+        # path to the listening socket then goes through EagerLoop.create_server(sock=…).
+        server.run(sockets=[conf.bind_socket()])
         if not server.started:  # as uvicorn.run: the port was taken, or the app did not start
             raise SystemExit(3)
+
+
+class EagerLoop(uvloop.Loop):
+    """uvloop, but a server on a given socket accepts every connection waiting, each time the socket
+    is readable (see the module's docstring); the connections themselves are uvloop's."""
+
+    async def create_server(
+        self, protocol_factory: Any, *args: Any, sock: socket.socket | None = None, **kwargs: Any
+    ) -> Any:
+        if sock is None:
+            return await super().create_server(protocol_factory, *args, **kwargs)
+        return _EagerServer(self, sock, protocol_factory, kwargs.get("ssl"), kwargs.get("backlog"))
+
+
+class _EagerServer:
+    """What uvicorn uses of an asyncio Server (`sockets`, `close`, `wait_closed`); uvicorn closes
+    the sockets it passed in itself."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        protocol_factory: Any,
+        ssl: _ssl.SSLContext | None,
+        backlog: int | None,
+    ) -> None:
+        self.loop, self.sock, self.protocol_factory, self.ssl = loop, sock, protocol_factory, ssl
+        self.sockets = [sock]
+        sock.setblocking(False)
+        sock.listen(backlog or 2048)
+        self.loop.add_reader(sock.fileno(), self._accept_all)
+
+    def _accept_all(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return  # none left
+            except OSError as exc:  # out of file descriptors, or the client already left
+                log.warning("accept failed: %s", exc)
+                return
+            conn.setblocking(False)
+            task = self.loop.create_task(
+                self.loop.connect_accepted_socket(self.protocol_factory, conn, ssl=self.ssl)
+            )
+            task.add_done_callback(_drop_handshake_failure)
+
+    def close(self) -> None:
+        if self.sock.fileno() != -1:
+            self.loop.remove_reader(self.sock.fileno())
+
+    async def wait_closed(self) -> None:
+        return None
+
+
+def _drop_handshake_failure(task: asyncio.Task[Any]) -> None:
+    """A client gone before its connection was set up (a TLS handshake that failed, say) is not
+    an error of the server's: retrieve it, so asyncio does not log it as one."""
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("connection not set up: %s", task.exception())
