@@ -95,10 +95,6 @@ def test_a_body_the_server_has_not_read_yet_is_not_timed(served: ServerProcess) 
     # Before: the body's timer ran while uvicorn had stopped reading behind the first request, so
     # a client that sent promptly got 408, in place of the first request's answer; the first
     # request's handler then failed on the closed connection (a traceback in the log).
-    if served.settings.database_url.startswith("sqlite"):
-        pytest.skip(
-            "SQLite's wait for its lock holds the server's loop: nothing is timed meanwhile"
-        )
     with make_tenant(served) as tenant:  # type: ignore[arg-type]
         make_event(tenant.http, "pb")
         conn = Connection(served.port, timeout=TIMEOUT + 8)
