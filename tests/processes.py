@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -31,8 +32,16 @@ from turnout.config import Settings
 
 
 class ServerProcess:
-    def __init__(self, database_url: str, tmp_dir: str, workers: int = 1, **env: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        tmp_dir: str,
+        workers: int = 1,
+        open_files: int | None = None,  # the server's RLIMIT_NOFILE, if not the default
+        **env: str,
+    ) -> None:
         self.workers = workers
+        self.open_files = open_files
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.settings = Settings(
@@ -73,6 +82,7 @@ class ServerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=self._limit_open_files if self.open_files else None,
             )
         deadline = time.monotonic() + timeout
         while not self.ready():
@@ -80,6 +90,10 @@ class ServerProcess:
                 self.stop()
                 raise RuntimeError(f"turnout serve did not start:\n{self.log()[-3000:]}")
             time.sleep(0.05)
+
+    def _limit_open_files(self) -> None:
+        assert self.open_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def ready(self) -> bool:
         if self.workers > 1 and len(self.worker_pids()) < self.workers:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import statistics
 import threading
@@ -255,6 +256,41 @@ def test_connections_past_the_limit_get_503_with_retry_after(
             sock.close()
         time.sleep(0.3)
         assert httpx.get(server.url + "/healthz").status_code == 200
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        utime, stime = f.read().rsplit(")", 1)[1].split()[11:13]
+    return (int(utime) + int(stime)) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_server_out_of_file_descriptors_pauses_its_accepts_and_recovers(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Without the pause (connections.ACCEPT_PAUSE), turnout's own accept failed with EMFILE on
+    # every loop iteration while clients waited in the backlog: the process spun at 100% CPU.
+    env = {"TURNOUT_IDLE_TIMEOUT_SECONDS": "30"}
+    tmp = str(tmp_path_factory.mktemp("fds"))
+    with (
+        ServerProcess(database_url, tmp, open_files=96, **env) as server,
+        contextlib.ExitStack() as opened,
+    ):
+        for _ in range(120):  # more than the process may open; the rest wait in the backlog
+            opened.enter_context(connect(server))
+        time.sleep(0.5)
+        before = cpu_seconds(server.pid)
+        time.sleep(2)
+        spent = cpu_seconds(server.pid) - before
+        assert "accept failed, accepting again" in server.log()
+        opened.close()
+        deadline = time.monotonic() + 10
+        while True:  # accepting again: the backlog's dead clients first, then this one
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(server.url + "/healthz", timeout=5).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, "not serving after the descriptors came free"
+            time.sleep(0.2)
+    assert spent < 0.5, f"{spent:.2f} s of CPU in 2 s while out of descriptors"
 
 
 def test_refused_connections_do_not_count_toward_the_limit(

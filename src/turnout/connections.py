@@ -421,6 +421,9 @@ def serve(app: Any, settings: Settings, workers: int, **options: Any) -> None:
             raise SystemExit(3)
 
 
+ACCEPT_PAUSE = 1.0  # seconds without accepting after the process ran out of file descriptors
+
+
 class EagerLoop(uvloop.Loop):
     """uvloop, but a server on a given socket accepts every connection waiting, each time the socket
     is readable (see the module's docstring); the connections themselves are uvloop's."""
@@ -447,6 +450,7 @@ class _EagerServer:
     ) -> None:
         self.loop, self.sock, self.protocol_factory, self.ssl = loop, sock, protocol_factory, ssl
         self.sockets = [sock]
+        self.closed = False
         sock.setblocking(False)
         sock.listen(backlog or 2048)
         self.loop.add_reader(sock.fileno(), self._accept_all)
@@ -457,8 +461,14 @@ class _EagerServer:
                 conn, _ = self.sock.accept()
             except (BlockingIOError, InterruptedError):
                 return  # none left
-            except OSError as exc:  # out of file descriptors, or the client already left
-                log.warning("accept failed: %s", exc)
+            except ConnectionAbortedError:
+                continue  # that client left before it was accepted
+            except OSError as exc:
+                # Out of file descriptors (or memory): the socket stays readable, and accepting
+                # again at once would spin. Pause, as asyncio's loop does, and accept once some are free.
+                log.warning("accept failed, accepting again in %.0f s: %s", ACCEPT_PAUSE, exc)
+                self.loop.remove_reader(self.sock.fileno())
+                self.loop.call_later(ACCEPT_PAUSE, self._resume)
                 return
             conn.setblocking(False)
             task = self.loop.create_task(
@@ -466,7 +476,12 @@ class _EagerServer:
             )
             task.add_done_callback(_drop_handshake_failure)
 
+    def _resume(self) -> None:
+        if not self.closed and self.sock.fileno() != -1:
+            self.loop.add_reader(self.sock.fileno(), self._accept_all)
+
     def close(self) -> None:
+        self.closed = True
         if self.sock.fileno() != -1:
             self.loop.remove_reader(self.sock.fileno())
 
