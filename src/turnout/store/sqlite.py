@@ -69,6 +69,14 @@ class SqliteStore(SqliteKeys, Reads):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # Two connections: `db` writes, in group-committed batches; `reader` sees only committed data.
         self.db = _connect(path, synchronous)
+        # Each write runs in a SAVEPOINT of its batch (store/groupcommit.py), whose statement
+        # journal SQLite keeps in memory only up to 64 KiB (~15 pages) and then moves to a temp
+        # file for the rest of the transaction: two pwrite()s per page every later write in the
+        # batch changes. A write with an outbox row often passed it: 14 of 21 batches spilled, 1 of
+        # 12 without (strace; `python -m bench.outbox_breakdown --syscalls`, docs/WEBHOOKS.md).
+        # In memory the journal is emptied at each RELEASE: it holds one write's pages at most.
+        # It is never needed after a crash (the WAL is), so durability is unchanged.
+        self.db.execute("PRAGMA temp_store = MEMORY")
         self.reader = _connect(path, synchronous) if path != ":memory:" else self.db
         self.writes = GroupCommit(self.db)
         self.subscriptions = outbox.Subscriptions(self.db, self.writes)
