@@ -127,6 +127,31 @@ def test_a_write_that_changes_many_pages_keeps_its_savepoint_journal_in_memory(
     assert asyncio.run(go()) == []
 
 
+def test_migrations_sort_in_temp_files_and_writes_journal_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In memory, a migration's CREATE INDEX would sort the whole table in RAM."""
+    store = SqliteStore(str(tmp_path / "t.db"))
+    seen: list[int] = []
+    transaction = store._transaction
+
+    def spy(work: Any) -> Any:
+        seen.append(store.db.execute("PRAGMA temp_store").fetchone()[0])
+        return transaction(work)
+
+    monkeypatch.setattr(store, "_transaction", spy)
+
+    async def go() -> int:
+        await store.migrate()
+        try:
+            return int(store.db.execute("PRAGMA temp_store").fetchone()[0])
+        finally:
+            await store.close()
+
+    assert asyncio.run(go()) == 2  # MEMORY
+    assert seen and set(seen) == {0}  # DEFAULT: temp files
+
+
 def test_a_failed_commit_fails_every_write_in_the_batch(tmp_path: Path) -> None:
     async def go() -> None:
         store, tenant = await open_store(tmp_path)
