@@ -56,7 +56,7 @@ _APPLY_COUNTERS = (
 )
 
 
-WRITES_TEMP_STORE = "PRAGMA temp_store = MEMORY"  # the writer's, but while migrating (__init__)
+WRITES_TEMP_STORE = "PRAGMA temp_store = MEMORY"  # the writer's, except while migrating (__init__)
 
 
 class SqliteStore(SqliteKeys, Reads):
@@ -75,8 +75,9 @@ class SqliteStore(SqliteKeys, Reads):
         # Each write runs in a SAVEPOINT of its batch (store/groupcommit.py), whose statement
         # journal SQLite keeps in memory only up to 64 KiB (~15 pages) and then moves to a temp
         # file for the rest of the transaction: two pwrite()s per page every later write in the
-        # batch changes. A write with an outbox row often passed it: 14 of 21 batches spilled, 1 of
-        # 12 without (strace; `python -m bench.outbox_breakdown --syscalls`, docs/WEBHOOKS.md).
+        # batch changes. A write with an outbox row often passed it: a temp file opened 14 times
+        # in 21 commits, once in 12 without (strace; `python -m bench.outbox_breakdown
+        # --syscalls`: +23 pwrite()s and +40 µs of system CPU a request; docs/WEBHOOKS.md).
         # In memory the journal is emptied at each RELEASE: it holds one write's pages at most.
         # It is never needed after a crash (the WAL is), so durability is unchanged. Migrations
         # run with the default (migrate): in memory, SQLite's sorter would hold a whole CREATE
