@@ -91,6 +91,67 @@ def test_a_failing_write_leaves_the_rest_of_its_batch_alone(tmp_path: Path) -> N
     assert committed_rows(tmp_path) == 2
 
 
+def open_temp_files() -> list[str]:
+    """SQLite's temp files this process holds open (its unix VFS names them etilqs_…)."""
+    fds = Path("/proc/self/fd")
+    found = []
+    for fd in fds.iterdir():
+        try:
+            found.append(str(fd.readlink()))
+        except OSError:  # closed meanwhile (the iteration's own descriptor)
+            continue
+    return [name for name in found if "etilqs_" in name]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_write_that_changes_many_pages_keeps_its_savepoint_journal_in_memory(
+    tmp_path: Path,
+) -> None:
+    """Each write's SAVEPOINT journals the pages it changes; past 64 KiB SQLite moved that journal
+    to a temp file for the rest of the batch, two pwrite()s a page (a write with an outbox row
+    crossed it: docs/WEBHOOKS.md "Cost and throughput")."""
+
+    def change_every_row() -> list[str]:
+        store.db.execute("UPDATE wide SET body = upper(body)")  # 40 rows, a page each
+        return open_temp_files()
+
+    async def go() -> list[str]:
+        store.db.execute("CREATE TABLE wide (body TEXT)")
+        store.db.executemany("INSERT INTO wide VALUES (?)", [("x" * 3000,)] * 40)
+        try:
+            return await store.writes.run(change_every_row)
+        finally:
+            await store.close()
+
+    store = SqliteStore(str(tmp_path / "t.db"))
+    assert asyncio.run(go()) == []
+
+
+def test_migrations_sort_in_temp_files_and_writes_journal_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In memory, a migration's CREATE INDEX would sort the whole table in RAM."""
+    store = SqliteStore(str(tmp_path / "t.db"))
+    seen: list[int] = []
+    transaction = store._transaction
+
+    def spy(work: Any) -> Any:
+        seen.append(store.db.execute("PRAGMA temp_store").fetchone()[0])
+        return transaction(work)
+
+    monkeypatch.setattr(store, "_transaction", spy)
+
+    async def go() -> int:
+        await store.migrate()
+        try:
+            return int(store.db.execute("PRAGMA temp_store").fetchone()[0])
+        finally:
+            await store.close()
+
+    assert asyncio.run(go()) == 2  # MEMORY
+    assert seen and set(seen) == {0}  # DEFAULT: temp files
+
+
 def test_a_failed_commit_fails_every_write_in_the_batch(tmp_path: Path) -> None:
     async def go() -> None:
         store, tenant = await open_store(tmp_path)

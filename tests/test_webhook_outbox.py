@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from turnout.core.errors import CapacityReached
 from turnout.core.ports import Store
 from turnout.core.registrations import RegistrationChanges, takes_no_more_seats
 from turnout.store import open_store
+from turnout.store.outbox import message_id
 from turnout.webhooks import manage
 from turnout.webhooks.store import WebhookStore
 
@@ -196,3 +198,20 @@ def test_disabled_or_deleted_endpoint_gets_nothing(own_database_url: str) -> Non
         assert await outbox(ws, endpoint) == []
 
     on_store(own_database_url, work)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_process_draws_other_message_ids() -> None:
+    """Worker processes share no memory: a child must not repeat its parent's random bits (the
+    generator is reseeded at fork; one made at import would not be)."""
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child
+        os.write(write, "".join(message_id()[-10:] for _ in range(4)).encode())
+        os._exit(0)
+    os.close(write)
+    theirs = os.read(read, 100).decode()
+    os.waitpid(child, 0)
+    mine = "".join(message_id()[-10:] for _ in range(4))
+    assert len(theirs) == len(mine) == 40
+    assert theirs != mine
