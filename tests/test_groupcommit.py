@@ -39,6 +39,22 @@ def register(store: SqliteStore, tenant_id: int, rid: str, changes: Any = None) 
     )
 
 
+class Ticks:
+    """Turns of a 10 ms ticker on the running loop: few if something holds the loop."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._task = asyncio.create_task(self._tick())
+
+    async def _tick(self) -> None:
+        while True:
+            self.count += 1
+            await asyncio.sleep(0.01)
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
 def committed_rows(tmp_path: Path) -> int:
     with sqlite3.connect(tmp_path / "t.db") as other:
         return int(other.execute("SELECT count(*) FROM registrations").fetchone()[0])
@@ -213,23 +229,15 @@ def test_the_loop_serves_while_a_commit_syncs_and_late_writes_share_the_next(
         store, tenant = await open_store(tmp_path)
         monkeypatch.setattr(GroupCommit, "_commit_now", slow_commit)
         before = store.writes.batches
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.01)
-
-        ticking = asyncio.create_task(ticker())
+        ticks = Ticks()
         first = asyncio.create_task(register(store, tenant, "r0"))
         await asyncio.sleep(0.05)  # r0's COMMIT is on the thread now
         late = [asyncio.create_task(register(store, tenant, f"r{i}")) for i in (1, 2, 3)]
         await asyncio.sleep(0.05)
         assert not first.done() and not any(t.done() for t in late)
-        assert ticks >= 5  # the loop ran during the COMMIT
+        assert ticks.count >= 5  # the loop ran during the COMMIT
         await asyncio.gather(first, *late)
-        ticking.cancel()
+        ticks.stop()
         assert store.writes.batches - before == 2  # r0's batch, then r1-r3's together
         assert committed_rows(tmp_path) == 4
         await store.close()
@@ -250,23 +258,15 @@ def test_a_write_waiting_for_another_process_lock_does_not_hold_the_loop(tmp_pat
 
     async def go() -> None:
         store, tenant = await open_store(tmp_path)
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.01)
-
-        ticking = asyncio.create_task(ticker())
+        ticks = Ticks()
         other = hold_write_lock(tmp_path)
         asyncio.get_running_loop().call_later(0.5, other.execute, "ROLLBACK")
         started = time.monotonic()
         await asyncio.gather(*(register(store, tenant, f"r{i}") for i in range(3)))
         waited = time.monotonic() - started
-        ticking.cancel()
+        ticks.stop()
         assert 0.45 < waited < 3
-        assert ticks >= 20, ticks  # ~50 when the loop is free; 1 when the wait holds it
+        assert ticks.count >= 20, ticks.count  # ~50 when the loop is free; 1 when the wait holds it
         assert committed_rows(tmp_path) == 3
         other.close()
         await store.close()
