@@ -1,6 +1,7 @@
-"""The /api/v1 patterns for attendee_email and the statuses (surfaces/webkasa/contract.py) say
-exactly what the server accepts (issue 10, FUZZ-2): so schemathesis's positive mode makes bodies the
-server takes, and its negative mode's check (negative_data_rejection) stays true.
+"""The /api/v1 patterns for attendee_email and the statuses, in bodies and in the query strings'
+status filters (surfaces/webkasa/contract.py), say exactly what the server accepts (issue 10,
+FUZZ-2): so schemathesis's positive mode makes requests the server takes, and its negative mode's
+check (negative_data_rejection) stays true.
 
 Both ways, on generated strings: a JSON Schema validator reading the served document's pattern — the
 `jsonschema` package (Python's re) and `jsonschema_rs` (Rust regex, ECMA-262 rules) — accepts a value
@@ -34,7 +35,8 @@ from turnout.surfaces.webkasa.contract import (
 )
 from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, READINGS
 
-SCHEMAS = openapi.document(Settings(secret="x" * 32))["components"]["schemas"]
+DOCUMENT = openapi.document(Settings(secret="x" * 32))
+SCHEMAS, PATHS = DOCUMENT["components"]["schemas"], DOCUMENT["paths"]
 # Characters at the edges of each rule: Python's whitespace, ECMA's (U+FEFF, U+180E are not
 # Python's), zero-width space, NUL, @, letters whose upper() or lower() is ASCII, a line break.
 EDGES = " \t\n\v\x1c\x85\xa0\u2028\u3000\ufeff\u180e\u200b\x00@aZ.é\u0131\ufb01\u212a\u0130"
@@ -157,3 +159,47 @@ def test_every_kind_of_body_reads_the_email_alike(value: str) -> None:
         json.dumps({"attendee_email": value, "attendee_name": "A"}).encode(), None, True
     )
     assert fields["attendee_email"] == value.strip()
+
+
+def query_status(path: str) -> dict[str, Any]:
+    """The document's schema of the `status` query parameter of GET `path`."""
+    parameters = PATHS[path]["get"]["parameters"]
+    (status,) = [p for p in parameters if p["name"] == "status" and p["in"] == "query"]
+    return dict(status["schema"])
+
+
+def query_refused(read: Any, value: str) -> bool:
+    try:
+        read({"status": value})
+    except ValidationFailed as refusal:
+        return any(e.field == "status" for e in refusal.errors)
+    return False
+
+
+@settings(max_examples=1000)
+@given(EVENT_STATUSES)
+@example(" Draft ")
+@example("\u212aancelled")
+@example("x")
+def test_the_event_status_filter_is_declared_as_the_server_reads_it(value: str) -> None:
+    """GET /api/v1/events?status= carries the body's pattern, and the query's decode enforces it."""
+    schema = query_status("/api/v1/events")
+    assert schema["pattern"] == EVENT_STATUS_PATTERN
+    server = not query_refused(parse.event_query, value)
+    assert document_accepts(schema, value) == server
+    stripped = value.strip()
+    assert server == (stripped.isascii() and stripped.lower() in EVENT_STATUS_IN)
+
+
+@settings(max_examples=1000)
+@given(READING_VALUES)
+@example(" attended\t")
+@example("pend\u0131ng")
+@example("")
+def test_the_registration_status_filter_is_declared_as_the_server_reads_it(value: str) -> None:
+    schema = query_status("/api/v1/events/{event_id}/registrations")
+    assert schema["pattern"] == READING_PATTERN
+    server = not query_refused(parse.registration_query, value)
+    assert document_accepts(schema, value) == server
+    stripped = value.strip()
+    assert server == (stripped.isascii() and stripped.upper() in READINGS)

@@ -1,7 +1,7 @@
 """The /v1 request bodies: each declared once, as a msgspec Struct whose constraints come from
 core/limits.py, and read into a core command. surfaces/fields.py decodes a body against its Struct and,
-when that fails, reports every field's error at once, worded by WORDS; what no type can say (an RFC 3339
-time, end after start) is an explicit step after the decode."""
+when that fails, reports every field's error at once, worded by WORDS; what no type can say (a time's
+calendar and range, end after start) is an explicit step after the decode."""
 
 from __future__ import annotations
 
@@ -33,6 +33,15 @@ from turnout.surfaces.fields import Body, Words, failed
 
 # The declarations.
 Id = Annotated[str, Meta(pattern=whole(ID_PATTERN), max_length=MAX_ID_LENGTH)]
+# An RFC 3339 time's shape (core/times.py); its calendar and range are read after the decode.
+Instant = Annotated[
+    str,
+    Meta(
+        pattern=whole(times.RFC3339),
+        description="An RFC 3339 time with Z or a ±HH:MM offset, such as 2025-01-24T12:30:00Z; "
+        "fractions of a second are dropped.",
+    ),
+]
 MetadataValue = (
     Annotated[str, Meta(max_length=MAX_METADATA_STRING)]
     | Annotated[int, Meta(ge=INT32_MIN, le=INT32_MAX)]
@@ -50,8 +59,8 @@ class RegistrationSettings(Struct):
 
 class EventUpsert(Struct):
     bookable_event_id: Id
-    start: str  # RFC 3339, read by core.times after the decode
-    end: str
+    start: Instant
+    end: Instant
     status: Literal["confirmed", "cancelled"]
     registration: RegistrationSettings | UnsetType = UNSET
 

@@ -22,6 +22,7 @@ from turnout.core.limits import (
     MAX_LOCATION,
     MAX_NOTES,
     MAX_TITLE,
+    whole,
 )
 from turnout.surfaces.webkasa.mapping import EVENT_STATUS_IN, READINGS
 
@@ -43,7 +44,7 @@ _NUL = "\\u0000"  # refused in any text of a body (surfaces/decoding.py); said h
 
 def _trimmed(inner: str) -> str:
     """A pattern for `inner` (a regex) with SPACE on either side; the whole value."""
-    return f"^[{_SPACE}]*(?:{inner})[{_SPACE}]*$"
+    return whole(f"[{_SPACE}]*(?:{inner})[{_SPACE}]*")
 
 
 def _any_case(words: tuple[str, ...]) -> str:

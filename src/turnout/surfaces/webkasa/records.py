@@ -28,6 +28,8 @@ from turnout.surfaces.fields import Words
 from turnout.surfaces.operation import Link, Operation, capacity_refused, invalid
 from turnout.surfaces.webkasa import shapes
 from turnout.surfaces.webkasa.contract import (
+    EVENT_STATUS_PATTERN,
+    READING_PATTERN,
     CheckIn,
     EventChange,
     EventCreate,
@@ -66,7 +68,8 @@ ON_EVENT = {"event_id": EventId}
 ON_REGISTRATION = {"event_id": EventId, "registration_id": RegistrationId}
 
 # Query strings: parse.py reads each through its Struct (surfaces/query.py): a boolean or a number
-# trimmed, a boolean in any case; the status and dates are read leniently after, so they are text.
+# trimmed, a boolean in any case; a status is any case of its words, trimmed (contract.py's patterns);
+# the dates are read leniently after, so they are text.
 Boolean = Annotated[
     bool,
     Meta(
@@ -98,6 +101,8 @@ _WHOLE = ("invalid", "{field} must be a whole number")
 QUERY_WORDS: Words = {
     "limit": {"type": _WHOLE, "*": ("out_of_range", f"limit must be between 1 and {MAX_OFFSET}")},
     "offset": {"type": _WHOLE, "*": ("out_of_range", f"offset must be between 0 and {MAX_OFFSET}")},
+    "EventQuery.status": {"*": ("invalid", "status must be published, draft or cancelled")},
+    "RegistrationQuery.status": {"*": ("invalid", "status must be one of " + ", ".join(READINGS))},
     "*": {"*": ("invalid", "{field} must be true, false, 1 or 0")},  # the booleans
 }
 
@@ -107,8 +112,9 @@ class EventQuery(Struct):
         Annotated[
             str,
             Meta(
-                description="published, draft or cancelled (case-insensitive); anything else is a "
-                "422. Omitted: every status.",
+                pattern=EVENT_STATUS_PATTERN,
+                description="published, draft or cancelled, in any case (ASCII letters); trimmed. "
+                "Anything else is a 422. Omitted: every status.",
                 examples=list(EVENT_STATUS_IN),
             ),
         ]
@@ -145,8 +151,9 @@ class RegistrationQuery(Struct):
         Annotated[
             str,
             Meta(
-                description="Only registrations reading this (case-insensitive); anything else is "
-                "a 422.",
+                pattern=READING_PATTERN,
+                description="Only registrations reading this: PENDING, CONFIRMED, ATTENDED or "
+                "CANCELLED, in any case (ASCII letters); trimmed. Anything else is a 422.",
                 examples=list(READINGS),
             ),
         ]
