@@ -19,7 +19,10 @@ from turnout.webhooks import manage
 from turnout.webhooks.store import WebhookStore
 
 ENV = {"TURNOUT_WEBHOOK_DISPATCH": "off"}
-ROUNDS = 2  # of (none, one) and then (one, none), so drift in the machine falls on both
+# Of (none, one) and then (one, none), so drift in the machine falls on both. Four, not two: on a
+# host of this class whose speed drifted, two runs of the same side moved 8% apart (2026-12-07),
+# more than the 10% and 5% these pairs are held to can stand.
+ROUNDS = 4
 
 
 async def seed_hooked(settings: Settings, seeded: Seeded) -> Seeded:

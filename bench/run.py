@@ -127,10 +127,10 @@ def run_sqlite(mode: dict[str, Any], machine: dict[str, Any], out: Path, work: P
         for scenario in SCENARIOS:  # back to back per scenario, so drift in the machine cancels out
             measure(turnout, "turnout", scenario, seeded, mode, results)
             measure(ceiling_server, "ceiling", scenario, seeded, mode, results)
-        # What the access log costs: on and off back to back, twice, the order swapped.
-        for turn in range(2):
+        # What the access log costs: on and off back to back, the order swapped each time.
+        for turn in range(outbox.ROUNDS):
             pair = [(loud, "on"), (quiet, "off")]
-            for server, name in pair if turn == 0 else pair[::-1]:
+            for server, name in pair if turn % 2 == 0 else pair[::-1]:
                 found: dict[str, dict[str, Any]] = {}
                 measure(server, f"log {name}", "new_upserts", seeded, mode, found)
                 access_log[name].append(found["new_upserts"][f"log {name}"])
