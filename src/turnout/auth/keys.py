@@ -11,14 +11,11 @@ import dataclasses
 import hashlib
 import hmac
 import re
-import secrets
-import string
 
-from turnout.core import times
+from turnout.core import ids, times
 from turnout.core.errors import Forbidden, Unauthenticated, Unavailable
 from turnout.core.ports import KeyListing, KeyStore
 
-_ALPHABET = string.ascii_letters + string.digits
 _KEY = re.compile(r"(tk_[A-Za-z0-9]{12})_[A-Za-z0-9]{32}\Z")
 PREFIX = re.compile(r"tk_[A-Za-z0-9]{12}\Z")
 
@@ -46,14 +43,10 @@ GRANTS: dict[str, frozenset[str]] = {
 SCOPES = tuple(GRANTS)
 
 
-def _random(n: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
-
-
 def new_key() -> tuple[str, str]:
     """A fresh key and its public prefix."""
-    prefix = "tk_" + _random(12)
-    return f"{prefix}_{_random(32)}", prefix
+    prefix = "tk_" + ids.random_text(12)
+    return f"{prefix}_{ids.random_text(32)}", prefix
 
 
 def hash_key(secret: bytes, key: str) -> bytes:
