@@ -48,7 +48,7 @@ async def requests(wrapped: Any, per_turn: int) -> None:
         for scope in scopes:
             scope["state"]["tenant"] = "bench"
         await asyncio.gather(*(wrapped(scope, receive, send) for scope in scopes))
-        await asyncio.sleep(0)  # the turn ends: its lines are written
+        await asyncio.sleep(0)  # the turn ends (its lines are written within FLUSH_AFTER)
 
 
 def measure(per_turn: int, rounds: int) -> dict[str, float]:

@@ -15,11 +15,15 @@ from tests.live import SECRET
 
 def _lines_after(server: Server, requests: int) -> int:
     """How many lines the server's stderr gained over `requests` requests."""
-    before = server.log.read_text().count("\n")
+    before = _written(server)
     for _ in range(requests):
         httpx.get(f"{server.url}/v1/bookable_events/e0", timeout=5)
-    time.sleep(0.2)  # a turn's lines are written when the loop's turn ends
-    return server.log.read_text().count("\n") - before
+    return _written(server) - before
+
+
+def _written(server: Server) -> int:
+    time.sleep(0.2)  # lines reach stderr within accesslog.FLUSH_AFTER of being made
+    return server.log.read_text().count("\n")
 
 
 def test_sigusr1_switches_the_access_log_off_and_on(tmp_path: Path) -> None:

@@ -4,8 +4,8 @@ tracking ID when its surface gave it one (the Notification Hubs surface's `Track
 Only the path is logged, never the query string: the Cronofy Node SDK puts the API key there as
 `bearer_token`. Headers and bodies are never logged either.
 
-Lines reach stderr in batches: every line the event loop makes in one turn is written with one
-`write` at the end of that turn, instead of a write and a flush per request on the loop. While that
+Lines reach stderr in batches: the lines the event loop makes within `FLUSH_AFTER` of the first are
+written with one `write`, instead of a write and a flush per request on the loop. While that
 writer is the logger's only way out (as `configure` leaves it), a line goes to it as text, without
 a `logging.LogRecord`; a handler added to `turnout.access` (the tests', an operator's) gets records
 again, with the same message.
@@ -23,10 +23,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("turnout.access")
 
+# How late a line may reach stderr. A timer, not `call_soon`: a ready callback makes the loop's next
+# poll return at once, so under load each flush cut the loop's wait for I/O short, and the work
+# after it came in smaller batches; the log then cost more over HTTP than its own instructions
+# (docs/PERFORMANCE.md, "The access log's measure").
+FLUSH_AFTER = 0.002
+
 
 class TurnWriter(logging.Handler):
-    """Formats each line when it is logged; writes the lines of one turn of the event loop together,
-    when the turn ends (at once outside a loop; logging.shutdown flushes what is left at exit)."""
+    """Formats each line when it is logged; writes the lines of the loop's next `FLUSH_AFTER`
+    seconds together (at once outside a loop; logging.shutdown flushes what is left at exit)."""
 
     def __init__(self, stream: TextIO) -> None:
         super().__init__()
@@ -53,7 +59,7 @@ class TurnWriter(logging.Handler):
             return
         if self.scheduled_on is not loop:
             self.scheduled_on = loop
-            loop.call_soon(self.flush)
+            loop.call_later(FLUSH_AFTER, self.flush)
 
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]  # created by Handler.__init__
@@ -125,7 +131,7 @@ class AccessLog:
             if message["type"] == "http.response.start":
                 status = message["status"]
             elif message["type"] == "http.response.body" and not message.get("more_body"):
-                write_line()  # before the last byte leaves: written at the end of this turn
+                write_line()  # before the last byte leaves: written within FLUSH_AFTER
             await send(message)
 
         try:
