@@ -2,12 +2,13 @@
 
     python -m bench.logswitch serve --port N      # as `turnout serve`; starts with the log on
 
-Why one process and not two (one with TURNOUT_ACCESS_LOG=off): two server processes alike in
-everything ran apart by themselves. With the log off on both, one ran 6% cheaper per request than
-the other over six alternated rounds, and another pair, log on against off, 15% dearer over eight,
-while the log's own instructions are under 1% of a request's (bench.layers --callgrind). A process
-measured against itself has no such offset. Off here is what TURNOUT_ACCESS_LOG=off does: the
-logger's level above INFO, so AccessLog passes each request straight through.
+Why one process and not two (one with TURNOUT_ACCESS_LOG=off): a pair of server processes could not
+resolve the 5% the log is held to on this host. It measured the same code at 2.9%, 3.0% and 5.6% in
+three quiet runs, and bench.versus (two processes again) at 7%, while the log's own instructions
+are under 1% of a request (bench.layers --callgrind; docs/PERFORMANCE.md "The access log's
+measure"). A process measured against itself carries no offset of its own. Off here is what
+TURNOUT_ACCESS_LOG=off does: the logger's level above INFO, so AccessLog passes each request
+straight through.
 """
 
 from __future__ import annotations
