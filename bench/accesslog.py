@@ -6,6 +6,10 @@ server's stderr would be; CPU time per request, the best round of each.
 
 With `--base`, the same measure runs on `git archive REV` too (bench/versus.py), each in a process
 of its own, alternated, so that a change to the log is measured before and after in one command.
+`--per-turn N` finishes N requests per loop turn. Since 12ce932 the lines are written within
+accesslog.FLUSH_AFTER (2 ms), not at each turn's end, so several turns' lines can share a write and
+this figure no longer depends on N as it did; a server's loop is not measured here at all (make
+bench's access-log pair is: bench/logswitch.py).
 """
 
 from __future__ import annotations
