@@ -17,15 +17,15 @@ import base64
 import hashlib
 import hmac
 import os
-import secrets
 import sqlite3
-import string
 import struct
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+
+from turnout.core.ids import random_text
 
 PAGE = 50
 _EVENT = (
@@ -52,7 +52,6 @@ _HISTORY = (
 )
 _B32 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 _TOKEN = struct.Struct(">BBQQIHQ")
-_ID_ALPHABET = string.ascii_letters + string.digits
 encode = msgspec.json.encode
 decode = msgspec.json.decode
 
@@ -211,7 +210,7 @@ class Ceiling:
         """/api/v1 W6: a generated id, status pending, one active registration per email."""
         now = int(time.time())
         name, email = body["attendee_name"].strip(), body["attendee_email"].strip()
-        reg_id = "reg_" + _random_text(20)
+        reg_id = "reg_" + random_text(20)  # turnout's own: the same work, from the same code
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -319,15 +318,6 @@ class Ceiling:
             }
         )
         await send({"type": "http.response.body", "body": payload})
-
-
-def _random_text(n: int) -> str:
-    """As turnout's generated ids: letters and digits, equally likely, from one read of the OS's
-    random source (bytes of 248 and up, past the last whole multiple of 62, skipped)."""
-    chars = ""
-    while len(chars) < n:
-        chars += "".join([_ID_ALPHABET[b % 62] for b in secrets.token_bytes(n + 8) if b < 248])
-    return chars[:n]
 
 
 async def read_body(receive: Any) -> bytes:

@@ -36,9 +36,3 @@ async def seed_hooked(settings: Settings, seeded: Seeded) -> Seeded:
     finally:
         await store.close()
     return dataclasses.replace(seeded, tenant_id=tenant.id, key=key)
-
-
-def orders(plain: Seeded, hooked: Seeded, rounds: int) -> list[tuple[str, Seeded]]:
-    """Of (none, one) and then (one, none), `rounds` times, so drift in the machine falls on both."""
-    pair = [("none", plain), ("one", hooked)]
-    return [run for r in range(rounds) for run in (pair if r % 2 == 0 else pair[::-1])]

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -30,6 +30,7 @@ from bench import outbox, report
 from bench.seed import Seeded, seed
 from turnout.config import Settings
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 LOGSWITCH = [sys.executable, "-m", "bench.logswitch", "serve", "--port", "{port}"]
 SCENARIOS = [
@@ -200,7 +201,8 @@ def measure_outbox(
     runs: dict[str, list[dict[str, Any]]] = {"none": [], "one": []}
     env = {**turnout_env(settings.database_url), **outbox.ENV}
     with Server(turnout_command(1), env, log) as server:
-        for label, tenant in outbox.orders(seeded, hooked, mode["pair_rounds"]):
+        pair = [("none", seeded), ("one", hooked)]
+        for label, tenant in alternated(pair, mode["pair_rounds"]):
             found: dict[str, dict[str, Any]] = {}
             measure(server, f"outbox {label}", "new_upserts", tenant, mode, found)
             runs[label].append(found["new_upserts"][f"outbox {label}"])
@@ -219,11 +221,10 @@ def alternate(
     is its result. One run each was once the method: a run of ten seconds on this host class could
     land 10% off its neighbours, enough to move a ratio across its target."""
     runs: dict[str, list[dict[str, Any]]] = {name: [] for _, name in servers}
-    for turn in range(mode["rounds"]):
-        for server, name in servers if turn % 2 == 0 else servers[::-1]:
-            found: dict[str, dict[str, Any]] = {}
-            measure(server, name, scenario, seeded, mode, found)
-            runs[name].append(found[scenario][name])
+    for server, name in alternated(servers, mode["rounds"]):
+        found: dict[str, dict[str, Any]] = {}
+        measure(server, name, scenario, seeded, mode, found)
+        runs[name].append(found[scenario][name])
     for name, found_runs in runs.items():
         ordered = sorted(found_runs, key=lambda run: run["rps"])
         results.setdefault(scenario, {})[name] = ordered[(len(ordered) - 1) // 2]
@@ -237,19 +238,24 @@ def measure_access_log(
     that the log grew exactly when it was on."""
     runs: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
     state = "on"  # as the server starts: turnout's default
-    for turn in range(mode["pair_rounds"]):
-        for name in ("on", "off") if turn % 2 == 0 else ("off", "on"):
-            if name != state:
-                server.proc.send_signal(signal.SIGUSR1)
-                state = name
-                time.sleep(0.2)  # the handler runs on the loop's next wake-up; the warm-up follows
-            size = server.log.stat().st_size
-            found: dict[str, dict[str, Any]] = {}
-            measure(server, f"log {name}", "new_upserts", seeded, mode, found)
-            if (server.log.stat().st_size > size) != (name == "on"):
-                sys.exit(f"bench: the access log did not switch {name}; see {server.log}")
-            runs[name].append(found["new_upserts"][f"log {name}"])
+    for name in alternated(["on", "off"], mode["pair_rounds"]):
+        if name != state:
+            server.proc.send_signal(signal.SIGUSR1)
+            state = name
+            time.sleep(0.2)  # the handler runs on the loop's next wake-up; the warm-up follows
+        size = server.log.stat().st_size
+        found: dict[str, dict[str, Any]] = {}
+        measure(server, f"log {name}", "new_upserts", seeded, mode, found)
+        if (server.log.stat().st_size > size) != (name == "on"):
+            sys.exit(f"bench: the access log did not switch {name}; see {server.log}")
+        runs[name].append(found["new_upserts"][f"log {name}"])
     return runs
+
+
+def alternated(sides: list[T], rounds: int) -> list[T]:
+    """`sides` in order, then reversed, and so on, `rounds` times: drift in the machine falls on
+    every side alike, and a round's neighbouring runs make its pairs."""
+    return [side for r in range(rounds) for side in (sides if r % 2 == 0 else sides[::-1])]
 
 
 def turnout_command(workers: int) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 from bench import outbox
+from bench.run import alternated
 from bench.seed import Seeded, seed
 
 from tests.live import SECRET, LiveServer
@@ -46,7 +47,7 @@ def test_pair_queues_for_the_hooked_tenant_only_and_delivers_nothing(tmp_path: P
     seeded = asyncio.run(seed(settings, 10))
     hooked = asyncio.run(outbox.seed_hooked(settings, seeded))
     with LiveServer(settings) as server:
-        for label, tenant in outbox.orders(seeded, hooked, 1):
+        for label, tenant in alternated([("none", seeded), ("one", hooked)], 1):
             _post_new(server.url, tenant, label)
         time.sleep(1.5)  # a dispatcher, were one running, would have claimed by now
     assert _attempts(tmp_path / "turnout.db", seeded.tenant_id) == []
